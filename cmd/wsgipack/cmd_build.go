@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wsgipack/wsgipack/internal/build"
+	"github.com/wsgipack/wsgipack/internal/target"
+)
+
+// buildOptions are the flags of build and check.
+type buildOptions struct {
+	specFile   string
+	targets    []string
+	version    string
+	outDir     string
+	noBytecode bool
+}
+
+func (o *buildOptions) addFlags(cmd *cobra.Command, withOutput bool) {
+	f := cmd.Flags()
+	f.StringVarP(&o.specFile, "file", "f", "wsgipack.yaml", "the spec file")
+	f.StringSliceVarP(&o.targets, "target", "t", nil, "build only for this target (repeatable; default: the spec's targets)")
+	f.StringVar(&o.version, "version", "", "the app version, overriding the spec's")
+	if withOutput {
+		f.StringVarP(&o.outDir, "out", "o", "dist", "directory for the packages")
+		f.BoolVar(&o.noBytecode, "no-bytecode", false, "do not ship .pyc files, whatever the spec says")
+	}
+	_ = cmd.RegisterFlagCompletionFunc("target", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return target.Names(), cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+func (o *buildOptions) build(stderr io.Writer) build.Options {
+	b := build.Options{
+		SpecFile: o.specFile, Targets: o.targets, Version: o.version, OutDir: o.outDir,
+		SourceDateEpoch: os.Getenv("SOURCE_DATE_EPOCH"), NoBytecode: o.noBytecode,
+		Warn: func(w string) { fmt.Fprintf(stderr, "warning: %s\n", w) },
+	}
+	if isTerminal(stderr) {
+		b.Progress = func(step string) { fmt.Fprintf(stderr, "... %s\n", step) }
+	}
+	return b
+}
+
+func newBuildCommand() *cobra.Command {
+	var o buildOptions
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Build one package per target",
+		Long: `Build checks the spec, the venv and its native code against every target,
+relocates the venv to /opt/<name>/venv, and writes one .deb or .rpm per target
+into the output directory, with a SHA256SUMS file beside them.`,
+		Example: `  wsgipack build
+  wsgipack build -f deploy/wsgipack.yaml --target el9 --version 1.4.3 --out out/
+  SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) wsgipack build`,
+		Args: cobra.NoArgs,
+		RunE: work(func(cmd *cobra.Command, _ []string) error {
+			res, err := build.Build(o.build(cmd.ErrOrStderr()))
+			if err != nil {
+				return err
+			}
+			printResult(cmd.OutOrStdout(), res, o.outDir)
+			return nil
+		}),
+	}
+	o.addFlags(cmd, true)
+	return cmd
+}
+
+func newCheckCommand() *cobra.Command {
+	var o buildOptions
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Run every validation of build, writing nothing",
+		Example: `  wsgipack check
+  wsgipack check -f deploy/wsgipack.yaml --target debian-12`,
+		Args: cobra.NoArgs,
+		RunE: work(func(cmd *cobra.Command, _ []string) error {
+			res, err := build.Check(o.build(cmd.ErrOrStderr()))
+			if err != nil {
+				return err
+			}
+			printResult(cmd.OutOrStdout(), res, "")
+			return nil
+		}),
+	}
+	o.addFlags(cmd, false)
+	return cmd
+}
+
+func printResult(w io.Writer, r *build.Result, outDir string) {
+	if outDir != "" {
+		fmt.Fprintf(w, "built %d package(s) in %s: %d files, %s, Python %s, arch %s; timestamp %s (%s)\n",
+			len(r.Packages), outDir, r.Files, size(r.Bytes), r.Python, r.Arch, r.Time.Format("2006-01-02T15:04:05Z"), r.TimeSource)
+	} else {
+		fmt.Fprintf(w, "check passed: %d files, %s, Python %s, arch %s\n", r.Files, size(r.Bytes), r.Python, r.Arch)
+	}
+	for _, p := range r.Packages {
+		line := fmt.Sprintf("  %-12s %s", p.Target.Name, p.Name)
+		if p.Size > 0 {
+			line += "  " + size(p.Size)
+		}
+		fmt.Fprintf(w, "%s\n      depends: %s\n", line, strings.Join(p.Depends, ", "))
+	}
+	if r.Compiled > 0 || len(r.NotCompiled) > 0 {
+		fmt.Fprintf(w, "bytecode: %d .pyc files; %d source(s) do not compile and ship without bytecode\n", r.Compiled, len(r.NotCompiled))
+	}
+}
+
+func size(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,100 @@
+package build
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// writeAtomic writes a file through write into a temporary file beside it
+// and renames it into place only when complete, so that the output
+// directory never holds a half-written package. It returns the size and
+// SHA-256 of what was written.
+func writeAtomic(file string, write func(io.Writer) error) (int64, string, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-*")
+	if err != nil {
+		return 0, "", fmt.Errorf("cannot write to the output directory: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(tmp, h), 1<<20)
+	cw := &countWriter{w: bw}
+	if err := write(cw); err != nil {
+		return 0, "", err
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, "", err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return 0, "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		return 0, "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return 0, "", err
+	}
+	if err := os.Rename(tmp.Name(), file); err != nil {
+		return 0, "", err
+	}
+	ok = true
+	return cw.n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// writeSums updates dir/SHA256SUMS (sha256sum's format): lines of the
+// packages just written are replaced or added, lines of files no longer in
+// dir are dropped.
+func writeSums(dir string, pkgs []Package) error {
+	sums := map[string]string{}
+	if data, err := os.ReadFile(filepath.Join(dir, "SHA256SUMS")); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			sum, name, ok := strings.Cut(line, "  ")
+			if !ok {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+				sums[name] = sum
+			}
+		}
+	}
+	for _, p := range pkgs {
+		sums[p.Name] = p.SHA256
+	}
+	names := make([]string, 0, len(sums))
+	for n := range sums {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	_, _, err := writeAtomic(filepath.Join(dir, "SHA256SUMS"), func(w io.Writer) error {
+		for _, n := range names {
+			if _, err := fmt.Fprintf(w, "%s  %s\n", sums[n], n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}

@@ -1,0 +1,148 @@
+package payload
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/wsgipack/wsgipack/internal/native"
+)
+
+// leak is one file of the payload that names a build path.
+type leak struct {
+	entry  *Entry
+	needle string
+	elf    bool
+}
+
+// scan reads every file of the payload once: it parses the ELF files and
+// finds the files that still contain one of needles. Any such file fails the
+// build: a shipped path of the build machine is at best a leak and at worst a
+// file that breaks on the server.
+func scan(entries []*Entry, needles []string) ([]*native.Binary, error) {
+	var files []*Entry
+	for _, e := range entries {
+		if e.Kind == File {
+			files = append(files, e)
+		}
+	}
+	type result struct {
+		bin  *native.Binary
+		leak *leak
+		err  error
+	}
+	results := make([]result, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < runtime.NumCPU(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 1<<20)
+			for i := range next {
+				bin, lk, err := scanFile(files[i], needles, buf)
+				results[i] = result{bin, lk, err}
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
+	var bins []*native.Binary
+	var leaks []*leak
+	var errs []error
+	for _, r := range results {
+		if r.err != nil {
+			errs = append(errs, r.err)
+		}
+		if r.bin != nil {
+			bins = append(bins, r.bin)
+		}
+		if r.leak != nil {
+			leaks = append(leaks, r.leak)
+		}
+	}
+	if len(leaks) > 0 {
+		errs = append(errs, leakError(leaks))
+	}
+	return bins, errors.Join(errs...)
+}
+
+// scanFile streams one file through buf, searching for the needles across
+// chunk boundaries.
+func scanFile(e *Entry, needles []string, buf []byte) (*native.Binary, *leak, error) {
+	f, err := os.Open(e.Source)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read %s: %w", e.Origin, err)
+	}
+	defer f.Close()
+	overlap := 0
+	for _, n := range needles {
+		overlap = max(overlap, len(n)-1)
+	}
+	var bin *native.Binary
+	var found *leak
+	carry := 0
+	first := true
+	for {
+		n, err := io.ReadFull(f, buf[carry:])
+		chunk := buf[:carry+n]
+		if first {
+			first = false
+			if native.IsELF(chunk) {
+				b, perr := native.Read(f, e.Path, e.Origin)
+				if perr != nil {
+					return nil, nil, perr
+				}
+				bin = b
+			}
+		}
+		if found == nil {
+			for _, nd := range needles {
+				if bytes.Contains(chunk, []byte(nd)) {
+					found = &leak{entry: e, needle: nd, elf: bin != nil}
+					break
+				}
+			}
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("cannot read %s: %w", e.Origin, err)
+		}
+		if found != nil {
+			break
+		}
+		carry = min(overlap, len(chunk))
+		copy(buf, chunk[len(chunk)-carry:])
+	}
+	return bin, found, nil
+}
+
+func leakError(leaks []*leak) error {
+	sort.Slice(leaks, func(i, j int) bool { return leaks[i].entry.Path < leaks[j].entry.Path })
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d file(s) of the package still contain a build path; servers must not see it:", len(leaks))
+	for i, l := range leaks {
+		if i == 20 {
+			fmt.Fprintf(&b, "\n  ... and %d more", len(leaks)-20)
+			break
+		}
+		hint := "exclude the file or make it path-free"
+		if l.elf {
+			hint = "native code with the path in debug info or RPATH: build it with CFLAGS='-g0' (or -ffile-prefix-map=" + l.needle + "=.) or strip it in CI"
+		}
+		fmt.Fprintf(&b, "\n  %s (%s) contains %s: %s", l.entry.Origin, l.entry.Path, l.needle, hint)
+	}
+	return errors.New(b.String())
+}

@@ -1,0 +1,87 @@
+package spec
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Problem is one thing wrong with a spec: where, which field, what to do.
+type Problem struct {
+	File  string
+	Line  int // 0 when the problem has no single place in the file
+	Col   int
+	Field string // dotted path such as "apache.processes"; empty for the whole file
+	Msg   string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", p.Line, p.Col)
+	}
+	b.WriteString(": ")
+	if p.Field != "" {
+		b.WriteString(p.Field + ": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Problems is every problem found in one spec. It is the error Load returns
+// for an invalid spec; the command line maps it to exit code 2.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// sorted orders problems by position so that reports read top to bottom.
+func (ps Problems) sorted() Problems {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Line != ps[j].Line {
+			return ps[i].Line < ps[j].Line
+		}
+		return ps[i].Col < ps[j].Col
+	})
+	return ps
+}
+
+// pos is a place in the spec file.
+type pos struct{ line, col int }
+
+// reporter collects problems for one file, placing each at the field's
+// position when the field was written in the file.
+type reporter struct {
+	file      string
+	positions map[string]pos
+	problems  Problems
+}
+
+func (r *reporter) add(field, format string, args ...any) {
+	p := r.lookup(field)
+	r.problems = append(r.problems, Problem{
+		File: r.file, Line: p.line, Col: p.col, Field: field,
+		Msg: fmt.Sprintf(format, args...),
+	})
+}
+
+// lookup finds the position of field, or of its nearest written parent.
+func (r *reporter) lookup(field string) pos {
+	for f := field; f != ""; {
+		if p, ok := r.positions[f]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(f, ".[")
+		if i < 0 {
+			break
+		}
+		f = f[:i]
+	}
+	return pos{}
+}

@@ -1,0 +1,66 @@
+package spec
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+
+	"github.com/wsgipack/wsgipack/internal/target"
+)
+
+// Schema returns the JSON Schema of wsgipack.yaml, derived from the Spec
+// type so that it cannot drift from what Load accepts. Editors use it for
+// completion and checking (specs/wsgipack.schema.json).
+func Schema() ([]byte, error) {
+	s := schemaOf(reflect.TypeOf(Spec{}))
+	s["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+	s["$id"] = "https://github.com/wsgipack/wsgipack/specs/wsgipack.schema.json"
+	s["title"] = "wsgipack.yaml"
+	s["description"] = "How wsgipack packages one Python web app and its virtualenv as .deb and .rpm files."
+	b, err := json.MarshalIndent(s, "", "  ")
+	return append(b, '\n'), err
+}
+
+var enums = map[string]func() []string{
+	"targets":    target.Names,
+	"installers": func() []string { return Installers },
+}
+
+func schemaOf(t reflect.Type) map[string]any {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		props := map[string]any{}
+		var required []string
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			p := schemaOf(f.Type)
+			p["description"] = f.Tag.Get("doc")
+			if e := f.Tag.Get("enum"); e != "" {
+				p["items"].(map[string]any)["enum"] = enums[e]()
+			}
+			props[name] = p
+			if f.Tag.Get("required") == "true" {
+				required = append(required, name)
+			}
+		}
+		s := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+		if len(required) > 0 {
+			s["required"] = required
+		}
+		return s
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": schemaOf(t.Elem())}
+	case reflect.Slice:
+		return map[string]any{"type": "array", "items": schemaOf(t.Elem())}
+	case reflect.Int:
+		return map[string]any{"type": "integer", "minimum": 1}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	default:
+		return map[string]any{"type": "string"}
+	}
+}

@@ -1,0 +1,69 @@
+// Package spec reads, defaults and validates wsgipack.yaml, the file that
+// describes one web app and how to package it.
+//
+// Load is the only entry point most callers need: it decodes strictly (an
+// unknown key or a wrong type is an error with its line and column), fills in
+// defaults and validates every field, returning all problems at once as a
+// Problems value.
+package spec
+
+// Spec is the decoded wsgipack.yaml. Field docs double as the JSON Schema
+// descriptions (see Schema) and the reference in specs/wsgipack.yaml.
+type Spec struct {
+	Name        string              `required:"true" yaml:"name" doc:"Package name; also /opt/<name>, the default system user and the Apache daemon process name. Lower case letters, digits and '-', starting with a letter, at most 32 characters."`
+	Version     string              `yaml:"version" doc:"App version: SemVer (1.4.2, 1.4.2-rc.1) or PEP 440 (1.4.2rc1, 1.4.2.post1, 2!1.0). The --version flag overrides it."`
+	Release     int                 `yaml:"release" doc:"Package revision, 1 or more (deb -N, rpm Release). Default 1."`
+	Summary     string              `required:"true" yaml:"summary" doc:"One line, at most 80 characters, shown by apt and dnf."`
+	Description string              `yaml:"description" doc:"Longer description; defaults to the summary."`
+	Maintainer  string              `required:"true" yaml:"maintainer" doc:"Who answers for the package, as 'Name <email>'."`
+	License     string              `required:"true" yaml:"license" doc:"License of the app, e.g. MIT or Proprietary."`
+	Homepage    string              `yaml:"homepage" doc:"http(s) URL of the app."`
+	App         App                 `required:"true" yaml:"app" doc:"The app's code."`
+	Venv        string              `required:"true" yaml:"venv" doc:"The virtualenv CI built for the app, relative to this file; shipped as /opt/<name>/venv."`
+	VenvKeep    []string            `enum:"installers" yaml:"venv_keep" doc:"Installers to keep in the shipped venv (pip, setuptools, wheel); all three are left out by default."`
+	Bytecode    *bool               `yaml:"bytecode" doc:"Ship .pyc files compiled for the final paths (default true)."`
+	Targets     []string            `required:"true" enum:"targets" yaml:"targets" doc:"Distribution releases to build for: one package each."`
+	Apache      Apache              `yaml:"apache" doc:"How Apache mod_wsgi serves the app."`
+	User        string              `yaml:"user" doc:"System user the app runs as (default: name)."`
+	Environment map[string]string   `yaml:"environment" doc:"Variables written to /etc/<name>/environment (a config file) and loaded into os.environ."`
+	Config      []ConfigFile        `yaml:"config" doc:"Admin-editable config files, kept on upgrade."`
+	Writable    []string            `yaml:"writable" doc:"Paths under /opt/<name> the app writes to; shipped as symlinks into /var/lib/<name>/."`
+	Hooks       Hooks               `yaml:"hooks" doc:"Commands run as the app user by the install scripts."`
+	Depends     map[string][]string `yaml:"depends" doc:"Extra system packages per target, e.g. debian-12: [libpq5]."`
+}
+
+// App says where the app's code is and how mod_wsgi finds the application.
+type App struct {
+	Source  string            `required:"true" yaml:"source" doc:"Directory of the app's code, shipped as /opt/<name>/app (on the Python path)."`
+	WSGI    string            `required:"true" yaml:"wsgi" doc:"module:callable served by mod_wsgi, or module:factory() for an app factory."`
+	Exclude []string          `yaml:"exclude" doc:"Glob patterns (** matches across directories) relative to app.source that are not shipped."`
+	Files   map[string]string `yaml:"files" doc:"Extra read-only files: destination under /opt/<name> -> source relative to this file."`
+}
+
+// Apache holds the mod_wsgi settings used by the install scripts.
+type Apache struct {
+	Mount      string            `yaml:"mount" doc:"URL path the app answers on (default /)."`
+	ServerName string            `yaml:"server_name" doc:"Host name for an own <VirtualHost>; without it the app is a config snippet."`
+	Processes  int               `yaml:"processes" doc:"mod_wsgi daemon processes (default 2)."`
+	Threads    int               `yaml:"threads" doc:"Threads per daemon process (default 15)."`
+	Static     map[string]string `yaml:"static" doc:"URL path -> directory under /opt/<name> served by Apache directly."`
+}
+
+// ConfigFile is one admin-editable file.
+type ConfigFile struct {
+	Source string `required:"true" yaml:"source" doc:"File relative to this file."`
+	Dest   string `required:"true" yaml:"dest" doc:"Absolute path under /etc."`
+}
+
+// Hooks are the app's deploy commands.
+type Hooks struct {
+	FirstInstall []string `yaml:"first_install" doc:"Run once, when no earlier version was installed."`
+	PostInstall  []string `yaml:"post_install" doc:"Run after every install and upgrade (migrations)."`
+	PreRemove    []string `yaml:"pre_remove" doc:"Run before removal, not on upgrade."`
+}
+
+// CompileBytecode reports whether .pyc files are to be shipped.
+func (s *Spec) CompileBytecode() bool { return s.Bytecode == nil || *s.Bytecode }
+
+// Installers are the distributions left out of a shipped venv unless kept.
+var Installers = []string{"pip", "setuptools", "wheel"}

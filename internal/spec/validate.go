@@ -1,0 +1,272 @@
+package spec
+
+import (
+	"net/mail"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gobwas/glob"
+
+	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/version"
+)
+
+// SetDefaults fills in what the spec leaves out.
+func (s *Spec) SetDefaults() {
+	if s.Release == 0 {
+		s.Release = 1
+	}
+	if s.Description == "" {
+		s.Description = s.Summary
+	}
+	if s.User == "" {
+		s.User = s.Name
+	}
+	if s.Apache.Mount == "" {
+		s.Apache.Mount = "/"
+	}
+	if s.Apache.Processes == 0 {
+		s.Apache.Processes = 2
+	}
+	if s.Apache.Threads == 0 {
+		s.Apache.Threads = 15
+	}
+}
+
+var (
+	// A name is a package name in both formats, a system user name and an
+	// Apache daemon process name: the intersection of their rules.
+	nameRE     = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
+	wsgiRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\(\))?$`)
+	envKeyRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	hostRE     = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	urlPathRE  = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
+	dependRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9+._-]*( \((<<|<=|=|>=|>>|<|>) [0-9A-Za-z.+~:_-]+\))?$`)
+	reservedUs = []string{"root", "daemon", "bin", "sys", "nobody", "www-data", "apache", "wwwrun", "httpd"}
+	// Top-level names under /opt/<name> that wsgipack fills itself.
+	reservedDirs = []string{"app", "venv", "wsgi"}
+)
+
+// validate checks a defaulted spec whose relative paths are relative to dir.
+func validate(s *Spec, dir string, r *reporter) {
+	checkName(r, "name", s.Name, true)
+	if s.Version != "" {
+		if _, err := version.Parse(s.Version); err != nil {
+			r.add("version", "%v", err)
+		}
+	}
+	if s.Release < 1 {
+		r.add("release", "must be 1 or more")
+	}
+	switch {
+	case s.Summary == "":
+		r.add("summary", "is required: one line that apt and dnf show")
+	case strings.Contains(s.Summary, "\n") || len(s.Summary) > 80:
+		r.add("summary", "must be one line of at most 80 characters (put the rest in description)")
+	}
+	if s.Maintainer == "" {
+		r.add("maintainer", "is required, as 'Name <email>'")
+	} else if a, err := mail.ParseAddress(s.Maintainer); err != nil || a.Name == "" {
+		r.add("maintainer", "%q is not 'Name <email>'", s.Maintainer)
+	}
+	if s.License == "" {
+		r.add("license", "is required, e.g. MIT or Proprietary")
+	}
+	if s.Homepage != "" {
+		if u, err := url.Parse(s.Homepage); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			r.add("homepage", "%q is not an http(s) URL", s.Homepage)
+		}
+	}
+
+	// The app.
+	if s.App.Source == "" {
+		r.add("app.source", "is required: the directory of the app's code")
+	} else {
+		checkPath(r, dir, "app.source", s.App.Source, true)
+	}
+	if s.App.WSGI == "" {
+		r.add("app.wsgi", "is required, as module:callable (e.g. inventory.web:app) or module:factory() (e.g. flaskr:create_app())")
+	} else if !wsgiRE.MatchString(s.App.WSGI) {
+		r.add("app.wsgi", "%q is neither module:callable (e.g. inventory.web:app) nor module:factory() (e.g. flaskr:create_app())", s.App.WSGI)
+	}
+	for i, p := range s.App.Exclude {
+		if _, err := glob.Compile(p, '/'); err != nil || p == "" {
+			r.add(index("app.exclude", i), "%q is not a valid glob pattern", p)
+		}
+	}
+	for _, dest := range sortedKeys(s.App.Files) {
+		f := "app.files." + dest
+		checkOptPath(r, f, dest, s.Name)
+		if first, _, _ := strings.Cut(dest, "/"); slices.Contains(reservedDirs, first) {
+			r.add(f, "%q: /opt/%s/%s is filled by wsgipack; choose another destination", dest, s.Name, first)
+		}
+		checkPath(r, dir, f, s.App.Files[dest], false)
+	}
+
+	// The venv.
+	if s.Venv == "" {
+		r.add("venv", "is required: the virtualenv CI built for the app")
+	} else if checkPath(r, dir, "venv", s.Venv, true) {
+		if _, err := os.Stat(filepath.Join(dir, s.Venv, "pyvenv.cfg")); err != nil {
+			r.add("venv", "%s has no pyvenv.cfg: it is not a virtualenv (create one with 'python3 -m venv %s')", s.Venv, s.Venv)
+		}
+	}
+	for i, k := range s.VenvKeep {
+		if !slices.Contains(Installers, k) {
+			r.add(index("venv_keep", i), "%q is not one of %s (every other distribution is always shipped)", k, strings.Join(Installers, ", "))
+		}
+	}
+
+	// Targets.
+	if len(s.Targets) == 0 {
+		r.add("targets", "is required: list the distribution releases to build for (%s)", strings.Join(target.Names(), ", "))
+	}
+	seen := map[string]bool{}
+	for i, t := range s.Targets {
+		if _, err := target.Lookup(t); err != nil {
+			r.add(index("targets", i), "%v", err)
+		} else if seen[t] {
+			r.add(index("targets", i), "%s is listed twice", t)
+		}
+		seen[t] = true
+	}
+	for _, t := range sortedKeys(s.Depends) {
+		if !seen[t] {
+			r.add("depends."+t, "%q is not in targets (%s)", t, strings.Join(s.Targets, ", "))
+		}
+		for i, d := range s.Depends[t] {
+			if !dependRE.MatchString(d) {
+				r.add(index("depends."+t, i), "%q is not a package name, optionally with a version as 'libpq5 (>= 13)'", d)
+			}
+		}
+	}
+
+	// Apache.
+	a := s.Apache
+	if !urlPathRE.MatchString(a.Mount) || (a.Mount != "/" && strings.HasSuffix(a.Mount, "/")) || strings.Contains(a.Mount, "//") {
+		r.add("apache.mount", "%q must be a URL path such as / or /inventory (no trailing slash)", a.Mount)
+	}
+	if a.ServerName != "" && !hostRE.MatchString(a.ServerName) {
+		r.add("apache.server_name", "%q is not a host name", a.ServerName)
+	}
+	if a.Processes < 1 || a.Processes > 64 {
+		r.add("apache.processes", "must be between 1 and 64")
+	}
+	if a.Threads < 1 || a.Threads > 256 {
+		r.add("apache.threads", "must be between 1 and 256")
+	}
+	for _, u := range sortedKeys(a.Static) {
+		f := "apache.static." + u
+		if !urlPathRE.MatchString(u) || (u != "/" && strings.HasSuffix(u, "/")) {
+			r.add(f, "%q must be a URL path such as /static", u)
+		}
+		checkOptPath(r, f, a.Static[u], s.Name)
+	}
+
+	// Runtime.
+	if s.User != s.Name {
+		checkName(r, "user", s.User, false)
+	}
+	if slices.Contains(reservedUs, s.User) {
+		r.add("user", "%q is a system account; the app needs its own user", s.User)
+	}
+	for _, k := range sortedKeys(s.Environment) {
+		if !envKeyRE.MatchString(k) {
+			r.add("environment."+k, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
+		}
+		if strings.ContainsAny(s.Environment[k], "\n\r\x00") {
+			r.add("environment."+k, "the value must be one line")
+		}
+	}
+	dests := map[string]bool{"/etc/" + s.Name + "/environment": true}
+	for i, c := range s.Config {
+		f := index("config", i)
+		if c.Source == "" {
+			r.add(f+".source", "is required")
+		} else {
+			checkPath(r, dir, f+".source", c.Source, false)
+		}
+		switch clean := path.Clean(c.Dest); {
+		case c.Dest == "":
+			r.add(f+".dest", "is required: an absolute path under /etc")
+		case !strings.HasPrefix(c.Dest, "/etc/") || clean != c.Dest || strings.HasSuffix(c.Dest, "/"):
+			r.add(f+".dest", "%q must be a clean absolute file path under /etc", c.Dest)
+		case dests[c.Dest]:
+			r.add(f+".dest", "%s is already used (by another config file or the environment file)", c.Dest)
+		}
+		dests[c.Dest] = true
+	}
+	for i, w := range s.Writable {
+		f := index("writable", i)
+		checkOptPath(r, f, w, s.Name)
+		if strings.HasPrefix(w, "venv/") || w == "venv" || strings.HasPrefix(w, "wsgi") {
+			r.add(f, "%q: the venv and the entry script stay read-only; write under app/ or a path of your own", w)
+		}
+	}
+	for _, h := range []struct {
+		field string
+		cmds  []string
+	}{{"hooks.first_install", s.Hooks.FirstInstall}, {"hooks.post_install", s.Hooks.PostInstall}, {"hooks.pre_remove", s.Hooks.PreRemove}} {
+		for i, c := range h.cmds {
+			if strings.TrimSpace(c) == "" || strings.ContainsAny(c, "\n\x00") {
+				r.add(index(h.field, i), "must be one non-empty command line")
+			}
+		}
+	}
+}
+
+func index(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
+
+func checkName(r *reporter, field, v string, required bool) {
+	switch {
+	case v == "" && required:
+		r.add(field, "is required: lower case letters, digits and '-', e.g. inventory")
+	case v == "":
+	case len(v) > 32 || !nameRE.MatchString(v):
+		r.add(field, "%q is not a valid name: use 2 to 32 lower case letters, digits and '-', starting with a letter and not ending with '-' (it names the package, /opt/%s, the system user and Apache's daemon)", v, v)
+	}
+}
+
+// checkPath reports a path (relative to the spec's directory) that is
+// absolute, escapes the project, or does not exist as the wanted kind. It
+// returns whether the path is usable.
+func checkPath(r *reporter, dir, field, p string, wantDir bool) bool {
+	if filepath.IsAbs(p) || !filepath.IsLocal(p) {
+		r.add(field, "%q must be a path inside the project, relative to the spec file", p)
+		return false
+	}
+	full := filepath.Join(dir, p)
+	fi, err := os.Stat(full)
+	if err != nil {
+		r.add(field, "%s does not exist (paths are relative to the spec file's directory)", p)
+		return false
+	}
+	if real, err := filepath.EvalSymlinks(full); err == nil {
+		if base, err := filepath.EvalSymlinks(dir); err == nil {
+			if rel, err := filepath.Rel(base, real); err != nil || !filepath.IsLocal(rel) {
+				r.add(field, "%s leads outside the project (to %s) through a symlink", p, real)
+				return false
+			}
+		}
+	}
+	if wantDir && !fi.IsDir() {
+		r.add(field, "%s is not a directory", p)
+		return false
+	}
+	return true
+}
+
+// checkOptPath reports a destination that is not a clean relative path under
+// /opt/<name>.
+func checkOptPath(r *reporter, field, p, name string) {
+	clean := path.Clean(p)
+	if p == "" || path.IsAbs(p) || clean != p || clean == "." || strings.HasPrefix(clean, "../") || clean == ".." {
+		r.add(field, "%q must be a clean path relative to /opt/%s", p, name)
+	}
+}

@@ -1,0 +1,332 @@
+// Package venv reads a virtualenv that CI built (by python -m venv,
+// virtualenv or uv) and relocates it: it rewrites, in memory, every file
+// that names the build path so that the venv works at its final path with
+// the target's interpreter. The venv on disk is never modified.
+package venv
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Venv is a virtualenv on the build machine.
+type Venv struct {
+	Dir          string // absolute path as given
+	RealDir      string // Dir with symlinks resolved
+	Python       string // X.Y
+	Creator      string // venv, virtualenv or uv
+	SystemSite   bool   // include-system-site-packages = true
+	SitePackages string // relative to Dir: lib/pythonX.Y/site-packages
+	cfg          []cfgLine
+}
+
+type cfgLine struct{ key, value, raw string }
+
+var (
+	pyVersion = regexp.MustCompile(`^(\d+)\.(\d+)`)
+	reqName   = regexp.MustCompile(`^[A-Za-z0-9._-]+`)
+)
+
+// Open reads the venv at dir.
+func Open(dir string) (*Venv, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("venv %s: %w", dir, err)
+	}
+	cfgPath := filepath.Join(abs, "pyvenv.cfg")
+	data, err := os.ReadFile(cfgPath)
+	if err != nil {
+		return nil, fmt.Errorf("venv %s is not a virtualenv: %w (create it with 'python3 -m venv')", dir, err)
+	}
+	v := &Venv{Dir: abs, RealDir: real, Creator: "venv"}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		raw := sc.Text()
+		k, val, ok := strings.Cut(raw, "=")
+		l := cfgLine{raw: raw}
+		if ok {
+			l.key, l.value = strings.TrimSpace(k), strings.TrimSpace(val)
+		}
+		v.cfg = append(v.cfg, l)
+		switch l.key {
+		case "version", "version_info":
+			if m := pyVersion.FindStringSubmatch(l.value); m != nil && v.Python == "" {
+				v.Python = m[1] + "." + m[2]
+			}
+		case "virtualenv":
+			v.Creator = "virtualenv"
+		case "uv":
+			v.Creator = "uv"
+		case "include-system-site-packages":
+			v.SystemSite = strings.EqualFold(l.value, "true")
+		}
+	}
+	if v.Python == "" {
+		return nil, fmt.Errorf("%s: no version or version_info line: cannot tell the venv's Python version (recreate the venv)", cfgPath)
+	}
+	v.SitePackages = path.Join("lib", "python"+v.Python, "site-packages")
+	if fi, err := os.Stat(filepath.Join(abs, v.SitePackages)); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("venv %s: %s is missing: is it a Python %s venv?", dir, v.SitePackages, v.Python)
+	}
+	return v, nil
+}
+
+// CacheTag is the bytecode cache tag of the venv's Python, e.g. cpython-311.
+func (v *Venv) CacheTag() string { return "cpython-" + strings.ReplaceAll(v.Python, ".", "") }
+
+// IsInterpreter reports whether rel (relative to the venv) is one of the
+// venv's interpreter links or copies, which are replaced by links to the
+// target's interpreter.
+func (v *Venv) IsInterpreter(rel string) bool {
+	dir, name := path.Split(rel)
+	return dir == "bin/" && (name == "python" || name == "python3" || name == "python"+v.Python)
+}
+
+// Interpreters returns the interpreter links of the shipped venv: name ->
+// target. python3.X points at the target's interpreter, the others at it.
+func (v *Venv) Interpreters(interpreter string) map[string]string {
+	x := "python" + v.Python
+	return map[string]string{"bin/" + x: interpreter, "bin/python3": x, "bin/python": x}
+}
+
+// PyvenvCfg returns pyvenv.cfg for the final venv: home, executable and the
+// base-* keys point at the target's interpreter, command (which names the
+// build path) is dropped, everything else is kept.
+func (v *Venv) PyvenvCfg(interpreter string) []byte {
+	var b bytes.Buffer
+	dir := path.Dir(interpreter)
+	for _, l := range v.cfg {
+		switch l.key {
+		case "command":
+			continue
+		case "home":
+			fmt.Fprintf(&b, "home = %s\n", dir)
+		case "executable", "base-executable":
+			fmt.Fprintf(&b, "%s = %s\n", l.key, interpreter)
+		case "base-prefix", "base-exec-prefix", "prefix":
+			fmt.Fprintf(&b, "%s = %s\n", l.key, path.Dir(dir))
+		default:
+			b.WriteString(l.raw + "\n")
+		}
+	}
+	return b.Bytes()
+}
+
+// Relocate rewrites a text file of the venv's bin directory (console-script
+// shebangs in both forms, activate scripts) so that every mention of the
+// build path names finalDir instead. It returns nil when nothing changed.
+func (v *Venv) Relocate(data []byte, finalDir string) []byte {
+	out := data
+	for _, old := range v.buildPaths() {
+		out = bytes.ReplaceAll(out, []byte(old), []byte(finalDir))
+	}
+	if bytes.Equal(out, data) {
+		return nil
+	}
+	return out
+}
+
+// buildPaths are the venv's path as given and with symlinks resolved,
+// longest first so that neither replaces part of the other.
+func (v *Venv) buildPaths() []string {
+	paths := []string{v.Dir}
+	if v.RealDir != v.Dir {
+		paths = append(paths, v.RealDir)
+	}
+	sort.Slice(paths, func(i, j int) bool { return len(paths[i]) > len(paths[j]) })
+	return paths
+}
+
+// Editables returns one error per editable install (or other path-file
+// entry that points outside the venv), naming the distribution. Such installs
+// point at a source checkout that does not exist on a server.
+func (v *Venv) Editables() []error {
+	sp := filepath.Join(v.Dir, v.SitePackages)
+	entries, err := os.ReadDir(sp)
+	if err != nil {
+		return []error{err}
+	}
+	found := map[string]string{} // distribution -> evidence
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasSuffix(name, ".dist-info"):
+			if du, err := readDirectURL(filepath.Join(sp, name, "direct_url.json")); err == nil && du.DirInfo.Editable {
+				found[distName(name)] = fmt.Sprintf("%s/direct_url.json says editable, pointing at %s", name, du.URL)
+			}
+		case strings.HasSuffix(name, ".egg-link"):
+			found[strings.TrimSuffix(name, ".egg-link")] = name
+		case strings.HasPrefix(name, "__editable__") && strings.HasSuffix(name, ".pth"):
+			d := strings.TrimSuffix(strings.TrimPrefix(name, "__editable__."), ".pth")
+			if i := strings.LastIndex(d, "-"); i > 0 {
+				d = d[:i]
+			}
+			if _, ok := found[d]; !ok {
+				found[d] = name
+			}
+		case strings.HasSuffix(name, ".pth"):
+			data, err := os.ReadFile(filepath.Join(sp, name))
+			if err != nil {
+				continue
+			}
+			for _, line := range strings.Split(string(data), "\n") {
+				line = strings.TrimSpace(line)
+				if strings.HasPrefix(line, "/") && !v.inside(line) {
+					found[strings.TrimSuffix(name, ".pth")] = fmt.Sprintf("%s adds %s to sys.path", name, line)
+				}
+			}
+		}
+	}
+	var errs []error
+	for _, d := range sortedKeys(found) {
+		errs = append(errs, fmt.Errorf("venv: distribution %q is an editable install (%s): it points at a source checkout that servers do not have; install it without -e (pip install .)", d, found[d]))
+	}
+	return errs
+}
+
+func (v *Venv) inside(p string) bool {
+	for _, root := range v.buildPaths() {
+		if p == root || strings.HasPrefix(p, root+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// DirectURL is the part of PEP 610's direct_url.json wsgipack reads.
+type DirectURL struct {
+	URL     string `json:"url"`
+	DirInfo struct {
+		Editable bool `json:"editable"`
+	} `json:"dir_info"`
+}
+
+func readDirectURL(p string) (*DirectURL, error) {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	var du DirectURL
+	if err := json.Unmarshal(data, &du); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return &du, nil
+}
+
+// IsLocalDirectURL reports whether a direct_url.json names a local file or
+// directory (a file:// URL, which leaks the build machine's paths).
+func IsLocalDirectURL(data []byte) bool {
+	var du DirectURL
+	return json.Unmarshal(data, &du) == nil && strings.HasPrefix(du.URL, "file:")
+}
+
+// distName returns the normalized distribution name of a .dist-info
+// directory name such as Flask_Login-0.6.3.dist-info.
+func distName(distInfo string) string {
+	n := strings.TrimSuffix(distInfo, ".dist-info")
+	if i := strings.Index(n, "-"); i > 0 {
+		n = n[:i]
+	}
+	return normalize(n)
+}
+
+func normalize(name string) string {
+	return strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(name))
+}
+
+// Dropped returns the venv-relative paths of every file belonging to the
+// installer distributions (pip, setuptools, wheel) not listed in keep, from
+// their RECORD files, plus their .dist-info directories.
+func (v *Venv) Dropped(installers, keep []string) (files map[string]bool, dirs []string, err error) {
+	files = map[string]bool{}
+	sp := filepath.Join(v.Dir, v.SitePackages)
+	entries, err := os.ReadDir(sp)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".dist-info") {
+			continue
+		}
+		d := distName(e.Name())
+		if !slices.Contains(installers, d) || slices.Contains(keep, d) {
+			continue
+		}
+		dirs = append(dirs, path.Join(v.SitePackages, e.Name()))
+		record, err := os.ReadFile(filepath.Join(sp, e.Name(), "RECORD"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("venv: %s has no RECORD, so its files are unknown: %w", e.Name(), err)
+		}
+		for _, line := range strings.Split(string(record), "\n") {
+			p := recordPath(line)
+			if p == "" || path.IsAbs(p) {
+				continue
+			}
+			files[path.Clean(path.Join(v.SitePackages, p))] = true
+		}
+	}
+	return files, dirs, nil
+}
+
+// recordPath returns the path column of a RECORD line (CSV; the path may be
+// quoted).
+func recordPath(line string) string {
+	line = strings.TrimSpace(line)
+	if strings.HasPrefix(line, `"`) {
+		if end := strings.Index(line[1:], `"`); end >= 0 {
+			return line[1 : end+1]
+		}
+	}
+	p, _, _ := strings.Cut(line, ",")
+	return p
+}
+
+// RequiresDropped returns, for each shipped distribution whose metadata
+// requires a dropped installer, a warning naming both.
+func (v *Venv) RequiresDropped(dropped []string) []string {
+	sp := filepath.Join(v.Dir, v.SitePackages)
+	entries, _ := os.ReadDir(sp)
+	var out []string
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".dist-info") || slices.Contains(dropped, distName(e.Name())) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(sp, e.Name(), "METADATA"))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			req, ok := strings.CutPrefix(line, "Requires-Dist:")
+			if !ok || strings.Contains(req, "extra ==") {
+				continue
+			}
+			name := normalize(reqName.FindString(strings.TrimSpace(req)))
+			if slices.Contains(dropped, name) {
+				out = append(out, fmt.Sprintf("%s requires %s, which is left out of the shipped venv: add it to venv_keep if the app needs it at run time", distName(e.Name()), name))
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,3 @@
+"""Inventory: the wsgipack example app."""
+
+__version__ = "1.4.2"

@@ -1,0 +1,3 @@
+# Excluded from the package by app.exclude.
+def test_nothing():
+    pass

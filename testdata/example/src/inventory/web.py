@@ -1,0 +1,56 @@
+"""A dependency-free WSGI app that reports what a packaged deployment needs
+to prove: where it runs from, that native code loads, and that its config,
+environment and database are reachable."""
+
+import configparser
+import json
+import os
+import sqlite3
+import sys
+
+import fastsum
+import invutil
+
+
+def _settings():
+    parser = configparser.ConfigParser()
+    parser.read(os.environ.get("INVENTORY_SETTINGS", "/etc/inventory/settings.ini"))
+    return parser
+
+
+def _items():
+    db = os.path.join(os.environ.get("INVENTORY_STATE", "/var/lib/inventory"), "inventory.db")
+    if not os.path.exists(db):
+        return None
+    with sqlite3.connect(db) as conn:
+        return [row[0] for row in conn.execute("SELECT name FROM items ORDER BY name")]
+
+
+def create_app():
+    """Return the WSGI application (an app factory, as Flask's create_app)."""
+    settings = _settings()
+
+    def application(environ, start_response):
+        path = environ.get("PATH_INFO", "/")
+        if path == "/health":
+            body = b"ok\n"
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
+        info = {
+            "app": "inventory",
+            "version": __import__("inventory").__version__,
+            "prefix": sys.prefix,
+            "python": "%d.%d" % sys.version_info[:2],
+            "native": fastsum.total([1, 2, 3, 4]),
+            "native_file": fastsum.__file__,
+            "util": invutil.slug("Hello World"),
+            "state": os.environ.get("INVENTORY_STATE"),
+            "greeting": settings.get("app", "greeting", fallback=None),
+            "items": _items(),
+            "uid": os.getuid(),
+        }
+        body = (json.dumps(info, sort_keys=True) + "\n").encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return application

@@ -1,0 +1,34 @@
+#!/bin/sh
+# mkvenv.sh VENV [PYTHON] [venv|copies|virtualenv]
+# Creates the example app's venv as CI would, with no index: wheels of the
+# fixture packages (testdata/packages) are built once per Python into a
+# wheelhouse (WHEELHOUSE, default testdata/.wheelhouse) and installed from
+# there with pip --no-index. Debian's python3-wheel-whl provides wheel.
+set -eu
+venv=$1
+python=${2:-python3}
+kind=${3:-venv}
+here=$(cd "$(dirname "$0")" && pwd)
+wheels=${WHEELHOUSE:-$here/.wheelhouse}
+system_wheels=/usr/share/python-wheels
+
+case $kind in
+venv) "$python" -m venv "$venv" ;;
+copies) "$python" -m venv --copies "$venv" ;;
+virtualenv) /usr/bin/python3 -m virtualenv -q -p "$(command -v "$python")" "$venv" ;;
+*) echo "mkvenv.sh: unknown kind $kind" >&2; exit 2 ;;
+esac
+pip() { "$venv/bin/python" -m pip -q --disable-pip-version-check "$@"; }
+pip install --no-index --find-links "$system_wheels" wheel
+
+tag=$("$venv/bin/python" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')
+mkdir -p "$wheels/$tag"
+for pkg in invutil fastsum; do
+    if ! ls "$wheels/$tag/$pkg"-*.whl >/dev/null 2>&1; then
+        tmp=$(mktemp -d)
+        cp -R "$here/packages/$pkg" "$tmp/$pkg"
+        pip wheel --no-index --no-build-isolation --no-deps -w "$wheels/$tag" "$tmp/$pkg"
+        rm -rf "$tmp"
+    fi
+done
+pip install --no-index --find-links "$wheels/$tag" invutil fastsum

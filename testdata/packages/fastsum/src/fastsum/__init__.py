@@ -1,0 +1,5 @@
+"""Sum integers in C."""
+
+from fastsum._fastsum import total
+
+__all__ = ["total"]
