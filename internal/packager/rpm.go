@@ -50,7 +50,7 @@ func (rpmPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
 	in := info(m, tree, extra)
 	for _, c := range in.Contents {
 		if c.Destination == cr.dest {
-			c.Type = files.TypeRPMLicense
+			c.Type = files.TypeRPMDoc
 		}
 	}
 	in.Changelog = changelogFile[0].Source

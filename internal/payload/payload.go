@@ -58,7 +58,7 @@ type Tree struct {
 	Warnings    []string
 	Newest      time.Time // newest modification time of the input files
 	Compiled    int       // .pyc files written
-	NotCompiled []string // sources that do not compile, "path: error"
+	NotCompiled []string  // sources that do not compile, "path: error"
 }
 
 // Options say what to collect.

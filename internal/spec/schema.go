@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"strings"
@@ -17,8 +18,12 @@ func Schema() ([]byte, error) {
 	s["$id"] = "https://github.com/wsgipack/wsgipack/specs/wsgipack.schema.json"
 	s["title"] = "wsgipack.yaml"
 	s["description"] = "How wsgipack packages one Python web app and its virtualenv as .deb and .rpm files."
-	b, err := json.MarshalIndent(s, "", "  ")
-	return append(b, '\n'), err
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	err := enc.Encode(s)
+	return b.Bytes(), err
 }
 
 var enums = map[string]func() []string{

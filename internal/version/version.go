@@ -55,9 +55,11 @@ func Parse(s string) (Version, error) {
 		return Version{}, fmt.Errorf("version %q is neither SemVer (1.4.2, 1.4.2-rc.1, 1.4.2+build.7) nor PEP 440 (1.4.2rc1, 1.4.2.post1, 1.4.2.dev3, 2!1.0): fix it or pass --version", s)
 	}
 	g := func(name string) string { return m[pep440.SubexpIndex(name)] }
-	num := func(name string) string { // "07" -> "7"; absent -> "0"
-		n, _ := strconv.ParseUint(g(name), 10, 64)
-		return strconv.FormatUint(n, 10)
+	num := func(name string) string { // "07" -> "7"; absent -> "0"; any length (dpkg and rpm compare digit runs of any length)
+		if n := strings.TrimLeft(g(name), "0"); n != "" {
+			return n
+		}
+		return "0"
 	}
 	v := Version{Input: s}
 	if e := g("epoch"); e != "" {

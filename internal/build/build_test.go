@@ -1,0 +1,431 @@
+package build
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These are integration tests: they create real venvs with
+// testdata/mkvenv.sh and check the packages with dpkg-deb, rpm, lintian and
+// rpmlint. In CI a missing tool fails the test: the test command installs
+// them (make test-deps).
+
+var repo, _ = filepath.Abs(filepath.Join("..", ".."))
+
+func need(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is missing: the test command must install it (make test-deps)", tool)
+			}
+			t.Skipf("%s is missing; run make test-deps", tool)
+		}
+	}
+}
+
+// run runs a command and returns its combined output, failing the test on
+// error.
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// newProject copies the example app into a new directory and creates its
+// venv there, as CI would. kind is venv, copies or virtualenv.
+func newProject(t *testing.T, kind string) (dir, specFile string) {
+	t.Helper()
+	need(t, "python3")
+	dir = t.TempDir()
+	run(t, "cp", "-R", filepath.Join(repo, "testdata/example/src"), filepath.Join(repo, "testdata/example/config"),
+		filepath.Join(repo, "testdata/example/migrations"), filepath.Join(repo, "testdata/example/wsgipack.yaml"), dir)
+	cmd := exec.Command("sh", filepath.Join(repo, "testdata/mkvenv.sh"), filepath.Join(dir, "venv"), "python3", kind)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mkvenv.sh: %v\n%s", err, out)
+	}
+	return dir, filepath.Join(dir, "wsgipack.yaml")
+}
+
+func opts(specFile, out string) Options {
+	return Options{SpecFile: specFile, OutDir: out, SourceDateEpoch: "1700000000"}
+}
+
+// treeHash hashes every path, mode and content below dir.
+func treeHash(t *testing.T, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %v %v\n", p, info.Mode(), info.ModTime().UnixNano())
+		if info.Mode().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h.Write(data)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+func TestBuildExample(t *testing.T) {
+	need(t, "dpkg-deb", "rpm", "lintian", "rpmlint", "python3.11")
+	dir, specFile := newProject(t, "venv")
+	before := treeHash(t, filepath.Join(dir, "venv"))
+	out := t.TempDir()
+	res, err := Build(opts(specFile, out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := treeHash(t, filepath.Join(dir, "venv")); after != before {
+		t.Error("the build modified the CI venv on disk")
+	}
+	if len(res.Packages) != 2 || res.Arch != "amd64" || res.Python != "3.11" {
+		t.Fatalf("unexpected result: %+v", res)
+	}
+	deb := filepath.Join(out, "inventory_1.4.2-1+deb12_amd64.deb")
+	rpm := filepath.Join(out, "inventory-1.4.2-1.el9.x86_64.rpm")
+	sums := run(t, "sh", "-c", "cd "+out+" && sha256sum -c SHA256SUMS")
+	if !strings.Contains(sums, filepath.Base(deb)+": OK") || !strings.Contains(sums, filepath.Base(rpm)+": OK") {
+		t.Errorf("SHA256SUMS does not cover both packages:\n%s", sums)
+	}
+
+	t.Run("deb metadata", func(t *testing.T) {
+		info := run(t, "dpkg-deb", "--info", deb)
+		for _, want := range []string{"Package: inventory", "Version: 1.4.2-1+deb12", "Architecture: amd64",
+			"Depends: python3.11, libapache2-mod-wsgi-py3, apache2", "conffiles"} {
+			if !strings.Contains(info, want) {
+				t.Errorf("dpkg-deb --info lacks %q:\n%s", want, info)
+			}
+		}
+		conffiles := run(t, "sh", "-c", "dpkg-deb --ctrl-tarfile "+deb+" | tar -xO ./conffiles")
+		if conffiles != "/etc/inventory/environment\n/etc/inventory/settings.ini\n" {
+			t.Errorf("conffiles = %q", conffiles)
+		}
+	})
+	t.Run("deb contents", func(t *testing.T) {
+		contents := run(t, "dpkg-deb", "--contents", deb)
+		for _, line := range strings.Split(strings.TrimSpace(contents), "\n") {
+			f := strings.Fields(line)
+			mode, owner, name := f[0], f[1], f[len(f)-1]
+			if owner != "root/root" {
+				t.Errorf("%s is owned by %s", name, owner)
+			}
+			if mode[0] != 'l' && (mode[5] == 'w' || mode[8] == 'w' || strings.ContainsAny(mode, "sS")) {
+				t.Errorf("%s has mode %s: group/other write or setuid", name, mode)
+			}
+		}
+		for _, want := range []string{
+			"./opt/inventory/app/inventory/web.py",
+			"./opt/inventory/app/inventory/__pycache__/web.cpython-311.pyc",
+			"./opt/inventory/migrations/001_items.sql",
+			"./opt/inventory/wsgi/inventory.wsgi",
+			"./opt/inventory/venv/bin/python3.11 -> /usr/bin/python3.11",
+			"./opt/inventory/venv/bin/python -> python3.11",
+			"./opt/inventory/app/instance -> /var/lib/inventory/app/instance",
+			"_fastsum.cpython-311-x86_64-linux-gnu.so",
+			"./usr/share/doc/inventory/copyright",
+			"./usr/share/doc/inventory/changelog.Debian.gz",
+			"./usr/share/lintian/overrides/inventory",
+		} {
+			if !strings.Contains(contents, want) {
+				t.Errorf("package lacks %s", want)
+			}
+		}
+		for _, unwanted := range []string{"/tests/", "site-packages/pip", "site-packages/setuptools", "bin/pip", "direct_url.json", ".git/"} {
+			if strings.Contains(contents, unwanted) {
+				t.Errorf("package contains %s", unwanted)
+			}
+		}
+	})
+	t.Run("rpm", func(t *testing.T) {
+		q := run(t, "rpm", "-qp", "--info", "--list", "--requires", "--scripts", rpm)
+		for _, want := range []string{"Name        : inventory", "Version     : 1.4.2", "Release     : 1.el9",
+			"Architecture: x86_64", "python3.11-mod_wsgi", "httpd", "/opt/inventory/venv/pyvenv.cfg"} {
+			if !strings.Contains(q, want) {
+				t.Errorf("rpm -qp lacks %q", want)
+			}
+		}
+		cfg := run(t, "rpm", "-qp", "--configfiles", rpm)
+		if cfg != "/etc/inventory/environment\n/etc/inventory/settings.ini\n" {
+			t.Errorf("config files = %q", cfg)
+		}
+		flags := run(t, "rpm", "-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]", rpm)
+		if !strings.Contains(flags, "cn /etc/inventory/settings.ini") {
+			t.Errorf("settings.ini is not %%config(noreplace):\n%s", flags)
+		}
+		owners := run(t, "rpm", "-qp", "--qf", "[%{FILEUSERNAME}:%{FILEGROUPNAME}\n]", rpm)
+		if strings.TrimSpace(strings.ReplaceAll(owners, "root:root\n", "")) != "" {
+			t.Errorf("files not owned by root:root:\n%s", owners)
+		}
+	})
+	t.Run("lintian", func(t *testing.T) {
+		out, err := exec.Command("lintian", "--fail-on", "error,warning", deb).CombinedOutput()
+		if err != nil {
+			t.Errorf("lintian: %v\n%s", err, out)
+		}
+	})
+	t.Run("rpmlint", func(t *testing.T) {
+		out, _ := exec.Command("rpmlint", "-c", filepath.Join(repo, "specs/rpmlint.toml"), rpm).CombinedOutput()
+		if !regexp.MustCompile(`\b0 errors\b`).Match(out) {
+			t.Errorf("rpmlint found errors:\n%s", out)
+		}
+	})
+	t.Run("relocated venv runs with the system python", func(t *testing.T) {
+		root := t.TempDir()
+		run(t, "dpkg-deb", "-x", deb, root)
+		// An independent leak check of the finished payload.
+		if out, err := exec.Command("grep", "-rlF", dir, root).CombinedOutput(); err == nil {
+			t.Errorf("files still contain the build path %s:\n%s", dir, out)
+		}
+		venv := filepath.Join(root, "opt/inventory/venv")
+		cfg, _ := os.ReadFile(filepath.Join(venv, "pyvenv.cfg"))
+		if !strings.Contains(string(cfg), "home = /usr/bin\n") || !strings.Contains(string(cfg), "executable = /usr/bin/python3.11\n") || strings.Contains(string(cfg), "command") {
+			t.Errorf("pyvenv.cfg not relocated:\n%s", cfg)
+		}
+		script, _ := os.ReadFile(filepath.Join(venv, "bin/invutil"))
+		if !strings.HasPrefix(string(script), "#!/opt/inventory/venv/bin/python") {
+			t.Errorf("console script shebang not relocated:\n%s", script)
+		}
+		activate, _ := os.ReadFile(filepath.Join(venv, "bin/activate"))
+		if !strings.Contains(string(activate), "/opt/inventory/venv") {
+			t.Error("activate does not name /opt/inventory/venv")
+		}
+		// The Debian interpreter (not CI's pyenv build) runs the venv: the C
+		// extension loads and imports come from the venv.
+		py := filepath.Join(venv, "bin/python")
+		got := run(t, py, "-c", "import sys, fastsum, invutil; print(sys.prefix == sys.base_prefix, fastsum.total([1, 2]), invutil.slug('A b'), fastsum.__file__.startswith(sys.prefix))")
+		if strings.TrimSpace(got) != "False 3 a-b True" {
+			t.Errorf("venv under the system python3.11: %q", got)
+		}
+		co := run(t, "python3.11", "-c", "import marshal,sys; print(marshal.loads(open(sys.argv[1],'rb').read()[16:]).co_filename)",
+			filepath.Join(root, "opt/inventory/app/inventory/__pycache__/web.cpython-311.pyc"))
+		if strings.TrimSpace(co) != "/opt/inventory/app/inventory/web.py" {
+			t.Errorf("bytecode compiled for %q", co)
+		}
+		wsgi := run(t, py, "-c", `
+import os, runpy, sys
+sys.path.insert(0, sys.argv[1] + "/opt/inventory/app")
+ns = runpy.run_path(sys.argv[1] + "/opt/inventory/wsgi/inventory.wsgi")
+out = []
+body = ns["application"]({"PATH_INFO": "/health"}, lambda status, headers: out.append(status))
+print(out[0], b"".join(body).decode().strip())`, root)
+		if strings.TrimSpace(wsgi) != "200 OK ok" {
+			t.Errorf("entry script: %q", wsgi)
+		}
+	})
+}
+
+func TestVenvKinds(t *testing.T) {
+	need(t, "dpkg-deb", "python3.11")
+	for _, kind := range []string{"copies", "virtualenv"} {
+		t.Run(kind, func(t *testing.T) {
+			if kind == "virtualenv" {
+				need(t, "/usr/bin/python3")
+				if exec.Command("/usr/bin/python3", "-m", "virtualenv", "--version").Run() != nil {
+					t.Fatal("virtualenv is missing: make test-deps installs python3-virtualenv")
+				}
+			}
+			_, specFile := newProject(t, kind)
+			out := t.TempDir()
+			o := opts(specFile, out)
+			o.Targets = []string{"debian-12"}
+			if _, err := Build(o); err != nil {
+				t.Fatal(err)
+			}
+			root := t.TempDir()
+			run(t, "dpkg-deb", "-x", filepath.Join(out, "inventory_1.4.2-1+deb12_amd64.deb"), root)
+			venv := filepath.Join(root, "opt/inventory/venv")
+			if link, err := os.Readlink(filepath.Join(venv, "bin/python3.11")); err != nil || link != "/usr/bin/python3.11" {
+				t.Errorf("bin/python3.11 -> %q, %v", link, err)
+			}
+			got := run(t, filepath.Join(venv, "bin/python"), "-c", "import fastsum; print(fastsum.total([2, 2]))")
+			if strings.TrimSpace(got) != "4" {
+				t.Errorf("relocated %s venv: %q", kind, got)
+			}
+			cfg, _ := os.ReadFile(filepath.Join(venv, "pyvenv.cfg"))
+			if kind == "virtualenv" && !strings.Contains(string(cfg), "base-executable = /usr/bin/python3.11") && strings.Contains(string(cfg), "base-executable") {
+				t.Errorf("virtualenv pyvenv.cfg not relocated:\n%s", cfg)
+			}
+		})
+	}
+}
+
+func TestReproducible(t *testing.T) {
+	need(t, "dpkg-deb", "rpm")
+	_, spec1 := newProject(t, "venv")
+	_, spec2 := newProject(t, "venv") // another directory, another venv, later
+	out1, out2 := t.TempDir(), t.TempDir()
+	if _, err := Build(opts(spec1, out1)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := Build(opts(spec2, out2)); err != nil {
+		t.Fatal(err)
+	}
+	compare := func(a, b string) {
+		t.Helper()
+		for _, name := range []string{"inventory_1.4.2-1+deb12_amd64.deb", "inventory-1.4.2-1.el9.x86_64.rpm", "SHA256SUMS"} {
+			x, _ := os.ReadFile(filepath.Join(a, name))
+			y, _ := os.ReadFile(filepath.Join(b, name))
+			if len(x) == 0 || !bytes.Equal(x, y) {
+				t.Errorf("%s differs between builds (%d and %d bytes)", name, len(x), len(y))
+			}
+		}
+	}
+	compare(out1, out2)
+
+	// Without SOURCE_DATE_EPOCH the time stamp comes from the inputs, never
+	// the clock.
+	out3, out4 := t.TempDir(), t.TempDir()
+	o := opts(spec1, out3)
+	o.SourceDateEpoch = ""
+	if _, err := Build(o); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	o.OutDir = out4
+	if _, err := Build(o); err != nil {
+		t.Fatal(err)
+	}
+	compare(out3, out4)
+}
+
+// TestBadVenvs is the bad-venv half of the bad-input table: each broken
+// project fails with a message that names the file and says what to do.
+func TestBadVenvs(t *testing.T) {
+	need(t, "python3")
+	sp := "venv/lib/python3.11/site-packages"
+	write := func(t *testing.T, dir, name, data string, mode fs.FileMode) {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name    string
+		targets []string
+		break_  func(t *testing.T, dir string)
+		want    []string
+	}{
+		{"editable install", nil, func(t *testing.T, dir string) {
+			write(t, dir, sp+"/__editable__.mylib-1.0.pth", "import __editable___mylib_1_0_finder; __editable___mylib_1_0_finder.install()\n", 0o644)
+			write(t, dir, sp+"/mylib-1.0.dist-info/direct_url.json", `{"url": "file:///ci/src/mylib", "dir_info": {"editable": true}}`, 0o644)
+			write(t, dir, sp+"/mylib-1.0.dist-info/RECORD", "", 0o644)
+		}, []string{`distribution "mylib" is an editable install`, "file:///ci/src/mylib", "install it without -e"}},
+		{"legacy develop install", nil, func(t *testing.T, dir string) {
+			write(t, dir, sp+"/oldlib.egg-link", "/ci/src/oldlib\n.", 0o644)
+		}, []string{`distribution "oldlib" is an editable install`}},
+		{"path file outside the venv", nil, func(t *testing.T, dir string) {
+			write(t, dir, sp+"/extra.pth", "/home/ci/checkout/lib\n", 0o644)
+		}, []string{`"extra" is an editable install (extra.pth adds /home/ci/checkout/lib to sys.path)`}},
+		{"build path in a data file", nil, func(t *testing.T, dir string) {
+			write(t, dir, sp+"/fastsum/paths.txt", "cache="+filepath.Join(dir, "venv", "cache")+"\n", 0o644)
+		}, []string{"1 file(s) of the package still contain a build path", "venv/lib/python3.11/site-packages/fastsum/paths.txt", "exclude the file or make it path-free"}},
+		{"setuid file", nil, func(t *testing.T, dir string) {
+			write(t, dir, "src/inventory/tool", "#!/bin/sh\n", fs.ModeSetuid|0o755)
+		}, []string{"src/inventory/tool is setuid or setgid"}},
+		{"symlink out of the package", nil, func(t *testing.T, dir string) {
+			if err := os.Symlink("/etc/passwd", filepath.Join(dir, "src/inventory/passwd")); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"src/inventory/passwd: symlink to /etc/passwd leaves /opt/inventory"}},
+		{"relative symlink out of the package", nil, func(t *testing.T, dir string) {
+			if err := os.Symlink("../../../../etc/passwd", filepath.Join(dir, "src/inventory/up")); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"src/inventory/up: symlink to ../../../../etc/passwd resolves to /etc/passwd, outside /opt/inventory"}},
+		{"python not offered by target", []string{"debian-11", "el10"}, func(*testing.T, string) {},
+			[]string{"debian-11 offers mod_wsgi only for Python 3.9, but the venv is Python 3.11", "el10 offers mod_wsgi only for Python 3.12"}},
+		{"glibc newer than target", []string{"el8"}, func(t *testing.T, dir string) {
+			data, err := os.ReadFile("/usr/bin/true") // needs GLIBC_2.34 on Debian 12
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(t, dir, "src/inventory/helper", string(data), 0o755)
+		}, []string{"src/inventory/helper needs glibc 2.34 but el8 has 2.28"}},
+		{"mixed machines", nil, func(t *testing.T, dir string) {
+			write(t, dir, sp+"/fastsum/arm.so", string(minimalELF(183 /* EM_AARCH64 */)), 0o755)
+		}, []string{"native code for several machines: amd64 (", "arm64 (venv/lib/python3.11/site-packages/fastsum/arm.so)"}},
+		{"no python version", nil, func(t *testing.T, dir string) {
+			write(t, dir, "venv/pyvenv.cfg", "home = /usr/bin\n", 0o644)
+		}, []string{"pyvenv.cfg: no version or version_info line"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, specFile := newProject(t, "venv")
+			tt.break_(t, dir)
+			o := opts(specFile, t.TempDir())
+			o.Targets = tt.targets
+			_, err := Check(o)
+			if err == nil {
+				t.Fatal("accepted; want an error")
+			}
+			msg := strings.ReplaceAll(err.Error(), dir+"/", "")
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error lacks %q:\n%s", w, msg)
+				}
+			}
+		})
+	}
+}
+
+// minimalELF returns a 64-bit little-endian ELF header for machine, with no
+// sections: enough for debug/elf to read the machine.
+func minimalELF(machine uint16) []byte {
+	h := make([]byte, 64)
+	copy(h, "\x7fELF")
+	h[4], h[5], h[6] = 2, 1, 1 // 64-bit, little endian, version 1
+	h[16] = 3                  // ET_DYN
+	h[18], h[19] = byte(machine), byte(machine>>8)
+	h[20] = 1  // version
+	h[52] = 64 // header size
+	return h
+}
+
+func TestBuildLeavesNothingHalfWritten(t *testing.T) {
+	need(t, "python3")
+	dir, specFile := newProject(t, "venv")
+	if err := os.WriteFile(filepath.Join(dir, "venv/lib/python3.11/site-packages/leak.txt"), []byte(dir), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if _, err := Build(opts(specFile, out)); err == nil {
+		t.Fatal("build with a leak succeeded")
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 0 {
+		t.Errorf("output directory holds %d files after a failed build", len(entries))
+	}
+}
