@@ -1,0 +1,53 @@
+# wsgipack — see README.md. The two commands a newcomer needs:
+#   make demo   build the example app in testdata/ into dist/ (.deb and .rpm)
+#   make test   install the test tools, then run every test
+GO       ?= go
+BIN      := bin/wsgipack
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+# Debian packages the tests and the demo use: package tools and linters, and
+# what testdata/mkvenv.sh needs to build venvs with no index.
+DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-virtualenv \
+            python3-wheel-whl python3-setuptools-whl python3-pip-whl gcc
+
+.PHONY: build deps test lint fuzz demo bench clean
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/wsgipack
+
+# deps installs what is missing (root, or sudo, is needed once).
+deps:
+	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+test: deps lint
+	$(GO) test -count=1 -timeout 45m ./...
+
+lint:
+	@out=$$(gofmt -l cmd internal templates); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# fuzz runs each fuzz test for FUZZTIME.
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/version -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/venv -run '^$$' -fuzz FuzzUpdateRecord -fuzztime $(FUZZTIME)
+
+# demo does what a newcomer would: create the example's venv as CI would,
+# then build it for every target in its spec.
+demo: deps build
+	rm -rf testdata/example/venv
+	sh testdata/mkvenv.sh testdata/example/venv
+	$(BIN) build -f testdata/example/wsgipack.yaml --out dist
+	@ls -l dist
+
+bench: deps build
+	bash testdata/bench/run.sh $(BIN)
+
+clean:
+	rm -rf bin dist testdata/example/venv testdata/.wheelhouse

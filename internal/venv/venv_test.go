@@ -1,0 +1,125 @@
+package venv
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func fakeVenv(t *testing.T, cfg string) *Venv {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "ci job", "venv")
+	if err := os.MkdirAll(filepath.Join(dir, "lib/python3.11/site-packages"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pyvenv.cfg"), []byte(strings.ReplaceAll(cfg, "VENV", dir)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	v, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestPyvenvCfg(t *testing.T) {
+	tests := []struct {
+		name, cfg, want, creator string
+	}{
+		{"venv", "home = /root/.pyenv/versions/3.11.7/bin\ninclude-system-site-packages = false\nversion = 3.11.7\nexecutable = /root/.pyenv/versions/3.11.7/bin/python3.11\ncommand = /root/.pyenv/versions/3.11.7/bin/python3 -m venv VENV\n",
+			"home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.7\nexecutable = /usr/bin/python3.11\n", "venv"},
+		{"virtualenv", "home = /opt/py/bin\nimplementation = CPython\nversion_info = 3.11.7.final.0\nvirtualenv = 20.17.1\ninclude-system-site-packages = false\nbase-prefix = /opt/py\nbase-exec-prefix = /opt/py\nbase-executable = /opt/py/bin/python3.11\n",
+			"home = /usr/bin\nimplementation = CPython\nversion_info = 3.11.7.final.0\nvirtualenv = 20.17.1\ninclude-system-site-packages = false\nbase-prefix = /usr\nbase-exec-prefix = /usr\nbase-executable = /usr/bin/python3.11\n", "virtualenv"},
+		{"uv", "home = /x/bin\nimplementation = CPython\nuv = 0.4.0\nversion_info = 3.11.7\ninclude-system-site-packages = false\n",
+			"home = /usr/bin\nimplementation = CPython\nuv = 0.4.0\nversion_info = 3.11.7\ninclude-system-site-packages = false\n", "uv"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := fakeVenv(t, tt.cfg)
+			if v.Python != "3.11" || v.Creator != tt.creator {
+				t.Errorf("Python %q creator %q", v.Python, v.Creator)
+			}
+			if got := string(v.PyvenvCfg("/usr/bin/python3.11")); got != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRelocate(t *testing.T) {
+	v := fakeVenv(t, "version = 3.11.7\n")
+	tests := []struct{ name, in, want string }{
+		{"shebang", "#!VENV/bin/python3\nimport sys\n", "#!/opt/app/venv/bin/python3\nimport sys\n"},
+		{"exec form for long paths", "#!/bin/sh\n'''exec' \"VENV/bin/python3\" \"$0\" \"$@\"\n' '''\nimport sys\n", "#!/bin/sh\n'''exec' \"/opt/app/venv/bin/python3\" \"$0\" \"$@\"\n' '''\nimport sys\n"},
+		{"activate", "VIRTUAL_ENV=\"VENV\"\nif [ \"$OSTYPE\" = cygwin ]; then\n    VIRTUAL_ENV=$(cygpath \"VENV\")\nfi\n", "VIRTUAL_ENV=\"/opt/app/venv\"\nif [ \"$OSTYPE\" = cygwin ]; then\n    VIRTUAL_ENV=$(cygpath \"/opt/app/venv\")\nfi\n"},
+		{"activate.csh", "setenv VIRTUAL_ENV \"VENV\"\n", "setenv VIRTUAL_ENV \"/opt/app/venv\"\n"},
+		{"activate.fish", "set -gx VIRTUAL_ENV \"VENV\"\n", "set -gx VIRTUAL_ENV \"/opt/app/venv\"\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := v.Relocate([]byte(strings.ReplaceAll(tt.in, "VENV", v.Dir)), "/opt/app/venv")
+			if string(got) != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if v.Relocate([]byte("# Activate.ps1 is path-free\n"), "/opt/app/venv") != nil {
+		t.Error("unchanged file reported as changed")
+	}
+}
+
+func TestUpdateRecord(t *testing.T) {
+	record := "../../../bin/tool,sha256=old,10\nmylib/__init__.py,sha256=abc,3\nmylib-1.0.dist-info/direct_url.json,sha256=x,9\n\"odd,name.py\",,\n/abs/path,,\nmylib-1.0.dist-info/RECORD,,\n"
+	shipped := func(rel string) bool { return !strings.HasSuffix(rel, "direct_url.json") }
+	got := string(UpdateRecord([]byte(record), "lib/python3.11/site-packages/mylib-1.0.dist-info/RECORD", shipped,
+		map[string][]byte{"bin/tool": []byte("#!/opt/x\n")}))
+	// The hash is pip's: urlsafe base64 of SHA-256, unpadded (checked with Python's hashlib).
+	want := "../../../bin/tool,sha256=-JIlJDKMdZ0WSE9bN_Wo0p9sMzwuQQi67HWVAfbO_JU,9\nmylib/__init__.py,sha256=abc,3\n\"odd,name.py\",,\nmylib-1.0.dist-info/RECORD,,\n"
+	if got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func FuzzUpdateRecord(f *testing.F) {
+	f.Add([]byte("../../../bin/tool,sha256=old,10\n\"a,b\",,\n"), "lib/python3.11/site-packages/x.dist-info/RECORD")
+	f.Fuzz(func(t *testing.T, record []byte, rel string) {
+		out := UpdateRecord(record, rel, func(string) bool { return true }, map[string][]byte{"bin/tool": []byte("x")})
+		if len(out) > len(record)+200*strings.Count(string(record), "\n")+200 {
+			t.Fatalf("output grew unreasonably: %d -> %d", len(record), len(out))
+		}
+	})
+}
+
+func TestEditablesAndDropped(t *testing.T) {
+	v := fakeVenv(t, "version = 3.11.7\n")
+	sp := filepath.Join(v.Dir, v.SitePackages)
+	files := map[string]string{
+		"pip-23.2.1.dist-info/RECORD":    "pip/__init__.py,,\n../../../bin/pip,,\n",
+		"pip-23.2.1.dist-info/METADATA":  "Name: pip\n",
+		"app_lib-1.0.dist-info/METADATA": "Name: app-lib\nRequires-Dist: setuptools>=40\nRequires-Dist: wheel ; extra == \"build\"\n",
+		"__editable__.devlib-0.1.pth":    "import x\n",
+	}
+	for name, data := range files {
+		p := filepath.Join(sp, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := v.Editables()
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `"devlib" is an editable install`) {
+		t.Errorf("Editables() = %v", errs)
+	}
+	dropped, dirs, err := v.Dropped([]string{"pip", "setuptools", "wheel"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !dropped["bin/pip"] || !dropped["lib/python3.11/site-packages/pip/__init__.py"] || len(dirs) != 1 {
+		t.Errorf("Dropped() = %v %v", dropped, dirs)
+	}
+	warns := v.RequiresDropped([]string{"pip", "setuptools", "wheel"})
+	if len(warns) != 1 || !strings.Contains(warns[0], "app-lib requires setuptools") {
+		t.Errorf("RequiresDropped() = %v", warns)
+	}
+}
