@@ -259,7 +259,7 @@ class Source:
             elif k == 3:
                 v = self.snake(1)
                 out.append("%s%s = %s(%s)" % (ind, v, self.func_name(), ", ".join(
-                    "%s=%s" % (self.word(), self.expr(names)) for _ in range(r.randrange(0, 3)))))
+                    "%s=%s" % (kw, self.expr(names)) for kw in r.sample(WORDS, r.randrange(0, 3)))))
                 names.append(v)
             elif k == 4:
                 out.append("%sif %s:" % (ind, self.cond(names)))
