@@ -52,6 +52,7 @@ PYI_FILES = 2900
 DATA_FILES = 2600
 ELF_FILES = 150
 BIG_FILES = 22
+MAX_MODULE = 20480
 
 # Shared libraries every target has (wsgipack's list); an extension that
 # needs others would draw warnings that a real manylinux wheel avoids.
@@ -143,6 +144,11 @@ THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
 IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
 FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT.
 """
+COMMON = """
+the a an of to in is it that for on with as be by this we if not when so
+only but then before after again here there must should may can never all
+""".split()
+
 # No keywords (import, async, global) among generated identifiers.
 WORDS = [w for w in WORDS if not keyword.iskeyword(w)]
 VERBS = [w for w in VERBS if not keyword.iskeyword(w)]
@@ -177,6 +183,11 @@ class Source:
 
     def const(self):
         return self.snake().upper()
+
+    def sentence(self, lo, hi):
+        r = self.r
+        words = [r.choice(WORDS) if r.random() < 0.6 else r.choice(COMMON) for _ in range(r.randrange(lo, hi))]
+        return " ".join(words).capitalize() + r.choice((".", ".", "", ":"))
 
     # -- expressions --------------------------------------------------------
     def literal(self):
@@ -246,6 +257,9 @@ class Source:
     def block(self, out, ind, names, depth, count):
         r = self.r
         for _ in range(count):
+            if r.random() < 0.3:  # real code has comments, which cost no bytecode
+                for _ in range(r.choice((1, 1, 1, 2, 3))):
+                    out.append("%s# %s" % (ind, self.sentence(5, 13)))
             k = r.randrange(10) if depth < 3 else r.randrange(4)
             if k in (0, 1):
                 v = self.snake(r.choice((1, 2)))
@@ -430,12 +444,18 @@ class Source:
         total = sum(len(l) + 1 for l in out)
         while total < size:
             start = len(out)
+            if r.random() < 0.2:
+                out += ["# " + "-" * 76, "# " + self.sentence(2, 6), "# " + "-" * 76, "", ""]
             if r.random() < 0.55:
                 self.function(out)
                 out.append("")
             else:
                 self.klass(out)
-            total += sum(len(l) + 1 for l in out[start:])
+            grown = sum(len(l) + 1 for l in out[start:])
+            if total + grown > MAX_MODULE and total > 1024:
+                del out[start:]  # keep modules within 1-20 KB
+                break
+            total += grown
         if r.random() < 0.1:
             out += ['if __name__ == "__main__":', "    %s()" % self.func_name(), ""]
         return ("\n".join(out).rstrip() + "\n").encode()
