@@ -10,6 +10,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -126,7 +127,7 @@ func Arch(bins []*Binary) (string, error) {
 		}
 	}
 	var parts []string
-	for _, a := range sortedKeys(byArch) {
+	for _, a := range slices.Sorted(maps.Keys(byArch)) {
 		parts = append(parts, fmt.Sprintf("%s (%s)", a, byArch[a].Origin))
 	}
 	return "", fmt.Errorf("native code for several machines: %s; build the venv on the machine type the servers run", strings.Join(parts, ", "))
@@ -193,13 +194,4 @@ func debPackageGuess(lib string) string {
 		return base + "-" + ver
 	}
 	return base + strings.ReplaceAll(ver, ".", "")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

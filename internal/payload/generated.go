@@ -1,8 +1,10 @@
 package payload
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/wsgipack/wsgipack/templates"
@@ -19,7 +21,7 @@ func (c *collector) generated() error {
 	factory := strings.HasSuffix(callable, "()")
 	envFile := "/etc/" + s.Name + "/environment"
 	var env []KeyValue
-	for _, k := range sortedKeys(s.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
 		env = append(env, KeyValue{k, s.Environment[k]})
 	}
 	data := map[string]any{

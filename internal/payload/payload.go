@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -375,7 +376,7 @@ func (c *collector) app() error {
 	if err := c.copyTree(src, c.root+"/app", s.App.Source, excluded); err != nil {
 		return err
 	}
-	for _, dest := range sortedKeys(s.App.Files) {
+	for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
 		from := s.App.Files[dest]
 		if err := c.copyTree(filepath.Join(c.o.Dir, from), path.Join(c.root, dest), from, isBuildArtifact); err != nil {
 			return err
@@ -558,13 +559,4 @@ func (c *collector) bytecode(t *Tree) error {
 		t.Compiled++
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -3,11 +3,12 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -113,7 +114,7 @@ func check(n *yaml.Node, t reflect.Type, field string, r *reporter) {
 			f, ok := fields[k.Value]
 			if !ok {
 				r.positions[sub] = pos{k.Line, k.Column}
-				r.add(sub, "unknown key %q; known keys here: %s", k.Value, strings.Join(sortedKeys(fields), ", "))
+				r.add(sub, "unknown key %q; known keys here: %s", k.Value, strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
 				continue
 			}
 			check(v, f.Type, sub, r)
@@ -188,15 +189,6 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 		m[name] = f
 	}
 	return m
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // IsProblems reports whether err is (or wraps) an invalid-spec error.

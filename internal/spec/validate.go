@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"maps"
 	"net/mail"
 	"net/url"
 	"os"
@@ -100,7 +101,7 @@ func validate(s *Spec, dir string, r *reporter) {
 			r.add(index("app.exclude", i), "%q is not a valid glob pattern", p)
 		}
 	}
-	for _, dest := range sortedKeys(s.App.Files) {
+	for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
 		f := "app.files." + dest
 		checkOptPath(r, f, dest, s.Name)
 		if first, _, _ := strings.Cut(dest, "/"); slices.Contains(reservedDirs, first) {
@@ -136,7 +137,7 @@ func validate(s *Spec, dir string, r *reporter) {
 		}
 		seen[t] = true
 	}
-	for _, t := range sortedKeys(s.Depends) {
+	for _, t := range slices.Sorted(maps.Keys(s.Depends)) {
 		if !seen[t] {
 			r.add("depends."+t, "%q is not in targets (%s)", t, strings.Join(s.Targets, ", "))
 		}
@@ -161,7 +162,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	if a.Threads < 1 || a.Threads > 256 {
 		r.add("apache.threads", "must be between 1 and 256")
 	}
-	for _, u := range sortedKeys(a.Static) {
+	for _, u := range slices.Sorted(maps.Keys(a.Static)) {
 		f := "apache.static." + u
 		if !urlPathRE.MatchString(u) || (u != "/" && strings.HasSuffix(u, "/")) {
 			r.add(f, "%q must be a URL path such as /static", u)
@@ -176,7 +177,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	if slices.Contains(reservedUs, s.User) {
 		r.add("user", "%q is a system account; the app needs its own user", s.User)
 	}
-	for _, k := range sortedKeys(s.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
 		if !envKeyRE.MatchString(k) {
 			r.add("environment."+k, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
 		}

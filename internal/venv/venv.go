@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -191,7 +192,7 @@ func (v *Venv) Editables() []error {
 		}
 	}
 	var errs []error
-	for _, d := range sortedKeys(found) {
+	for _, d := range slices.Sorted(maps.Keys(found)) {
 		errs = append(errs, fmt.Errorf("venv: distribution %q is an editable install (%s): it points at a source checkout that servers do not have; install it without -e (pip install .)", d, found[d]))
 	}
 	return errs
@@ -320,13 +321,4 @@ func (v *Venv) RequiresDropped(dropped []string) []string {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
