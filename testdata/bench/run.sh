@@ -2,7 +2,7 @@
 # run.sh BINARY -- wsgipack's benchmark ('make bench').
 #
 # Builds a large synthetic project (a real venv filled by genvenv.py with
-# ~26,700 files, ~340 MB, ~140 ELF files) once, caches it under $BENCH_DIR,
+# ~27,000 files, ~350 MB, 144 ELF files) once, caches it under $BENCH_DIR,
 # and then times, with GNU time:
 #
 #   wsgipack build --target debian-12   bytecode off, then on
@@ -20,13 +20,17 @@
 #   BENCH_DIR     cache of the generated project (default /tmp/wsgipack-bench;
 #                 if that path is taken by a file, e.g. the binary itself,
 #                 /tmp/wsgipack-bench.d is used instead)
-#   BENCH_REPEAT  runs per case; the fastest counts (default 1)
+#   BENCH_REPEAT  runs per case; the fastest counts (default 3)
+#   BENCH_REPEAT_BYTECODE  runs of the slow bytecode-on cases (default 1)
 #   BENCH_SCALE   scale of the generated tree, for a quick smoke test
 #                 (default 1; the targets on size are checked only at 1)
 #   PYTHON        Python 3.11 to make the venv with (default python3)
+#   BENCH_SO_DIR  where the .so files to copy come from (default: PYTHON's
+#                 lib-dynload)
 #   TMPDIR        where the output and staging directories go (default /tmp)
 
-# 'make bench' runs this with sh; the script needs bash (arrays, [[ ]]).
+# 'make bench' runs this with sh; the script needs bash (associative arrays,
+# here-strings, pipefail).
 if [ -z "${BASH_VERSION:-}" ]; then
     exec bash "$0" "$@"
 fi
@@ -41,7 +45,8 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 python=${PYTHON:-python3}
-repeat=${BENCH_REPEAT:-1}
+repeat=${BENCH_REPEAT:-3}
+repeat_bytecode=${BENCH_REPEAT_BYTECODE:-1}
 scale=${BENCH_SCALE:-1}
 export SOURCE_DATE_EPOCH=1700000000
 # Bump when the project layout written below changes, to regenerate caches.
@@ -77,7 +82,9 @@ so_dir=${BENCH_SO_DIR:-$("$python" -c 'import sysconfig; print(sysconfig.get_con
 
 # --- the project, generated once -------------------------------------------
 proj=$bench/project
-stamp=$(cat "$here/genvenv.py" | sha256sum | cut -c1-16)-$layout-$scale-$("$python" -V 2>&1 | tr -d ' ')
+# The cache is rebuilt when anything it is made from changes.
+stamp=$(cat "$here/genvenv.py" "$repo/testdata/example/wsgipack.yaml" | sha256sum | cut -c1-16)
+stamp=$stamp-$layout-$scale-$("$python" -V 2>&1 | tr -d ' ')-$so_dir
 if [ "$(cat "$bench/stamp" 2>/dev/null)" != "$stamp" ]; then
     echo "generating the benchmark project in $proj (once; cached) ..."
     gen_start=$(date +%s.%N)
@@ -153,19 +160,22 @@ EOF
 find "$proj" "$st" -type f -exec cat {} + >/dev/null
 
 # --- timing ------------------------------------------------------------------
-# measure NAME PACKAGE-GLOB CMD...: runs CMD $repeat times under GNU time and
-# records the fastest wall time, the largest peak RSS and the package size.
-# GNU time's peak RSS is that of the largest single process (wsgipack or
-# one of its Python bytecode workers), not the sum over the process tree.
-declare -A wall rss pkg
+# measure NAME RUNS PACKAGE-GLOB CMD...: runs CMD RUNS times under GNU time
+# and records the fastest wall time (with its CPU share), the largest peak
+# RSS and the package size. GNU time's peak RSS is that of the largest single
+# process (wsgipack, or dpkg-deb's tar or zstd child), not the sum over the
+# process tree. Each run starts with no dirty pages (sync), so that writeback
+# of the staging copy or of an earlier package does not land in its time.
+declare -A wall rss cpu pkg
 cases=()
 measure() {
-    local name=$1 glob=$2
-    shift 2
-    local i w m
-    for ((i = 1; i <= repeat; i++)); do
+    local name=$1 runs=$2 glob=$3
+    shift 3
+    local i w m c
+    for ((i = 1; i <= runs; i++)); do
         rm -rf "${out:?}/$name"
         mkdir -p "$out/$name"
+        sync
         if ! /usr/bin/time -v -o "$out/$name.time" "$@" >"$out/$name.log" 2>&1; then
             echo "FAILED: $name: $*" >&2
             tail -n 40 "$out/$name.log" >&2
@@ -174,26 +184,29 @@ measure() {
         fi
         w=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, a, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i]; printf "%.2f", s }' "$out/$name.time")
         m=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$out/$name.time")
+        c=$(awk -F': ' '/Percent of CPU/ { print $2 }' "$out/$name.time")
         if [ -z "${wall[$name]:-}" ] || awk -v a="$w" -v b="${wall[$name]}" 'BEGIN { exit !(a < b) }'; then
             wall[$name]=$w
+            cpu[$name]=$c
         fi
         if [ -z "${rss[$name]:-}" ] || awk -v a="$m" -v b="${rss[$name]}" 'BEGIN { exit !(a > b) }'; then
             rss[$name]=$m
         fi
-        echo "  $name run $i: ${w}s, ${m} MB"
+        echo "  $name run $i: ${w}s, ${m} MB, CPU $c"
     done
     # shellcheck disable=SC2086
     pkg[$name]=$(stat -c %s "$out/$name"/$glob | awk '{ printf "%.1f", $1 / 1e6 }')
+    rm -rf "${out:?}/$name" # keep the logs only
     cases+=("$name")
 }
 
-echo "timing (runs per case: $repeat) ..."
-measure dpkg-deb '*.deb' dpkg-deb --root-owner-group -Zzstd -b "$st" "$out/dpkg-deb/inventory.deb"
-measure dpkg-deb-z1 '*.deb' dpkg-deb --root-owner-group -Zzstd -z1 -b "$st" "$out/dpkg-deb-z1/inventory.deb"
-measure deb-nobytecode '*.deb' "$bin" build -f "$proj/wsgipack-nobytecode.yaml" --target debian-12 --out "$out/deb-nobytecode"
-measure rpm-nobytecode '*.rpm' "$bin" build -f "$proj/wsgipack-nobytecode.yaml" --target el9 --out "$out/rpm-nobytecode"
-measure deb-bytecode '*.deb' "$bin" build -f "$proj/wsgipack.yaml" --target debian-12 --out "$out/deb-bytecode"
-measure rpm-bytecode '*.rpm' "$bin" build -f "$proj/wsgipack.yaml" --target el9 --out "$out/rpm-bytecode"
+echo "timing (runs per case: $repeat, bytecode-on cases: $repeat_bytecode) ..."
+measure dpkg-deb "$repeat" '*.deb' dpkg-deb --root-owner-group -Zzstd -b "$st" "$out/dpkg-deb/inventory.deb"
+measure dpkg-deb-z1 "$repeat" '*.deb' dpkg-deb --root-owner-group -Zzstd -z1 -b "$st" "$out/dpkg-deb-z1/inventory.deb"
+measure deb-nobytecode "$repeat" '*.deb' "$bin" build -f "$proj/wsgipack-nobytecode.yaml" --target debian-12 --out "$out/deb-nobytecode"
+measure rpm-nobytecode "$repeat" '*.rpm' "$bin" build -f "$proj/wsgipack-nobytecode.yaml" --target el9 --out "$out/rpm-nobytecode"
+measure deb-bytecode "$repeat_bytecode" '*.deb' "$bin" build -f "$proj/wsgipack.yaml" --target debian-12 --out "$out/deb-bytecode"
+measure rpm-bytecode "$repeat_bytecode" '*.rpm' "$bin" build -f "$proj/wsgipack.yaml" --target el9 --out "$out/rpm-bytecode"
 
 # --- report ------------------------------------------------------------------
 ref=${wall[dpkg-deb]}
@@ -211,9 +224,9 @@ for c in "${cases[@]}"; do
     fi
 done
 echo
-printf '%-16s %9s %12s %12s %14s\n' case "wall s" "peak RSS MB" "x dpkg-deb" "package MB"
+printf '%-16s %8s %12s %11s %11s %6s\n' case "wall s" "peak RSS MB" "x dpkg-deb" "package MB" "CPU"
 for c in "${cases[@]}"; do
-    printf '%-16s %9s %12s %12s %14s\n' "$c" "${wall[$c]}" "${rss[$c]}" "$(ratio "${wall[$c]}")" "${pkg[$c]}"
+    printf '%-16s %8s %12s %11s %11s %6s\n' "$c" "${wall[$c]}" "${rss[$c]}" "$(ratio "${wall[$c]}")" "${pkg[$c]}" "${cpu[$c]}"
 done
 echo
 echo "dpkg-deb: zstd at dpkg's default level; dpkg-deb-z1 is informational (wsgipack writes zstd 'fastest')."
