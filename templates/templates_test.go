@@ -1,14 +1,13 @@
 package templates
 
 import (
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/wsgipack/wsgipack/internal/golden"
+)
 
 func TestGolden(t *testing.T) {
 	env := []struct{ Key, Value string }{{"INVENTORY_STATE", "/var/lib/inventory"}, {"QUOTED", `a "b" c`}}
@@ -28,19 +27,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("..", "testdata", "golden", tt.golden+".golden")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("%s differs from %s (go test ./templates -update after checking the change):\n%s", tt.tmpl, golden, got)
-			}
+			golden.Check(t, filepath.Join("..", "testdata", "golden", tt.golden+".golden"), got)
 		})
 	}
 }

@@ -1,15 +1,14 @@
 package spec
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/wsgipack/wsgipack/internal/golden"
+)
 
 // project makes a minimal valid project and returns its directory.
 func project(t *testing.T) string {
@@ -154,19 +153,7 @@ func TestSchemaUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("..", "..", "specs", "wsgipack.schema.json")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s is out of date with the Spec type: run go test ./internal/spec -update", golden)
-	}
+	golden.Check(t, filepath.Join("..", "..", "specs", "wsgipack.schema.json"), got)
 }
 
 // TestReferenceSpec keeps specs/wsgipack.yaml complete: it parses strictly
