@@ -95,5 +95,8 @@ func (debPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
 		in.Epoch = fmt.Sprint(m.Version.Epoch)
 	}
 	in.Deb.Compression = m.Target.Compression
+	if in.Scripts, err = stageScripts(dir, m.Scripts); err != nil {
+		return err
+	}
 	return wrap("deb", deb.Default.Package(in, w))
 }

@@ -32,6 +32,36 @@ type Meta struct {
 	Arch        string   // amd64, arm64 or all
 	Depends     []string // in the target's relation syntax
 	MTime       time.Time
+	Scripts     Scripts
+}
+
+// Scripts are the install scripts of a package, as shell script text: deb
+// preinst, postinst, prerm and postrm; rpm %pre, %post, %preun and %postun.
+// An empty script is left out.
+type Scripts struct {
+	PreInstall, PostInstall, PreRemove, PostRemove string
+}
+
+// stageScripts writes the non-empty scripts into dir, as nfpm wants them.
+func stageScripts(dir string, s Scripts) (nfpm.Scripts, error) {
+	var out nfpm.Scripts
+	for _, sc := range []struct {
+		text string
+		path *string
+	}{
+		{s.PreInstall, &out.PreInstall}, {s.PostInstall, &out.PostInstall},
+		{s.PreRemove, &out.PreRemove}, {s.PostRemove, &out.PostRemove},
+	} {
+		if sc.text == "" {
+			continue
+		}
+		e, err := stage(dir, []docFile{{"script", []byte(sc.text)}})
+		if err != nil {
+			return out, err
+		}
+		*sc.path = e[0].Source
+	}
+	return out, nil
 }
 
 // Packager writes one package format.

@@ -62,6 +62,9 @@ func (rpmPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
 	in.RPM.Summary = m.Summary
 	in.RPM.Group = "Applications/Internet"
 	in.RPM.Compression = m.Target.Compression
+	if in.Scripts, err = stageScripts(dir, m.Scripts); err != nil {
+		return err
+	}
 	// The host name would make the package differ per build machine.
 	in.RPM.BuildHost = "wsgipack"
 	in.RPM.Packager = m.Maintainer
