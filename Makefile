@@ -8,7 +8,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 # Debian packages the tests and the demo use: package tools and linters, and
 # what testdata/mkvenv.sh needs to build venvs with no index.
 DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-virtualenv \
-            python3-wheel-whl python3-setuptools-whl python3-pip-whl gcc
+            python3-wheel-whl python3-setuptools-whl python3-pip-whl gcc shellcheck
 
 .PHONY: build deps test lint fuzz demo bench clean
 

@@ -1,6 +1,6 @@
 // Package templates holds the text templates wsgipack renders into packages:
-// the WSGI entry script, docs and lintian overrides (and, later, the Apache
-// configuration and install scripts).
+// the WSGI entry script, the Apache configuration, the install scripts, docs
+// and lintian overrides.
 package templates
 
 import (
@@ -16,7 +16,10 @@ var files embed.FS
 
 var parsed = template.Must(template.New("").Funcs(template.FuncMap{
 	"pyquote": pyQuote,
+	"shquote": shQuote,
+	"quote":   apacheQuote,
 	"indent":  indent,
+	"pad":     pad,
 }).ParseFS(files, "*.tmpl"))
 
 // Render executes the template called name (e.g. "wsgi.tmpl") with data.
@@ -32,6 +35,28 @@ func Render(name string, data any) ([]byte, error) {
 func pyQuote(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// shQuote returns s as one POSIX shell word.
+func shQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// apacheQuote returns s as one double-quoted Apache directive argument.
+func apacheQuote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(s) + `"`
+}
+
+// pad prefixes every non-empty line of s with prefix.
+func pad(prefix, s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // indent prefixes every line of s with prefix; empty lines get "prefix."

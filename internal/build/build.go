@@ -16,9 +16,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/apache"
 	"github.com/wsgipack/wsgipack/internal/native"
 	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/payload"
+	"github.com/wsgipack/wsgipack/internal/scripts"
 	"github.com/wsgipack/wsgipack/internal/spec"
 	"github.com/wsgipack/wsgipack/internal/target"
 	"github.com/wsgipack/wsgipack/internal/venv"
@@ -39,6 +41,10 @@ type Options struct {
 	Warn func(string)
 	// Progress receives a line per step that may take seconds; may be nil.
 	Progress func(string)
+	// AnyPython builds even when a target offers no mod_wsgi for the venv's
+	// Python, assuming /usr/bin/pythonX.Y. Only tests use it: to prove that
+	// such a package refuses to install.
+	AnyPython bool
 }
 
 // UsageError is bad input on the command line (exit code 2).
@@ -80,6 +86,10 @@ type plan struct {
 	arch    string
 	venv    *venv.Venv
 	stage   string
+	pythons map[string]target.Python // by target name
+	// bytecode is true when the package ships .pyc files; otherwise the
+	// install scripts compile them.
+	bytecode bool
 }
 
 // Check runs every validation of Build and writes nothing.
@@ -120,13 +130,17 @@ func Build(o Options) (*Result, error) {
 	}
 	for _, t := range p.targets {
 		m := p.meta(t, mtime)
+		tree, err := p.install(t, m)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name, err)
+		}
 		pk := packager.For(t.Format)
 		name := pk.FileName(m)
 		if o.Progress != nil {
 			o.Progress(fmt.Sprintf("writing %s (%s)", name, t.Name))
 		}
 		file := filepath.Join(o.OutDir, name)
-		size, sum, err := writeAtomic(file, func(w io.Writer) error { return pk.Write(m, p.tree, w) })
+		size, sum, err := writeAtomic(file, func(w io.Writer) error { return pk.Write(m, tree, w) })
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t.Name, err)
 		}
@@ -194,12 +208,18 @@ func prepare(o Options) (*plan, error) {
 	}
 	var errs []error
 	var interpreter string
+	pythons := map[string]target.Python{}
 	for _, t := range targets {
 		py, err := t.Python(ve.Python)
+		if err != nil && o.AnyPython {
+			py, err = target.Python{Version: ve.Python, Interpreter: "/usr/bin/python" + ve.Python,
+				Package: "python" + ve.Python, ModWSGI: t.Pythons[0].ModWSGI}, nil
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		pythons[t.Name] = py
 		interpreter = py.Interpreter // /usr/bin/pythonX.Y on every target
 	}
 	if len(errs) > 0 {
@@ -209,10 +229,11 @@ func prepare(o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{spec: s, version: v, targets: targets, venv: ve, stage: stage}
+	p := &plan{spec: s, version: v, targets: targets, venv: ve, stage: stage, pythons: pythons,
+		bytecode: s.CompileBytecode() && !o.NoBytecode}
 	p.tree, err = payload.Collect(payload.Options{
 		Spec: s, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
-		Bytecode: s.CompileBytecode() && !o.NoBytecode, Progress: o.Progress,
+		Bytecode: p.bytecode, Progress: o.Progress,
 	})
 	if err != nil {
 		return p, err
@@ -233,8 +254,8 @@ func prepare(o Options) (*plan, error) {
 // meta is the package metadata for one target.
 func (p *plan) meta(t target.Target, mtime time.Time) *packager.Meta {
 	s := p.spec
-	py, _ := t.Python(p.venv.Python)
-	deps := []string{py.Package, py.ModWSGI, t.Apache}
+	py := p.pythons[t.Name]
+	deps := []string{py.Package, py.ModWSGI, t.Apache.Package}
 	if t.Format == target.Deb {
 		glibc := ""
 		for _, b := range p.tree.Binaries {
@@ -252,6 +273,32 @@ func (p *plan) meta(t target.Target, mtime time.Time) *packager.Meta {
 		License: s.License, Homepage: s.Homepage, Version: p.version, Release: s.Release,
 		Target: t, Arch: p.arch, Depends: deps, MTime: mtime,
 	}
+}
+
+// install adds what makes the package install itself on t: the Apache
+// configuration in t's layout (to the tree it returns) and the install
+// scripts (to m).
+func (p *plan) install(t target.Target, m *packager.Meta) (*payload.Tree, error) {
+	conf, err := apache.Render(p.spec, t.Apache)
+	if err != nil {
+		return nil, err
+	}
+	file := filepath.Join(p.stage, "apache", t.Name+".conf")
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(file, conf.Data, 0o644); err != nil {
+		return nil, err
+	}
+	m.Scripts, err = scripts.Render(scripts.Input{
+		Spec: p.spec, Version: m.Version.Input, Target: t, Python: p.pythons[t.Name],
+		PythonVersion: p.venv.Python, Conf: conf, InstallBytecode: !p.bytecode,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p.tree.With(&payload.Entry{Path: conf.Path, Kind: payload.File, Mode: 0o644, Source: file,
+		Size: int64(len(conf.Data)), Config: true, Origin: "generated apache.conf.tmpl"}), nil
 }
 
 // timestamp picks the time stamped on every file: $SOURCE_DATE_EPOCH, else

@@ -122,8 +122,14 @@ func TestBuildExample(t *testing.T) {
 			}
 		}
 		conffiles := run(t, "sh", "-c", "dpkg-deb --ctrl-tarfile "+deb+" | tar -xO ./conffiles")
-		if conffiles != "/etc/inventory/environment\n/etc/inventory/settings.ini\n" {
+		if conffiles != "/etc/apache2/conf-available/inventory.conf\n/etc/inventory/environment\n/etc/inventory/settings.ini\n" {
 			t.Errorf("conffiles = %q", conffiles)
+		}
+		for _, script := range []string{"preinst", "postinst", "prerm", "postrm"} {
+			text := run(t, "sh", "-c", "dpkg-deb --ctrl-tarfile "+deb+" | tar -xO ./"+script)
+			if !strings.HasPrefix(text, "#!/bin/sh\n# "+script+" of inventory for Debian 12") {
+				t.Errorf("%s is not wsgipack's:\n%.200s", script, text)
+			}
 		}
 	})
 	t.Run("deb contents", func(t *testing.T) {
@@ -150,6 +156,7 @@ func TestBuildExample(t *testing.T) {
 			"./usr/share/doc/inventory/copyright",
 			"./usr/share/doc/inventory/changelog.Debian.gz",
 			"./usr/share/lintian/overrides/inventory",
+			"./etc/apache2/conf-available/inventory.conf",
 		} {
 			if !strings.Contains(contents, want) {
 				t.Errorf("package lacks %s", want)
@@ -164,13 +171,15 @@ func TestBuildExample(t *testing.T) {
 	t.Run("rpm", func(t *testing.T) {
 		q := run(t, "rpm", "-qp", "--info", "--list", "--requires", "--scripts", rpm)
 		for _, want := range []string{"Name        : inventory", "Version     : 1.4.2", "Release     : 1.el9",
-			"Architecture: x86_64", "python3.11-mod_wsgi", "httpd", "/opt/inventory/venv/pyvenv.cfg"} {
+			"Architecture: x86_64", "python3.11-mod_wsgi", "httpd", "/opt/inventory/venv/pyvenv.cfg",
+			"preinstall scriptlet (using /bin/sh):\n#!/bin/sh\n# preinst of inventory for Enterprise Linux 9",
+			"postinstall scriptlet", "preuninstall scriptlet", "postuninstall scriptlet"} {
 			if !strings.Contains(q, want) {
 				t.Errorf("rpm -qp lacks %q", want)
 			}
 		}
 		cfg := run(t, "rpm", "-qp", "--configfiles", rpm)
-		if cfg != "/etc/inventory/environment\n/etc/inventory/settings.ini\n" {
+		if cfg != "/etc/httpd/conf.d/inventory.conf\n/etc/inventory/environment\n/etc/inventory/settings.ini\n" {
 			t.Errorf("config files = %q", cfg)
 		}
 		flags := run(t, "rpm", "-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]", rpm)

@@ -48,6 +48,7 @@ var lintianOverrides = []lintianOverride{
 	{"repeated-path-segment", "Python packages often nest a directory of the same name"},
 	{"package-contains-empty-directory", "empty directories of the app and venv are kept as built"},
 	{"zero-byte-file-in-doc-directory", "bundled dependencies keep their files as installed"},
+	{"web-application-works-only-with-apache", "wsgipack packages are mod_wsgi apps: Apache httpd is the server they are made for"},
 	{"package-contains-no-arch-dependent-files", "the arch is derived from native code; this tag fires only for all-arch packages and is informational"},
 }
 

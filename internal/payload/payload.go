@@ -73,6 +73,15 @@ type Options struct {
 	Progress    func(step string)
 }
 
+// With returns a copy of t that also holds extra, for files that differ per
+// target (t is shared by every target of a build).
+func (t *Tree) With(extra ...*Entry) *Tree {
+	c := *t
+	c.Entries = append(slices.Clip(t.Entries), extra...)
+	sort.Slice(c.Entries, func(i, j int) bool { return c.Entries[i].Path < c.Entries[j].Path })
+	return &c
+}
+
 // Size returns the total size of the files.
 func (t *Tree) Size() int64 {
 	var n int64

@@ -21,7 +21,7 @@ type Spec struct {
 	App         App                 `required:"true" yaml:"app" doc:"The app's code."`
 	Venv        string              `required:"true" yaml:"venv" doc:"The virtualenv CI built for the app, relative to this file; shipped as /opt/<name>/venv."`
 	VenvKeep    []string            `enum:"installers" yaml:"venv_keep" doc:"Installers to keep in the shipped venv (pip, setuptools, wheel); all three are left out by default."`
-	Bytecode    *bool               `yaml:"bytecode" doc:"Ship .pyc files compiled for the final paths (default true)."`
+	Bytecode    *bool               `yaml:"bytecode" doc:"Compile .pyc files for the final paths at build time and ship them (default true); false compiles them at install time on the server instead (faster builds, smaller packages; removed on removal)."`
 	Targets     []string            `required:"true" enum:"targets" yaml:"targets" doc:"Distribution releases to build for: one package each."`
 	Apache      Apache              `yaml:"apache" doc:"How Apache mod_wsgi serves the app."`
 	User        string              `yaml:"user" doc:"System user the app runs as (default: name)."`
@@ -46,6 +46,7 @@ type Apache struct {
 	ServerName string            `yaml:"server_name" doc:"Host name for an own <VirtualHost>; without it the app is a config snippet."`
 	Processes  int               `yaml:"processes" doc:"mod_wsgi daemon processes (default 2)."`
 	Threads    int               `yaml:"threads" doc:"Threads per daemon process (default 15)."`
+	Timeout    int               `yaml:"request_timeout" doc:"Seconds a request may take before mod_wsgi restarts the daemon process (default 60)."`
 	Static     map[string]string `yaml:"static" doc:"URL path -> directory under /opt/<name> served by Apache directly."`
 }
 
@@ -62,7 +63,8 @@ type Hooks struct {
 	PreRemove    []string `yaml:"pre_remove" doc:"Run before removal, not on upgrade."`
 }
 
-// CompileBytecode reports whether .pyc files are to be shipped.
+// CompileBytecode reports whether .pyc files are compiled at build time and
+// shipped; otherwise the install scripts compile them on the server.
 func (s *Spec) CompileBytecode() bool { return s.Bytecode == nil || *s.Bytecode }
 
 // Installers are the distributions left out of a shipped venv unless kept.

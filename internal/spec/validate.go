@@ -38,6 +38,9 @@ func (s *Spec) SetDefaults() {
 	if s.Apache.Threads == 0 {
 		s.Apache.Threads = 15
 	}
+	if s.Apache.Timeout == 0 {
+		s.Apache.Timeout = 60
+	}
 }
 
 var (
@@ -161,6 +164,9 @@ func validate(s *Spec, dir string, r *reporter) {
 	}
 	if a.Threads < 1 || a.Threads > 256 {
 		r.add("apache.threads", "must be between 1 and 256")
+	}
+	if a.Timeout < 1 || a.Timeout > 86400 {
+		r.add("apache.request_timeout", "must be between 1 and 86400 seconds")
 	}
 	for _, u := range slices.Sorted(maps.Keys(a.Static)) {
 		f := "apache.static." + u

@@ -28,6 +28,46 @@ type Python struct {
 	ModWSGI     string // package of the mod_wsgi built for this Python
 }
 
+// Apache is how a distribution family lays out and runs Apache httpd: where
+// configs go, how they are enabled, tested and reloaded. The install scripts
+// are rendered from it.
+type Apache struct {
+	Layout        string // debian, el or suse
+	Package       string // the Apache package
+	Service       string // systemd unit
+	Ctl           string // apache2ctl or apachectl: configtest and graceful
+	PidFile       string // where a running Apache keeps its pid (used without systemd)
+	SiteDir       string // configs with an own <VirtualHost> (apache.server_name set)
+	SnippetDir    string // config snippets for the main server
+	Enable        bool   // configs are enabled with a2ensite/a2enconf (Debian family)
+	User          string // Apache's own user
+	ModWSGIModule string // path of mod_wsgi.so
+	// SocketPrefix is WSGISocketPrefix when the built-in default does not
+	// work (EL: logs/ is not writable and SELinux denies sockets there).
+	SocketPrefix string
+}
+
+// The Apache layouts. SUSE is data only: no SUSE target yet.
+var (
+	debianApache = Apache{
+		Layout: "debian", Package: "apache2", Service: "apache2", Ctl: "apache2ctl",
+		PidFile: "/run/apache2/apache2.pid", SiteDir: "/etc/apache2/sites-available",
+		SnippetDir: "/etc/apache2/conf-available", Enable: true, User: "www-data",
+		ModWSGIModule: "/usr/lib/apache2/modules/mod_wsgi.so",
+	}
+	elApache = Apache{
+		Layout: "el", Package: "httpd", Service: "httpd", Ctl: "apachectl",
+		PidFile: "/run/httpd/httpd.pid", SiteDir: "/etc/httpd/conf.d", SnippetDir: "/etc/httpd/conf.d",
+		User: "apache", ModWSGIModule: "/usr/lib64/httpd/modules/mod_wsgi_python3.so",
+		SocketPrefix: "/run/httpd/wsgi",
+	}
+	suseApache = Apache{
+		Layout: "suse", Package: "apache2", Service: "apache2", Ctl: "apachectl",
+		PidFile: "/run/httpd.pid", SiteDir: "/etc/apache2/vhosts.d", SnippetDir: "/etc/apache2/conf.d",
+		User: "wwwrun", ModWSGIModule: "/usr/lib64/apache2/mod_wsgi.so",
+	}
+)
+
 // Target is one distribution release.
 type Target struct {
 	Name        string // e.g. debian-12
@@ -36,13 +76,8 @@ type Target struct {
 	Suffix      string // appended to the package revision, e.g. +deb12 or .el9
 	Glibc       string // glibc version, X.Y
 	Compression string // payload compression the target's dpkg or rpm reads, as nfpm names it
-	Apache      string // Apache package
 	Pythons     []Python
-	// Layout of the Apache configuration (used by the install scripts).
-	ApacheConfDir    string // directory of vhost configs
-	ApacheSnippetDir string // directory of config snippets
-	ApacheUser       string
-	ModWSGIModule    string // path of mod_wsgi.so
+	Apache      Apache
 }
 
 // The deb payloads use zstd where dpkg reads it (1.21.18+: Debian 12,
@@ -56,20 +91,16 @@ const (
 func debian(name, title, suffix, glibc, compression, py string) Target {
 	return Target{
 		Name: name, Title: title, Format: Deb, Suffix: suffix, Glibc: glibc,
-		Compression: compression, Apache: "apache2",
+		Compression: compression, Apache: debianApache,
 		Pythons: []Python{{Version: py, Interpreter: "/usr/bin/python" + py,
 			Package: "python" + py, ModWSGI: "libapache2-mod-wsgi-py3"}},
-		ApacheConfDir: "/etc/apache2/sites-available", ApacheSnippetDir: "/etc/apache2/conf-available",
-		ApacheUser: "www-data", ModWSGIModule: "/usr/lib/apache2/modules/mod_wsgi.so",
 	}
 }
 
 func el(n, glibc string, pythons ...Python) Target {
 	return Target{
 		Name: "el" + n, Title: "Enterprise Linux " + n, Format: RPM, Suffix: ".el" + n, Glibc: glibc,
-		Compression: rpmZstd, Apache: "httpd", Pythons: pythons,
-		ApacheConfDir: "/etc/httpd/conf.d", ApacheSnippetDir: "/etc/httpd/conf.d",
-		ApacheUser: "apache", ModWSGIModule: "/usr/lib64/httpd/modules/mod_wsgi_python3.so",
+		Compression: rpmZstd, Apache: elApache, Pythons: pythons,
 	}
 }
 
@@ -150,3 +181,7 @@ func (t Target) PackageArch(arch string) string {
 	}
 	return arch
 }
+
+// ApacheLayouts lists every Apache layout wsgipack knows, including those of
+// no target yet.
+func ApacheLayouts() []Apache { return []Apache{debianApache, elApache, suseApache} }

@@ -5,6 +5,7 @@ environment and database are reachable."""
 import configparser
 import json
 import os
+import pwd
 import sqlite3
 import sys
 
@@ -26,6 +27,12 @@ def _items():
         return [row[0] for row in conn.execute("SELECT name FROM items ORDER BY name")]
 
 
+def _add_item(name):
+    db = os.path.join(os.environ.get("INVENTORY_STATE", "/var/lib/inventory"), "inventory.db")
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO items (name) VALUES (?)", (name,))
+
+
 def create_app():
     """Return the WSGI application (an app factory, as Flask's create_app)."""
     settings = _settings()
@@ -35,6 +42,13 @@ def create_app():
         if path == "/health":
             body = b"ok\n"
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
+        if path == "/items" and environ.get("REQUEST_METHOD") == "POST":
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            name = environ["wsgi.input"].read(size).decode().strip()
+            _add_item(name)
+            body = ("added %s\n" % name).encode()
+            start_response("201 Created", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
         info = {
             "app": "inventory",
@@ -48,6 +62,8 @@ def create_app():
             "greeting": settings.get("app", "greeting", fallback=None),
             "items": _items(),
             "uid": os.getuid(),
+            "user": pwd.getpwuid(os.getuid()).pw_name,
+            "code_writable": os.access(__file__, os.W_OK) or os.access(os.path.dirname(__file__), os.W_OK),
         }
         body = (json.dumps(info, sort_keys=True) + "\n").encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
