@@ -1,0 +1,305 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"errors"
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/wsgipack/wsgipack/internal/build"
+)
+
+// installDeb copies a deb into the root and installs it with dpkg -i with
+// the network cut; it returns dpkg's output and exit status.
+func installDeb(t *testing.T, c *Chroot, deb string) (string, int) {
+	t.Helper()
+	in := c.CopyIn(t, deb, "/tmp/"+path.Base(deb))
+	return c.RunNoNet(t, "dpkg", "-i", "--force-confold", in)
+}
+
+// mustInstallDeb is installDeb that fails the test when dpkg fails.
+func mustInstallDeb(t *testing.T, c *Chroot, deb string) string {
+	t.Helper()
+	out, code := installDeb(t, c, deb)
+	if code != 0 {
+		t.Fatalf("dpkg -i %s: exit %d\n%s\n%s", path.Base(deb), code, out, c.ErrorLog())
+	}
+	return out
+}
+
+// app answers GET path with 200 and returns the app's JSON fields.
+func answer(t *testing.T, c *Chroot, urlPath string) map[string]string {
+	t.Helper()
+	code, body := c.Get(t, urlPath)
+	if code != 200 {
+		t.Fatalf("GET %s: %d\n%s\nerror log:\n%s", urlPath, code, body, c.ErrorLog())
+	}
+	return fields(t, body)
+}
+
+// expect fails the test for every key whose value is not want.
+func expect(t *testing.T, what string, got map[string]string, want map[string]string) {
+	t.Helper()
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s = %q, want %q", what, k, got[k], v)
+		}
+	}
+}
+
+// TestDebLifecycle: a bare Debian 12 with Apache and mod_wsgi gets the
+// example app with dpkg -i and no network, a second app beside it, an
+// upgrade with a new migration, a downgrade, removal and purge.
+func TestDebLifecycle(t *testing.T) {
+	c := New(t)
+	c.StartApache(t)
+
+	out := mustInstallDeb(t, c, inventory1.pkg(t, "debian-12"))
+	mustContain(t, "dpkg -i output", out,
+		"inventory: user: created system user and group inventory",
+		"inventory: python: venv, /usr/bin/python3.11 and mod_wsgi are all Python 3.11",
+		"inventory: apache: enabled conf inventory",
+		"inventory: hooks: post_install: python -m inventory.migrate /opt/inventory/migrations",
+		"inventory: applied migration 001_items.sql",
+		"inventory: apache: configuration test passed",
+		"inventory: apache: reloaded gracefully",
+		"inventory: installed 1.4.2")
+	got := answer(t, c, "/inventory/")
+	expect(t, "after install", got, map[string]string{
+		"prefix": "/opt/inventory/venv", "python": "3.11", "native": "10", "user": "inventory",
+		"state": "/var/lib/inventory", "greeting": "hello from settings.ini", "items": "[widget]",
+		"code_writable": "false", "version": "1.4.2",
+	})
+	if !strings.HasPrefix(got["native_file"], "/opt/inventory/venv/lib/python3.11/site-packages/") {
+		t.Errorf("the C extension loaded from %s", got["native_file"])
+	}
+	if code, body := c.Get(t, "/inventory/static/style.css"); code != 200 {
+		t.Errorf("static file: %d %s", code, body)
+	}
+	if _, code := c.Run(t, "runuser", "-u", "inventory", "--", "touch", "/opt/inventory/app/inventory/web.py"); code == 0 {
+		t.Error("the app user can write its code")
+	}
+	if _, code := c.Run(t, "runuser", "-u", "inventory", "--", "touch", "/var/lib/inventory/app/instance/x"); code != 0 {
+		t.Error("the app user cannot write to its writable path app/instance")
+	}
+	for p, want := range map[string]string{
+		"/var/lib/inventory": "inventory:inventory 750", "/var/log/inventory": "inventory:inventory 750",
+		"/etc/inventory": "root:inventory 750", "/etc/inventory/settings.ini": "root:inventory 640",
+		"/etc/inventory/environment": "root:inventory 640", "/opt/inventory/app": "root:root 755",
+	} {
+		if got := strings.TrimSpace(c.MustRun(t, "stat", "-c", "%U:%G %a", p)); got != want {
+			t.Errorf("%s: %s, want %s", p, got, want)
+		}
+	}
+	if shell := c.MustRun(t, "getent", "passwd", "inventory"); !strings.HasSuffix(strings.TrimSpace(shell), ":/var/lib/inventory:/usr/sbin/nologin") {
+		t.Errorf("app user: %s", shell)
+	}
+	report(t, "install (no network): app answers as inventory from /opt/inventory/venv, C extension, env, config, migration, read-only code")
+
+	// Idempotent: the configure step again changes nothing.
+	again := c.MustRun(t, "/var/lib/dpkg/info/inventory.postinst", "configure", "1.4.2-1+deb12")
+	mustContain(t, "postinst run twice", again, "inventory: user: system user inventory exists", "inventory: apache: conf inventory already enabled")
+	report(t, "postinst configure twice: no change")
+
+	// A second app beside the first.
+	mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
+	expect(t, "second app", answer(t, c, "/stock/"), map[string]string{"user": "stock", "prefix": "/opt/stock/venv", "state": "/var/lib/stock"})
+	expect(t, "first app with the second installed", answer(t, c, "/inventory/"), map[string]string{"user": "inventory"})
+	report(t, "second app installed beside the first: both answer")
+
+	// Data through the app, an admin's edit of a config file, then upgrade.
+	if code, body := c.Post(t, "/inventory/items", "sprocket"); code != 201 {
+		t.Fatalf("POST /inventory/items: %d %s", code, body)
+	}
+	c.WriteFile(t, "/etc/inventory/settings.ini", "[app]\ngreeting = edited by the admin\n", 0o640)
+	out = mustInstallDeb(t, c, inventory2.pkg(t, "debian-12"))
+	mustContain(t, "upgrade output", out, "inventory: applied migration 002_gadget.sql", "inventory: installed 1.5.0")
+	expect(t, "after upgrade", answer(t, c, "/inventory/"), map[string]string{
+		"version": "1.5.0", "items": "[gadget sprocket widget]", "greeting": "edited by the admin",
+	})
+	if !c.Exists("/etc/apache2/conf-enabled/inventory.conf") {
+		t.Error("the upgrade disabled the config")
+	}
+	report(t, "upgrade 1.4.2 -> 1.5.0: new code and migration, data and admin's config edit kept")
+
+	// Rollback: install the older version.
+	mustInstallDeb(t, c, inventory1.pkg(t, "debian-12"))
+	expect(t, "after downgrade", answer(t, c, "/inventory/"), map[string]string{
+		"version": "1.4.2", "items": "[gadget sprocket widget]", "greeting": "edited by the admin",
+	})
+	report(t, "downgrade 1.5.0 -> 1.4.2: old code answers, data kept")
+
+	// An admin's a2disconf survives an upgrade.
+	c.MustRun(t, "a2disconf", "-q", "stock")
+	out = mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
+	mustContain(t, "reinstall of a disabled app", out, "stock: apache: conf stock was disabled by the admin (a2disconf); left disabled")
+	if code, _ := c.Get(t, "/stock/"); code != 404 {
+		t.Errorf("stock answers %d after the admin disabled it and it was reinstalled", code)
+	}
+	c.MustRun(t, "a2enconf", "-q", "stock")
+	c.Graceful(t)
+	report(t, "admin's a2disconf kept across a reinstall")
+
+	// Remove: the site goes, the other app stays, data stays.
+	out = c.MustRun(t, "dpkg", "-r", "inventory")
+	mustContain(t, "dpkg -r", out, "inventory: apache: disabled conf inventory")
+	if code, _ := c.Get(t, "/inventory/"); code != 404 {
+		t.Errorf("after dpkg -r, /inventory/ answers %d", code)
+	}
+	expect(t, "other app after removal", answer(t, c, "/stock/"), map[string]string{"user": "stock"})
+	for _, p := range []string{"/var/lib/inventory/inventory.db", "/etc/inventory/settings.ini"} {
+		if !c.Exists(p) {
+			t.Errorf("dpkg -r removed %s", p)
+		}
+	}
+	if c.Exists("/opt/inventory/app") {
+		t.Error("dpkg -r left /opt/inventory/app")
+	}
+	report(t, "dpkg -r: app gone, other app answers, data and config kept")
+
+	// Purge: data, logs and config go.
+	out = c.MustRun(t, "dpkg", "-P", "inventory")
+	mustContain(t, "dpkg -P", out, "inventory: purged /var/lib/inventory, /var/log/inventory and /etc/inventory")
+	for _, p := range []string{"/var/lib/inventory", "/var/log/inventory", "/etc/inventory", "/etc/apache2/conf-available/inventory.conf"} {
+		if c.Exists(p) {
+			t.Errorf("dpkg -P left %s", p)
+		}
+	}
+	expect(t, "other app after purge", answer(t, c, "/stock/"), map[string]string{"user": "stock"})
+	report(t, "dpkg -P: data, logs and config gone, other app answers")
+}
+
+// TestBrokenApacheConfig: an app whose config Apache rejects fails to
+// install with Apache's message; the running app keeps answering.
+func TestBrokenApacheConfig(t *testing.T) {
+	c := New(t)
+	c.StartApache(t)
+	mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
+	gen := c.ApacheGeneration()
+	out, code := installDeb(t, c, badConfDeb(t))
+	if code == 0 {
+		t.Fatalf("a config Apache rejects installed:\n%s", out)
+	}
+	mustContain(t, "dpkg -i output", out, "WSGIThisIsNotADirective", "badconf: apache: disabled conf badconf",
+		"badconf: error: Apache rejects badconf's configuration")
+	if c.Exists("/etc/apache2/conf-enabled/badconf.conf") {
+		t.Error("the rejected config is still enabled")
+	}
+	if c.ApacheGeneration() != gen {
+		t.Error("Apache was reloaded")
+	}
+	expect(t, "other app", answer(t, c, "/stock/"), map[string]string{"user": "stock"})
+	c.MustRun(t, "apache2ctl", "configtest")
+	report(t, "config Apache rejects: install fails with Apache's message, disabled again, other app answers")
+}
+
+// TestFailingHook: a failing post_install hook fails the install with the
+// hook's output, and Apache is not reloaded.
+func TestFailingHook(t *testing.T) {
+	c := New(t)
+	c.StartApache(t)
+	mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
+	gen := c.ApacheGeneration()
+	out, code := installDeb(t, c, failhook.pkg(t, "debian-12"))
+	if code == 0 {
+		t.Fatalf("an install with a failing hook succeeded:\n%s", out)
+	}
+	mustContain(t, "dpkg -i output", out, "migration exploded: no such table",
+		"failhook: error: a deploy hook failed (its output is above); Apache not reloaded")
+	if c.ApacheGeneration() != gen {
+		t.Error("Apache was reloaded after a failed hook")
+	}
+	if c.Exists("/etc/apache2/conf-enabled/failhook.conf") {
+		t.Error("the app of a failed install is enabled")
+	}
+	expect(t, "other app", answer(t, c, "/stock/"), map[string]string{"user": "stock"})
+	report(t, "failing hook: install fails with its output, Apache not reloaded")
+}
+
+// TestWrongPython: a venv of Python 3.12 for debian-12 (mod_wsgi for 3.11):
+// build refuses it, and a package forced past that refuses to install.
+func TestWrongPython(t *testing.T) {
+	specFile := wrongpy.project(t)
+	_, err := build.Build(build.Options{SpecFile: specFile, OutDir: t.TempDir(), Targets: []string{"debian-12"}, SourceDateEpoch: "1"})
+	if err == nil || !strings.Contains(err.Error(), "debian-12 offers mod_wsgi only for Python 3.11, but the venv is Python 3.12") {
+		t.Fatalf("build of a 3.12 venv for debian-12: %v", err)
+	}
+	var ue *build.UsageError
+	if errors.As(err, &ue) {
+		t.Errorf("a venv for the wrong Python is a usage error (exit 2), want a failed check (exit 1)")
+	}
+	report(t, "build refuses a Python 3.12 venv for debian-12")
+
+	c := New(t)
+	c.StartApache(t)
+	out, code := installDeb(t, c, wrongpy.pkg(t, "debian-12"))
+	if code == 0 {
+		t.Fatalf("a 3.12 venv installed on mod_wsgi for 3.11:\n%s", out)
+	}
+	mustContain(t, "dpkg -i output", out,
+		"wrongpy: error: mod_wsgi (/usr/lib/apache2/modules/mod_wsgi.so) is built for Python 3.11, but wrongpy's venv is Python 3.12")
+	if c.Exists("/opt/wrongpy") {
+		t.Error("the refused package was unpacked")
+	}
+	report(t, "a package forced past the check refuses to install: mod_wsgi 3.11 vs venv 3.12")
+}
+
+// TestRPMLifecycle: the el9 rpm in the same root dressed up as EL9, with the
+// host's rpm: install, upgrade ($1 = 2), rollback and erase.
+func TestRPMLifecycle(t *testing.T) {
+	c := NewEL(t)
+	c.StartApache(t)
+	rpmIn := func(a app) string {
+		t.Helper()
+		f := a.pkg(t, "el9")
+		return c.CopyIn(t, f, "/tmp/"+path.Base(f))
+	}
+	mustRPM := func(args ...string) string {
+		t.Helper()
+		out, code := c.RPMNoNet(t, args...)
+		if code != 0 {
+			t.Fatalf("rpm %v: exit %d\n%s\n%s", args, code, out, c.ErrorLog())
+		}
+		return out
+	}
+
+	out := mustRPM("-i", rpmIn(inventory1))
+	mustContain(t, "rpm -i output", out, "inventory: user: created system user and group inventory",
+		"inventory: apache: /etc/httpd/conf.d/inventory.conf in place", "inventory: applied migration 001_items.sql",
+		"inventory: apache: configuration test passed", "inventory: apache: reloaded gracefully")
+	expect(t, "after rpm -i", answer(t, c, "/inventory/"), map[string]string{
+		"prefix": "/opt/inventory/venv", "native": "10", "user": "inventory", "items": "[widget]",
+		"greeting": "hello from settings.ini", "code_writable": "false",
+	})
+	report(t, "rpm -i (no network): app answers")
+
+	if code, body := c.Post(t, "/inventory/items", "sprocket"); code != 201 {
+		t.Fatalf("POST: %d %s", code, body)
+	}
+	c.WriteFile(t, "/etc/inventory/settings.ini", "[app]\ngreeting = edited by the admin\n", 0o640)
+	out = mustRPM("-U", rpmIn(inventory2))
+	mustContain(t, "rpm -U output", out, "inventory: applied migration 002_gadget.sql", "inventory: installed 1.5.0")
+	if strings.Contains(out, "inventory: removed") {
+		t.Errorf("the upgrade ran the erase steps:\n%s", out)
+	}
+	expect(t, "after rpm -U", answer(t, c, "/inventory/"), map[string]string{
+		"version": "1.5.0", "items": "[gadget sprocket widget]", "greeting": "edited by the admin",
+	})
+	report(t, "rpm -U ($1 = 2): app stays enabled, new migration, data and config edit kept")
+
+	mustRPM("-U", "--oldpackage", rpmIn(inventory1))
+	expect(t, "after rollback", answer(t, c, "/inventory/"), map[string]string{"version": "1.4.2", "items": "[gadget sprocket widget]"})
+	report(t, "rpm -U --oldpackage: rollback to 1.4.2 answers, data kept")
+
+	out = mustRPM("-e", "inventory")
+	mustContain(t, "rpm -e output", out, "inventory: apache: reloaded gracefully", "inventory: removed; data in /var/lib/inventory and /var/log/inventory kept")
+	if code, _ := c.Get(t, "/inventory/"); code != 404 {
+		t.Errorf("after rpm -e, /inventory/ answers %d", code)
+	}
+	if !c.Exists("/var/lib/inventory/inventory.db") {
+		t.Error("rpm -e removed the data")
+	}
+	report(t, "rpm -e ($1 = 0): app gone, data kept")
+}
