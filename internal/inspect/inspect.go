@@ -36,7 +36,7 @@ type Package struct {
 	// Build-Host, Build-Time, Payload, ...
 	Extra []Field `json:"extra,omitempty"`
 
-	// Relations are deb's Depends, Pre-Depends, Recommends, Suggests,
+	// Relations are deb's Pre-Depends, Depends, Recommends, Suggests,
 	// Enhances, Breaks, Conflicts, Provides and Replaces, and rpm's Requires,
 	// Provides, Conflicts, Obsoletes, Recommends, Suggests, Supplements and
 	// Enhances, in that order.

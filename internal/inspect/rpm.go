@@ -298,7 +298,10 @@ func rpmPackage(h *rpm.Header) (*Package, error) {
 	if p.Name == "" || str(tagVersion) == "" {
 		return nil, errors.New("corrupt rpm: the header has no name or no version")
 	}
-	p.Version = str(tagVersion) + "-" + str(tagRelease)
+	p.Version = str(tagVersion)
+	if r := str(tagRelease); r != "" {
+		p.Version += "-" + r
+	}
 	if e := h.GetTag(tagEpoch).Int64Slice(); len(e) > 0 {
 		p.Version = strconv.FormatInt(e[0], 10) + ":" + p.Version
 	}
