@@ -54,6 +54,7 @@ The text output has the sections [metadata], [depends], [config files],
 			if o.json {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
 				return enc.Encode(p)
 			}
 			return inspect.WriteText(cmd.OutOrStdout(), p, inspect.TextOptions{NoFiles: !o.files, NoScripts: !o.scripts})
