@@ -170,7 +170,7 @@ func equal(t *testing.T, what string, got, want any) {
 }
 
 func TestDebAgainstDpkgDeb(t *testing.T) {
-	need(t, "dpkg-deb", "tar")
+	need(t, "dpkg-deb", "tar", "ar")
 	dir := t.TempDir()
 	for _, c := range []struct{ target, compression, member string }{
 		{"debian-12", "", "data.tar.zst"},
