@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wsgipack/wsgipack/internal/inspect"
 )
 
 // validProject writes a minimal valid project (with a stand-in venv) and
@@ -40,6 +43,10 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("name: Bad Name\ncolour: blue\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	notPackage := filepath.Join(dir, "notes.deb")
+	if err := os.WriteFile(notPackage, []byte("just some notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -55,6 +62,10 @@ func TestExitCodes(t *testing.T) {
 		{"missing spec", []string{"check", "-f", filepath.Join(dir, "none.yaml")}, exitFailed, "cannot read spec"},
 		{"unknown target", []string{"check", "-f", good, "--target", "centos-7"}, exitUsage, `unknown target "centos-7"`},
 		{"bad version flag", []string{"check", "-f", good, "--version", "x.y"}, exitUsage, `version "x.y" is neither SemVer`},
+		{"inspect help", []string{"inspect", "--help"}, exitOK, "wsgipack inspect --json"},
+		{"inspect without a file", []string{"inspect"}, exitUsage, "accepts 1 arg(s), received 0"},
+		{"inspect not a package", []string{"inspect", notPackage}, exitFailed, notPackage + `: not a .deb or .rpm package: it starts with "just som"`},
+		{"inspect missing file", []string{"inspect", filepath.Join(dir, "none.rpm")}, exitFailed, "none.rpm: no such file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,5 +91,43 @@ func TestBuildFlags(t *testing.T) {
 	}
 	if o.specFile != "x.yaml" || strings.Join(o.targets, ",") != "el9,debian-12" || o.version != "2.0" || o.outDir != "o" || !o.noBytecode {
 		t.Errorf("parsed %+v", o)
+	}
+}
+
+// TestInspect runs inspect on a package that build writes, in both output
+// forms.
+func TestInspect(t *testing.T) {
+	spec := validProject(t)
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "-f", spec, "--out", out, "--no-bytecode"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("build: exit %d\n%s%s", code, &stdout, &stderr)
+	}
+	deb := filepath.Join(out, "demo_1.0-1+deb12_all.deb")
+
+	stdout.Reset()
+	if code := run([]string{"inspect", "--json", deb}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("inspect --json: exit %d\n%s", code, &stderr)
+	}
+	var p inspect.Package
+	if err := json.Unmarshal(stdout.Bytes(), &p); err != nil {
+		t.Fatalf("inspect --json: %v\n%s", err, &stdout)
+	}
+	if p.Format != "deb" || p.Name != "demo" || p.Version != "1.0-1+deb12" || len(p.Files) == 0 || p.File != deb {
+		t.Errorf("inspect --json: %+v", p)
+	}
+
+	stdout.Reset()
+	if code := run([]string{"inspect", "--files=false", "--scripts=false", deb}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("inspect: exit %d\n%s", code, &stderr)
+	}
+	text := stdout.String()
+	for _, want := range []string{"[metadata]\nFormat: deb\nPackage: demo\nVersion: 1.0-1+deb12\n", "\n[depends]\nDepends: python3.11\n", "\n[config files]\n/etc/demo/environment\n"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "[files]") || strings.Contains(text, "[scripts]") {
+		t.Errorf("--files=false --scripts=false still print those sections:\n%s", text)
 	}
 }

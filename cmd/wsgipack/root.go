@@ -53,6 +53,7 @@ mod_wsgi: servers need no compiler, no PyPI and no internet.`,
 		newBuildCommand(),
 		newCheckCommand(),
 		newInitCommand(),
+		newInspectCommand(),
 		newVersionCommand(),
 	)
 	return root
