@@ -113,7 +113,7 @@ func TestInspect(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &p); err != nil {
 		t.Fatalf("inspect --json: %v\n%s", err, &stdout)
 	}
-	if p.Format != "deb" || p.Name != "demo" || p.Version != "1.0-1+deb12" || len(p.Files) == 0 || p.File != deb {
+	if p.Format != "deb" || p.Name != "demo" || p.Version != "1.0-1+deb12" || len(p.Files) == 0 || p.File != deb || len(p.Scripts) != 4 {
 		t.Errorf("inspect --json: %+v", p)
 	}
 
@@ -122,7 +122,7 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("inspect: exit %d\n%s", code, &stderr)
 	}
 	text := stdout.String()
-	for _, want := range []string{"[metadata]\nFormat: deb\nPackage: demo\nVersion: 1.0-1+deb12\n", "\n[depends]\nDepends: python3.11\n", "\n[config files]\n/etc/apache2/conf-available/demo.conf\n/etc/demo/environment\n", "\n[scripts]\npreinst: interpreter /bin/sh"} {
+	for _, want := range []string{"[metadata]\nFormat: deb\nPackage: demo\nVersion: 1.0-1+deb12\n", "\n[depends]\nDepends: python3.11\n", "\n[config files]\n/etc/apache2/conf-available/demo.conf\n/etc/demo/environment\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("inspect output lacks %q:\n%s", want, text)
 		}
