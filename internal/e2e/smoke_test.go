@@ -204,22 +204,39 @@ func TestSmokeNoNet(t *testing.T) {
 // log inside the root; %post reloads a running httpd as EL packages do.
 func smokeRPM(t *testing.T, v, log string) string {
 	t.Helper()
+	script := func(name string) string {
+		return fmt.Sprintf("#!/bin/sh\necho \"%s $1 $(test -f /etc/wsgipack-e2e-root && echo in-root)\" >> %s\n", name, log)
+	}
+	return smokePackage(t, "el9", v, "/etc/httpd/conf.d/e2esmoke.conf", "", packager.Scripts{
+		PreInstall: script("pre"),
+		PostInstall: script("post") + "if [ -f /run/httpd/httpd.pid ] && kill -0 \"$(cat /run/httpd/httpd.pid)\" 2>/dev/null; then\n" +
+			"    httpd -t && apachectl graceful\nfi\n",
+		PreRemove:  script("preun"),
+		PostRemove: script("postun"),
+	})
+}
+
+// smokePackage writes a small package e2esmoke of version v for a target:
+// /opt/e2esmoke/hello.txt ("hello V") served at /e2esmoke by an Apache
+// snippet at confPath (with extra lines), and the given scripts.
+func smokePackage(t *testing.T, tgtName, v, confPath, extra string, scripts packager.Scripts) string {
+	t.Helper()
 	dir := t.TempDir()
 	hello := filepath.Join(dir, "hello.txt")
 	conf := filepath.Join(dir, "e2esmoke.conf")
 	if err := os.WriteFile(hello, []byte("hello "+v+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	snippet := "Alias /e2esmoke /opt/e2esmoke/hello.txt\n<Directory /opt/e2esmoke>\n    Require all granted\n</Directory>\n"
+	snippet := "Alias /e2esmoke /opt/e2esmoke/hello.txt\n<Directory /opt/e2esmoke>\n    Require all granted\n</Directory>\n" + extra
 	if err := os.WriteFile(conf, []byte(snippet), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tree := &payload.Tree{Root: "/opt/e2esmoke", Entries: []*payload.Entry{
-		{Path: "/etc/httpd/conf.d/e2esmoke.conf", Kind: payload.File, Mode: 0o644, Source: conf, Size: int64(len(snippet)), Config: true},
+		{Path: confPath, Kind: payload.File, Mode: 0o644, Source: conf, Size: int64(len(snippet)), Config: true},
 		{Path: "/opt/e2esmoke", Kind: payload.Dir, Mode: 0o755},
 		{Path: "/opt/e2esmoke/hello.txt", Kind: payload.File, Mode: 0o644, Source: hello, Size: int64(len("hello " + v + "\n"))},
 	}}
-	tgt, err := target.Lookup("el9")
+	tgt, err := target.Lookup(tgtName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,22 +244,12 @@ func smokeRPM(t *testing.T, v, log string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script := func(name string) string {
-		return fmt.Sprintf("#!/bin/sh\necho \"%s $1 $(test -f /etc/wsgipack-e2e-root && echo in-root)\" >> %s\n", name, log)
-	}
 	m := &packager.Meta{
-		Name: "e2esmoke", Summary: "e2e harness smoke package", Description: "Proves rpm scriptlets run in the root.",
+		Name: "e2esmoke", Summary: "e2e harness smoke package", Description: "Proves install scripts run in the root.",
 		Maintainer: "E2E <e2e@example.com>", License: "MIT", Version: ver, Release: 1, Target: tgt, Arch: "all",
-		MTime: time.Unix(1700000000, 0),
-		Scripts: packager.Scripts{
-			PreInstall: script("pre"),
-			PostInstall: script("post") + "if [ -f /run/httpd/httpd.pid ] && kill -0 \"$(cat /run/httpd/httpd.pid)\" 2>/dev/null; then\n" +
-				"    httpd -t && apachectl graceful\nfi\n",
-			PreRemove:  script("preun"),
-			PostRemove: script("postun"),
-		},
+		MTime: time.Unix(1700000000, 0), Scripts: scripts,
 	}
-	p := packager.For(target.RPM)
+	p := packager.For(tgt.Format)
 	file := filepath.Join(dir, p.FileName(m))
 	f, err := os.Create(file)
 	if err != nil {
@@ -296,7 +303,14 @@ func TestSmokeEL(t *testing.T) {
 	if !c.Exists(elPIDFile) {
 		t.Fatalf("no %s", elPIDFile)
 	}
-	if users := workerUIDs(c); !slices.Contains(users, "48") {
+	var users []string
+	for range 100 { // the children come up, then drop root, just after the listener
+		if users = workerUIDs(c); slices.Contains(users, "48") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !slices.Contains(users, "48") {
 		t.Fatalf("no Apache child runs as apache (uid 48): uids %v", users)
 	}
 	if status, _ := c.Get(t, "/e2esmoke"); status != 404 {
@@ -346,4 +360,71 @@ func TestSmokeEL(t *testing.T) {
 	}
 	t.Logf("EL shim: httpd -t Syntax OK, %s, Apache as user apache with pid file %s; rpm with scriptlets in the root (%s), %%post graceful picked up /etc/httpd/conf.d",
 		ver, elPIDFile, strings.Join(done, "; "))
+}
+
+// The deb's scripts use apache2-maintscript-helper, as Debian's own
+// packages of Apache snippets do.
+const (
+	debPostinst = `#!/bin/sh
+set -e
+if [ "$1" = configure ] && [ -e /usr/share/apache2/apache2-maintscript-helper ]; then
+    . /usr/share/apache2/apache2-maintscript-helper
+    apache2_invoke enconf e2esmoke
+fi
+`
+	debPostrm = `#!/bin/sh
+set -e
+if [ "$1" = remove ] || [ "$1" = purge ]; then
+    if [ -e /usr/share/apache2/apache2-maintscript-helper ]; then
+        . /usr/share/apache2/apache2-maintscript-helper
+        apache2_invoke disconf e2esmoke
+    fi
+fi
+`
+)
+
+func TestSmokeDeb(t *testing.T) {
+	c := New(t)
+	c.StartApache(t)
+	scripts := packager.Scripts{PostInstall: debPostinst, PostRemove: debPostrm}
+	v1 := c.CopyIn(t, smokePackage(t, "debian-12", "1.0.0", "/etc/apache2/conf-available/e2esmoke.conf", "", scripts), "/tmp/e2esmoke_1.deb")
+	v2 := c.CopyIn(t, smokePackage(t, "debian-12", "1.1.0", "/etc/apache2/conf-available/e2esmoke.conf", "NoSuchDirective on\n", scripts), "/tmp/e2esmoke_2.deb")
+
+	// Install: the helper enables the snippet, runs the config test and
+	// reloads through invoke-rc.d, all with no network.
+	gen := c.ApacheGeneration()
+	out, status := c.RunNoNet(t, "dpkg", "-i", v1)
+	if status != 0 {
+		t.Fatalf("dpkg -i: %d\n%s", status, out)
+	}
+	c.WaitApacheGeneration(t, gen+1)
+	if status, body := c.Get(t, "/e2esmoke"); status != 200 || body != "hello 1.0.0\n" {
+		t.Fatalf("GET /e2esmoke after the install: %d %q\ndpkg said:\n%s", status, body, out)
+	}
+
+	// Upgrade to a broken snippet: the helper's config test fails, it says
+	// so and does not reload, and dpkg still succeeds.
+	gen = c.ApacheGeneration()
+	broken, brokenStatus := c.RunNoNet(t, "dpkg", "-i", v2)
+	if brokenStatus != 0 || !strings.Contains(broken, "Your configuration is broken. Not reloading Apache 2") {
+		t.Fatalf("dpkg -i of the broken upgrade: %d\n%s", brokenStatus, broken)
+	}
+	time.Sleep(time.Second)
+	if g := c.ApacheGeneration(); g != gen || !c.ApacheRunning() {
+		t.Fatalf("Apache reloaded (generation %d -> %d) or died (running %v) on a broken configuration", gen, g, c.ApacheRunning())
+	}
+
+	// Purge: the helper disables the snippet, the configuration is whole
+	// again and the reload goes through.
+	out, status = c.RunNoNet(t, "dpkg", "--purge", "e2esmoke")
+	if status != 0 {
+		t.Fatalf("dpkg --purge: %d\n%s", status, out)
+	}
+	c.WaitApacheGeneration(t, gen+1)
+	if status, _ := c.Get(t, "/e2esmoke"); status != 404 {
+		t.Fatalf("GET /e2esmoke after the purge: %d", status)
+	}
+	t.Logf("deb: dpkg -i under unshare -n enabled the snippet via apache2_invoke and reloaded (GET 200 %q); "+
+		"a broken upgrade: dpkg exit %d, helper said %q, no reload; purge disabled it and reloaded (GET 404)",
+		"hello 1.0.0", brokenStatus, "Your configuration is broken. Not reloading Apache 2")
 }
