@@ -40,8 +40,14 @@ func New(t *testing.T) *Chroot {
 	t.Helper()
 	requireRoot(t)
 	src := BaseRoot(t)
+	sweepOnce.Do(func() { sweepStale(t) })
 	parent, err := os.MkdirTemp("", "wsgipack-e2e-")
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The owner's pid: a later run removes what a killed run (go test's
+	// -timeout panics without cleanups) left mounted and running.
+	if err := os.WriteFile(filepath.Join(parent, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	c := &Chroot{Dir: filepath.Join(parent, "root"), Timeout: 10 * time.Minute}
@@ -64,6 +70,34 @@ func New(t *testing.T) *Chroot {
 	c.Port = freePort(t)
 	c.configureApache(t)
 	return c
+}
+
+var sweepOnce sync.Once
+
+// sweepStale stops, unmounts and removes the roots of earlier test
+// processes that are gone without cleaning up.
+func sweepStale(t *testing.T) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "wsgipack-e2e-*"))
+	for _, parent := range dirs {
+		data, err := os.ReadFile(filepath.Join(parent, "owner"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || pid == os.Getpid() || alive(pid) {
+			continue
+		}
+		killInside(filepath.Join(parent, "root"))
+		if err := unmountBelow(parent); err != nil {
+			t.Logf("stale root %s: %v", parent, err)
+			continue
+		}
+		if out, err := exec.Command("rm", "-rf", "--one-file-system", parent).CombinedOutput(); err != nil {
+			t.Logf("stale root %s: %v %s", parent, err, out)
+			continue
+		}
+		t.Logf("removed the stale root %s of process %d", parent, pid)
+	}
 }
 
 // freshRoot makes dir a fresh, writable copy of the root src: an overlay
