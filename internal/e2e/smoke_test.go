@@ -28,8 +28,10 @@ func TestMain(m *testing.M) {
 	defer Timings.Unlock()
 	if Timings.RootBuild > 0 {
 		fmt.Printf("e2e timings: root built in %v (first run on this machine)", Timings.RootBuild.Round(time.Second))
-	} else {
+	} else if base.dir != "" {
 		fmt.Printf("e2e timings: cached root found in %v", Timings.RootLookup.Round(time.Microsecond))
+	} else {
+		fmt.Printf("e2e timings: no root used")
 	}
 	if n := len(Timings.Copies); n > 0 {
 		var sum, worst time.Duration
