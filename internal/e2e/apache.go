@@ -172,36 +172,103 @@ var resumed = regexp.MustCompile(`resuming normal operations`)
 
 // ApacheGeneration counts the times Apache has (re)loaded its
 // configuration, from the error log: 1 after a start, +1 per graceful or
-// restart. Read it before a reload, then WaitApacheGeneration.
+// restart.
 func (c *Chroot) ApacheGeneration() int {
 	return len(resumed.FindAllStringIndex(c.ErrorLog(), -1))
 }
 
-// WaitApacheGeneration waits up to 20 seconds until ApacheGeneration is at
-// least n, and fails the test if it is not.
-func (c *Chroot) WaitApacheGeneration(t testing.TB, n int) {
+// Mark is Apache's state before something that may reload it: see
+// ApacheMark.
+type Mark struct {
+	Generation int
+	children   []int
+}
+
+// ApacheMark notes Apache's generation and child processes, before an
+// action that should (or should not) reload it; then WaitReload, or
+// Reloaded.
+func (c *Chroot) ApacheMark() Mark {
+	return Mark{c.ApacheGeneration(), c.apacheChildren()}
+}
+
+// apacheChildren returns the pids of the children of Apache's main
+// process.
+func (c *Chroot) apacheChildren() []int {
+	main := c.ApachePID()
+	if main == 0 {
+		return nil
+	}
+	var out []int
+	for _, pid := range processesInside(c.Dir) {
+		if ppid(pid) == main {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// ppid returns the parent of a process, 0 when unknown.
+func ppid(pid int) int {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:]) // state ppid ...
+	if len(f) < 2 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[1])
+	return n
+}
+
+// Reloaded tells whether Apache has reloaded its configuration since m
+// (its generation grew) and the children it had then have gone: from then
+// on every new connection gets the new configuration. Until they go, a
+// child of the old generation may still accept one and answer with the
+// old configuration.
+func (c *Chroot) Reloaded(m Mark) bool {
+	if c.ApacheGeneration() <= m.Generation || !c.listening() {
+		return false
+	}
+	for _, pid := range m.children {
+		if alive(pid) && ppid(pid) == c.ApachePID() {
+			return false
+		}
+	}
+	return true
+}
+
+// WaitReload waits up to 20 seconds until Reloaded(m), and fails the test
+// if Apache did not reload.
+func (c *Chroot) WaitReload(t testing.TB, m Mark) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if c.ApacheGeneration() >= n && c.listening() {
+		if c.Reloaded(m) {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("Apache did not reach generation %d (it is at %d)\nerror log:\n%s", n, c.ApacheGeneration(), c.ErrorLog())
+	t.Fatalf("Apache did not reload (generation %d, was %d; children then %v, now %v)\nerror log:\n%s",
+		c.ApacheGeneration(), m.Generation, m.children, c.apacheChildren(), c.ErrorLog())
 }
 
 // Graceful reloads Apache with apache2ctl graceful inside the root and
-// waits until the new configuration is in force. It fails the test when
-// the reload fails.
+// waits until the new configuration is in force (WaitReload). It fails the
+// test when the reload fails.
 func (c *Chroot) Graceful(t testing.TB) {
 	t.Helper()
-	gen := c.ApacheGeneration()
+	m := c.ApacheMark()
 	out, status := c.Run(t, "apache2ctl", "graceful")
 	if status != 0 {
 		t.Fatalf("apache2ctl graceful: exit status %d\n%s", status, out)
 	}
-	c.WaitApacheGeneration(t, gen+1)
+	c.WaitReload(t, m)
 }
 
 var client = &http.Client{

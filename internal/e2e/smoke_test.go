@@ -139,28 +139,33 @@ func TestSmokeGraceful(t *testing.T) {
 	// apache2ctl graceful, from a process with no network: the install
 	// scripts' way when the pid file names a live process.
 	probe("B")
-	gen := c.ApacheGeneration()
+	m := c.ApacheMark()
 	if out, status := c.RunNoNet(t, "apache2ctl", "graceful"); status != 0 {
 		t.Fatalf("apache2ctl graceful: %d\n%s", status, out)
 	}
-	c.WaitApacheGeneration(t, gen+1)
+	c.WaitReload(t, m)
 	seen = append(seen, get())
 
 	// invoke-rc.d apache2 reload: apache2-maintscript-helper's way.
 	probe("C")
-	gen = c.ApacheGeneration()
+	m = c.ApacheMark()
 	out, status := c.RunNoNet(t, "invoke-rc.d", "apache2", "reload")
 	if status != 0 {
 		t.Fatalf("invoke-rc.d apache2 reload: %d\n%s", status, out)
 	}
-	c.WaitApacheGeneration(t, gen+1)
+	c.WaitReload(t, m)
 	seen = append(seen, get())
 
 	// A broken configuration: graceful refuses, Apache keeps the last one.
+	m = c.ApacheMark()
 	c.WriteFile(t, "/etc/apache2/conf-available/probe.conf", "Alias /probe /var/www/A.txt\nNoSuchDirective on\n", 0o644)
 	broken, brokenStatus := c.RunNoNet(t, "apache2ctl", "graceful")
 	if brokenStatus == 0 {
 		t.Errorf("apache2ctl graceful with a broken configuration exited 0:\n%s", broken)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if c.Reloaded(m) {
+		t.Errorf("Apache reloaded a broken configuration")
 	}
 	seen = append(seen, get())
 
@@ -334,7 +339,7 @@ func TestSmokeEL(t *testing.T) {
 	var done []string
 	for _, s := range steps {
 		before := c.ReadFile(t, log)
-		gen := c.ApacheGeneration()
+		m := c.ApacheMark()
 		out, status := c.RPMNoNet(t, s.args...)
 		if status != 0 {
 			t.Fatalf("rpm %s: %d\n%s", strings.Join(s.args, " "), status, out)
@@ -344,7 +349,7 @@ func TestSmokeEL(t *testing.T) {
 			t.Fatalf("rpm %s: the scriptlets logged %q, want %q\nrpm said:\n%s", s.name, got, want, out)
 		}
 		if s.content != "" {
-			c.WaitApacheGeneration(t, gen+1)
+			c.WaitReload(t, m)
 			if status, body := c.Get(t, "/e2esmoke"); status != 200 || body != s.content {
 				t.Fatalf("GET /e2esmoke after the %s: %d %q", s.name, status, body)
 			}
@@ -394,26 +399,27 @@ func TestSmokeDeb(t *testing.T) {
 
 	// Install: the helper enables the snippet, runs the config test and
 	// reloads through invoke-rc.d, all with no network.
-	gen := c.ApacheGeneration()
+	m := c.ApacheMark()
 	out, status := c.RunNoNet(t, "dpkg", "-i", v1)
 	if status != 0 {
 		t.Fatalf("dpkg -i: %d\n%s", status, out)
 	}
-	c.WaitApacheGeneration(t, gen+1)
+	c.WaitReload(t, m)
 	if status, body := c.Get(t, "/e2esmoke"); status != 200 || body != "hello 1.0.0\n" {
 		t.Fatalf("GET /e2esmoke after the install: %d %q\ndpkg said:\n%s", status, body, out)
 	}
 
 	// Upgrade to a broken snippet: the helper's config test fails, it says
 	// so and does not reload, and dpkg still succeeds.
-	gen = c.ApacheGeneration()
+	m = c.ApacheMark()
 	broken, brokenStatus := c.RunNoNet(t, "dpkg", "-i", v2)
 	if brokenStatus != 0 || !strings.Contains(broken, "Your configuration is broken. Not reloading Apache 2") {
 		t.Fatalf("dpkg -i of the broken upgrade: %d\n%s", brokenStatus, broken)
 	}
 	time.Sleep(time.Second)
-	if g := c.ApacheGeneration(); g != gen || !c.ApacheRunning() {
-		t.Fatalf("Apache reloaded (generation %d -> %d) or died (running %v) on a broken configuration", gen, g, c.ApacheRunning())
+	if c.Reloaded(m) || !c.ApacheRunning() {
+		t.Fatalf("Apache reloaded (generation %d -> %d) or died (running %v) on a broken configuration",
+			m.Generation, c.ApacheGeneration(), c.ApacheRunning())
 	}
 
 	// Purge: the helper disables the snippet, the configuration is whole
@@ -422,7 +428,7 @@ func TestSmokeDeb(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("dpkg --purge: %d\n%s", status, out)
 	}
-	c.WaitApacheGeneration(t, gen+1)
+	c.WaitReload(t, m)
 	if status, _ := c.Get(t, "/e2esmoke"); status != 404 {
 		t.Fatalf("GET /e2esmoke after the purge: %d", status)
 	}
