@@ -29,9 +29,11 @@ func NewEL(t *testing.T) *Chroot {
 //     included by Apache's configuration;
 //   - /usr/sbin/httpd runs apache2ctl (httpd -t, httpd -v, httpd -k graceful),
 //     apachectl is Debian's own;
-//   - /usr/lib64/httpd/modules/mod_wsgi_python3.so is Debian's mod_wsgi, and
-//     the server root has EL's modules, run and logs links, so that
-//     "modules/mod_wsgi_python3.so" and "WSGISocketPrefix run/wsgi" work;
+//   - /usr/lib64/httpd/modules/mod_wsgi_python3.so is Debian's mod_wsgi,
+//     loaded by /etc/httpd/conf.modules.d/10-wsgi-python3.conf as on EL
+//     (Debian's wsgi module is disabled); the server root has EL's modules,
+//     run and logs links, so that "modules/mod_wsgi_python3.so" and
+//     "WSGISocketPrefix run/wsgi" work;
 //   - Apache runs as the system user and group apache (uid and gid 48, as on
 //     EL) and writes its pid to /run/httpd/httpd.pid;
 //   - an empty rpm database in /var/lib/rpm, made by the host's rpm.
@@ -75,6 +77,11 @@ func (c *Chroot) ApplyEL(t *testing.T) {
 	if _, err := os.Stat(c.Path("/usr/lib/apache2/modules/mod_wsgi.so")); err != nil {
 		t.Fatalf("the root has no mod_wsgi: %v", err)
 	}
+	// mod_wsgi is loaded as EL's python3.11-mod_wsgi package loads it, not
+	// by Debian's mods-enabled/wsgi.load.
+	c.MustRun(t, "a2dismod", "-q", "-f", "wsgi")
+	c.WriteFile(t, "/etc/httpd/conf.modules.d/10-wsgi-python3.conf",
+		"# As EL9's python3.11-mod_wsgi has it (wsgipack e2e harness).\nLoadModule wsgi_module modules/mod_wsgi_python3.so\n", 0o644)
 	c.MustRun(t, "groupadd", "--system", "--gid", "48", "apache")
 	c.MustRun(t, "useradd", "--system", "--uid", "48", "--gid", "apache", "--home-dir", "/usr/share/httpd",
 		"--no-create-home", "--shell", "/sbin/nologin", "--comment", "Apache", "apache")

@@ -306,7 +306,23 @@ func TestSmokeEL(t *testing.T) {
 		t.Fatalf("httpd -v: %d\n%s", status, ver)
 	}
 	ver = strings.SplitN(strings.TrimSpace(ver), "\n", 2)[0]
+	// An EL-style mod_wsgi snippet: the module loaded from EL's path, the
+	// socket prefix relative to the server root, a daemon as the apache user.
+	c.MustRun(t, "/usr/bin/python3.11", "-m", "venv", "--without-pip", "/opt/smoke/venv")
+	c.WriteFile(t, "/opt/smoke/wsgi/smoke.wsgi", smokeApp, 0o644)
+	c.WriteFile(t, "/etc/httpd/conf.d/smoke.conf", "WSGISocketPrefix run/wsgi\n"+
+		strings.ReplaceAll(smokeWSGIConf, "user=www-data group=www-data", "user=apache group=apache"), 0o644)
 	c.StartApache(t)
+	if status, body := c.Get(t, "/smoke"); status != 200 || !strings.HasPrefix(body, "prefix=/opt/smoke/venv group=smoke ") {
+		t.Fatalf("GET /smoke on the EL shim: %d %q\nerror log:\n%s", status, body, c.ErrorLog())
+	}
+	if c.Exists("/etc/apache2/mods-enabled/wsgi.load") {
+		t.Fatal("Debian's wsgi module is still enabled: mod_wsgi did not come from EL's path")
+	}
+	sockets, _ := filepath.Glob(c.Path("/run/httpd/wsgi.*.sock"))
+	if len(sockets) == 0 {
+		t.Fatalf("no mod_wsgi socket in /run/httpd (WSGISocketPrefix run/wsgi)")
+	}
 	if !c.Exists(elPIDFile) {
 		t.Fatalf("no %s", elPIDFile)
 	}
@@ -365,8 +381,8 @@ func TestSmokeEL(t *testing.T) {
 	if c.Exists("/opt/e2esmoke/hello.txt") {
 		t.Error("rpm -e left /opt/e2esmoke/hello.txt")
 	}
-	t.Logf("EL shim: httpd -t Syntax OK, %s, Apache as user apache with pid file %s; rpm with scriptlets in the root (%s), %%post graceful picked up /etc/httpd/conf.d",
-		ver, elPIDFile, strings.Join(done, "; "))
+	t.Logf("EL shim: httpd -t Syntax OK, %s, Apache as user apache with pid file %s, mod_wsgi daemon via EL's module path and socket %s; rpm with scriptlets in the root (%s), %%post graceful picked up /etc/httpd/conf.d",
+		ver, elPIDFile, strings.TrimPrefix(sockets[0], c.Dir), strings.Join(done, "; "))
 }
 
 // The deb's scripts use apache2-maintscript-helper, as Debian's own
