@@ -9,27 +9,47 @@ LDFLAGS  := -X main.version=$(VERSION)
 # what testdata/mkvenv.sh needs to build venvs with no index.
 DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-virtualenv \
             python3-wheel-whl python3-setuptools-whl python3-pip-whl gcc shellcheck
+# What the end-to-end tests (make e2e) need on top: debootstrap builds the
+# Debian 12 root they install packages into, rpm plays EL9's rpm on it,
+# util-linux has unshare, coreutils chroot and cp.
+E2E_DEPS := debootstrap debian-archive-keyring rpm util-linux coreutils
 
-.PHONY: build deps test lint fuzz demo bench clean
+.PHONY: build deps e2e-deps test e2e lint fuzz demo bench clean
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/wsgipack
 
 # deps installs what is missing (root, or sudo, is needed once).
 deps:
-	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
+
+e2e-deps:
+	@$(MAKE) --no-print-directory install-missing PKGS="$(E2E_DEPS)"
+
+.PHONY: install-missing
+install-missing:
+	@missing=$$(for p in $(PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
+# test runs every test: unit, golden and integration tests, then make e2e.
 test: deps lint
 	$(GO) test -count=1 -timeout 45m ./...
+	@$(MAKE) --no-print-directory e2e
+
+# e2e installs the packages into a real Debian 12 root (and one dressed up
+# as EL9) and talks to its Apache; it needs root. The root is built once per
+# machine into /var/cache/wsgipack-e2e (about a minute) and copied per test.
+e2e: e2e-deps
+	$(GO) test -tags e2e -count=1 -v -timeout 60m ./internal/e2e
 
 lint:
 	@out=$$(gofmt -l cmd internal templates); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./internal/e2e
 
 # fuzz runs each fuzz test for FUZZTIME. FuzzRead's inputs are whole packages:
 # minimizing one for the default 60 s would stall the run, hence 2 s.

@@ -174,7 +174,8 @@ var (
 )
 
 // workDir is a directory for projects and packages shared by the tests of
-// one run, removed by TestMain.
+// one run (under the first test's temporary directory would vanish with that
+// test; the OS's temp cleaning removes it).
 func workDir(t *testing.T) string {
 	workOnce.Do(func() {
 		var err error
@@ -184,14 +185,6 @@ func workDir(t *testing.T) string {
 		}
 	})
 	return work
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if work != "" {
-		os.RemoveAll(work)
-	}
-	os.Exit(code)
 }
 
 // badConfDeb returns badconf's deb with a directive Apache rejects added to

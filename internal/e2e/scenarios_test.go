@@ -22,14 +22,16 @@ func installDeb(t *testing.T, c *Chroot, deb string) (string, int) {
 // mustInstallDeb is installDeb that fails the test when dpkg fails.
 func mustInstallDeb(t *testing.T, c *Chroot, deb string) string {
 	t.Helper()
+	m := c.ApacheMark()
 	out, code := installDeb(t, c, deb)
 	if code != 0 {
 		t.Fatalf("dpkg -i %s: exit %d\n%s\n%s", path.Base(deb), code, out, c.ErrorLog())
 	}
+	c.WaitReload(t, m)
 	return out
 }
 
-// app answers GET path with 200 and returns the app's JSON fields.
+// answer checks that the app answers GET path with 200 and returns the app's JSON fields.
 func answer(t *testing.T, c *Chroot, urlPath string) map[string]string {
 	t.Helper()
 	code, body := c.Get(t, urlPath)
@@ -143,8 +145,10 @@ func TestDebLifecycle(t *testing.T) {
 	report(t, "admin's a2disconf kept across a reinstall")
 
 	// Remove: the site goes, the other app stays, data stays.
+	m := c.ApacheMark()
 	out = c.MustRun(t, "dpkg", "-r", "inventory")
-	mustContain(t, "dpkg -r", out, "inventory: apache: disabled conf inventory")
+	mustContain(t, "dpkg -r", out, "inventory: apache: disabled conf inventory", "inventory: apache: reloaded gracefully")
+	c.WaitReload(t, m)
 	if code, _ := c.Get(t, "/inventory/"); code != 404 {
 		t.Errorf("after dpkg -r, /inventory/ answers %d", code)
 	}
@@ -177,7 +181,7 @@ func TestBrokenApacheConfig(t *testing.T) {
 	c := New(t)
 	c.StartApache(t)
 	mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
-	gen := c.ApacheGeneration()
+	m := c.ApacheMark()
 	out, code := installDeb(t, c, badConfDeb(t))
 	if code == 0 {
 		t.Fatalf("a config Apache rejects installed:\n%s", out)
@@ -187,7 +191,7 @@ func TestBrokenApacheConfig(t *testing.T) {
 	if c.Exists("/etc/apache2/conf-enabled/badconf.conf") {
 		t.Error("the rejected config is still enabled")
 	}
-	if c.ApacheGeneration() != gen {
+	if c.ApacheGeneration() != m.Generation {
 		t.Error("Apache was reloaded")
 	}
 	expect(t, "other app", answer(t, c, "/stock/"), map[string]string{"user": "stock"})
@@ -201,14 +205,14 @@ func TestFailingHook(t *testing.T) {
 	c := New(t)
 	c.StartApache(t)
 	mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
-	gen := c.ApacheGeneration()
+	m := c.ApacheMark()
 	out, code := installDeb(t, c, failhook.pkg(t, "debian-12"))
 	if code == 0 {
 		t.Fatalf("an install with a failing hook succeeded:\n%s", out)
 	}
 	mustContain(t, "dpkg -i output", out, "migration exploded: no such table",
 		"failhook: error: a deploy hook failed (its output is above); Apache not reloaded")
-	if c.ApacheGeneration() != gen {
+	if c.ApacheGeneration() != m.Generation {
 		t.Error("Apache was reloaded after a failed hook")
 	}
 	if c.Exists("/etc/apache2/conf-enabled/failhook.conf") {
@@ -216,6 +220,17 @@ func TestFailingHook(t *testing.T) {
 	}
 	expect(t, "other app", answer(t, c, "/stock/"), map[string]string{"user": "stock"})
 	report(t, "failing hook: install fails with its output, Apache not reloaded")
+
+	// An app that cannot be imported says so in Apache's error log, by name.
+	c.WriteFile(t, "/opt/stock/app/inventory/web.py", "import no_such_module\n", 0o644)
+	c.MustRun(t, "touch", "/opt/stock/wsgi/stock.wsgi") // daemon mode: restarts the app
+	if code, _ := c.Get(t, "/stock/"); code != 500 {
+		t.Errorf("an app that cannot be imported answers %d", code)
+	}
+	mustContain(t, "Apache's error log", c.ErrorLog(),
+		"wsgipack: stock: cannot load the WSGI application inventory.web:create_app() from /opt/stock/app",
+		"No module named 'no_such_module'")
+	report(t, "import error: logged in Apache's error log with the app's name")
 }
 
 // TestWrongPython: a venv of Python 3.12 for debian-12 (mod_wsgi for 3.11):
@@ -251,17 +266,18 @@ func TestWrongPython(t *testing.T) {
 func TestRPMLifecycle(t *testing.T) {
 	c := NewEL(t)
 	c.StartApache(t)
-	rpmIn := func(a app) string {
+	rpmIn := func(a app) string { // rpm reads the package from the host
 		t.Helper()
-		f := a.pkg(t, "el9")
-		return c.CopyIn(t, f, "/tmp/"+path.Base(f))
+		return a.pkg(t, "el9")
 	}
 	mustRPM := func(args ...string) string {
 		t.Helper()
+		m := c.ApacheMark()
 		out, code := c.RPMNoNet(t, args...)
 		if code != 0 {
 			t.Fatalf("rpm %v: exit %d\n%s\n%s", args, code, out, c.ErrorLog())
 		}
+		c.WaitReload(t, m)
 		return out
 	}
 

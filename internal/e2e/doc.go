@@ -1,0 +1,25 @@
+//go:build e2e
+
+// Package e2e is the harness of the end-to-end tests: it installs the
+// packages wsgipack writes into a real Debian 12 system with Apache and
+// mod_wsgi, and into the same system dressed up as EL9 for the rpm, and
+// talks to the Apache that serves them.
+//
+// Every file is behind the build tag e2e, so `go test ./...` does not run
+// them; `make e2e` does. The tests need root (mount, chroot, unshare),
+// debootstrap, rpm and a Debian mirror in this machine's apt sources.
+//
+// The pieces:
+//
+//   - BaseRoot: a Debian 12 root made once by debootstrap (Apache and
+//     mod_wsgi, no compiler) and cached outside the repository.
+//   - New: a fresh copy of that root for one test, with /proc, /dev and /run
+//     mounted, Apache configured on a free port of 127.0.0.1, everything
+//     unmounted and removed when the test ends.
+//   - Chroot's Run and RunNoNet run commands inside the copy, the second with
+//     no network; StartApache, Get, Graceful, ApacheRunning and ErrorLog
+//     drive and inspect the Apache inside.
+//   - NewEL / Chroot.ApplyEL: the same root dressed up as EL9's httpd
+//     (/etc/httpd/conf.d, httpd, the EL module path, the apache user, an rpm
+//     database), and RPM to run the host's rpm on it.
+package e2e
