@@ -27,10 +27,13 @@ var repo = func() string {
 type app struct {
 	name    string
 	version string
-	python  string            // interpreter to make the venv with; default python3 (3.11)
-	spec    map[string]string // replacements in wsgipack.yaml
-	files   map[string]string // files added to or replaced in the project
-	any     bool              // build even when the target has no mod_wsgi for the venv's Python
+	// python is the CPython X.Y (of pyenv) to make a bare venv with, without
+	// the example's packages: no setuptools for 3.12 offline, and the app is
+	// never served. Default: testdata/mkvenv.sh with python3 (3.11).
+	python string
+	spec   map[string]string // replacements in wsgipack.yaml
+	files  map[string]string // files added to or replaced in the project
+	any    bool              // build even when the target has no mod_wsgi for the venv's Python
 }
 
 // The apps of the scenarios.
@@ -48,7 +51,7 @@ var (
 		"/var/lib/inventory": "/var/lib/stock",
 		"/etc/inventory/":    "/etc/stock/",
 		"/opt/inventory/":    "/opt/stock/",
-		"hooks:":             "hooks:\n  first_install:\n    - python -c 'print(\"stock: first install\")'",
+		"hooks:":             "hooks:\n  first_install:\n    - echo stock first install done",
 	}}
 	// failhook's post_install hook fails.
 	failhook = app{name: "failhook", version: "1.0.0", spec: map[string]string{
@@ -57,7 +60,7 @@ var (
 		"/inventory/static:": "/failhook/static:",
 		"/var/lib/inventory": "/var/lib/failhook",
 		"/etc/inventory/":    "/etc/failhook/",
-		"    - python -m inventory.migrate /opt/inventory/migrations": "    - sh -c 'echo migration exploded: no such table >&2; exit 3'",
+		"    - python -m inventory.migrate /opt/inventory/migrations": "    - sh -c 'echo migration exploded, no such table >&2; exit 3'",
 	}}
 	// badconf's Apache config is made invalid after the build (see badConfDeb).
 	badconf = app{name: "badconf", version: "1.0.0", spec: map[string]string{
@@ -67,6 +70,16 @@ var (
 		"/var/lib/inventory": "/var/lib/badconf",
 		"/etc/inventory/":    "/etc/badconf/",
 		"/opt/inventory/":    "/opt/badconf/",
+	}}
+	// lean ships no bytecode: its install scripts compile it.
+	lean = app{name: "lean", version: "1.0.0", spec: map[string]string{
+		"name: inventory":    "name: lean",
+		"mount: /inventory":  "mount: /lean",
+		"/inventory/static:": "/lean/static:",
+		"/var/lib/inventory": "/var/lib/lean",
+		"/etc/inventory/":    "/etc/lean/",
+		"/opt/inventory/":    "/opt/lean/",
+		"venv: venv":         "venv: venv\nbytecode: false",
 	}}
 	// wrongpy's venv is Python 3.12, which Debian 12's mod_wsgi is not.
 	wrongpy = app{name: "wrongpy", version: "1.0.0", python: "3.12", any: true, spec: map[string]string{
@@ -146,13 +159,12 @@ func (a app) project(t *testing.T) (specFile string) {
 			t.Fatal(err)
 		}
 	}
-	python := "python3"
+	cmd := exec.Command("sh", filepath.Join(repo, "testdata", "mkvenv.sh"), filepath.Join(dir, "venv"), "python3")
 	if a.python != "" {
-		python = pyenvPython(t, a.python)
+		cmd = exec.Command(pyenvPython(t, a.python), "-m", "venv", filepath.Join(dir, "venv"))
 	}
-	cmd := exec.Command("sh", filepath.Join(repo, "testdata", "mkvenv.sh"), filepath.Join(dir, "venv"), python)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("mkvenv.sh %s: %v\n%s", python, err, out)
+		t.Fatalf("%s: %v\n%s", cmd, err, out)
 	}
 	return specFile
 }

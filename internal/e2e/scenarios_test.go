@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"errors"
+	"os/exec"
 	"path"
 	"strings"
 	"testing"
@@ -210,7 +211,7 @@ func TestFailingHook(t *testing.T) {
 	if code == 0 {
 		t.Fatalf("an install with a failing hook succeeded:\n%s", out)
 	}
-	mustContain(t, "dpkg -i output", out, "migration exploded: no such table",
+	mustContain(t, "dpkg -i output", out, "migration exploded, no such table",
 		"failhook: error: a deploy hook failed (its output is above); Apache not reloaded")
 	if c.ApacheGeneration() != m.Generation {
 		t.Error("Apache was reloaded after a failed hook")
@@ -222,7 +223,10 @@ func TestFailingHook(t *testing.T) {
 	report(t, "failing hook: install fails with its output, Apache not reloaded")
 
 	// An app that cannot be imported says so in Apache's error log, by name.
+	// (The shipped bytecode is unchecked-hash: it is used whatever the source
+	// says, so it goes too.)
 	c.WriteFile(t, "/opt/stock/app/inventory/web.py", "import no_such_module\n", 0o644)
+	c.MustRun(t, "rm", "-r", "/opt/stock/app/inventory/__pycache__")
 	c.MustRun(t, "touch", "/opt/stock/wsgi/stock.wsgi") // daemon mode: restarts the app
 	if code, _ := c.Get(t, "/stock/"); code != 500 {
 		t.Errorf("an app that cannot be imported answers %d", code)
@@ -231,6 +235,32 @@ func TestFailingHook(t *testing.T) {
 		"wsgipack: stock: cannot load the WSGI application inventory.web:create_app() from /opt/stock/app",
 		"No module named 'no_such_module'")
 	report(t, "import error: logged in Apache's error log with the app's name")
+}
+
+// TestInstallTimeBytecode: a package without bytecode gets it compiled at
+// install, and removal leaves nothing behind.
+func TestInstallTimeBytecode(t *testing.T) {
+	c := New(t)
+	c.StartApache(t)
+	deb := lean.pkg(t, "debian-12")
+	if list, _ := exec.Command("dpkg-deb", "--contents", deb).Output(); strings.Contains(string(list), ".pyc") {
+		t.Fatal("the package ships bytecode")
+	}
+	out := mustInstallDeb(t, c, deb)
+	mustContain(t, "dpkg -i output", out, "lean: bytecode: compiled /opt/lean/app and /opt/lean/venv with /usr/bin/python3.11")
+	for _, p := range []string{"/opt/lean/app/inventory/__pycache__/web.cpython-311.pyc",
+		"/opt/lean/venv/lib/python3.11/site-packages/invutil/__pycache__/__init__.cpython-311.pyc"} {
+		if !c.Exists(p) {
+			t.Errorf("no bytecode compiled at install: %s", p)
+		}
+	}
+	expect(t, "app", answer(t, c, "/lean/"), map[string]string{"user": "lean", "native": "10"})
+	out = c.MustRun(t, "dpkg", "-r", "lean")
+	mustContain(t, "dpkg -r output", out, "lean: bytecode: removed the bytecode compiled at install")
+	if c.Exists("/opt/lean") {
+		t.Errorf("dpkg -r left /opt/lean:\n%s", c.MustRun(t, "find", "/opt/lean"))
+	}
+	report(t, "bytecode compiled at install for a package without it; dpkg -r leaves no /opt/lean")
 }
 
 // TestWrongPython: a venv of Python 3.12 for debian-12 (mod_wsgi for 3.11):
