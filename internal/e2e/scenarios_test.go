@@ -179,26 +179,35 @@ func TestDebLifecycle(t *testing.T) {
 	report(t, "dpkg -P: data, logs and config gone, other app answers")
 }
 
-// TestBrokenApacheConfig: an app whose config Apache rejects fails to
-// install with Apache's message; the running app keeps answering.
-func TestBrokenApacheConfig(t *testing.T) {
-	c := New(t)
-	c.StartApache(t)
+// refusedInstall installs the deb of app name on a server where stock
+// answers, expects the install to fail without enabling the app or
+// reloading Apache while stock keeps answering, and returns dpkg's output.
+func refusedInstall(t *testing.T, c *Chroot, name, deb string) string {
+	t.Helper()
 	mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
 	m := c.ApacheMark()
-	out, code := installDeb(t, c, badConfDeb(t))
+	out, code := installDeb(t, c, deb)
 	if code == 0 {
-		t.Fatalf("a config Apache rejects installed:\n%s", out)
+		t.Fatalf("the install of %s succeeded:\n%s", name, out)
 	}
-	mustContain(t, "dpkg -i output", out, "WSGIThisIsNotADirective", "badconf: apache: disabled conf badconf",
-		"badconf: error: Apache rejects badconf's configuration")
-	if c.Exists("/etc/apache2/conf-enabled/badconf.conf") {
-		t.Error("the rejected config is still enabled")
+	if c.Exists("/etc/apache2/conf-enabled/" + name + ".conf") {
+		t.Errorf("%s is enabled after its install failed", name)
 	}
 	if c.ApacheGeneration() != m.Generation {
 		t.Error("Apache was reloaded")
 	}
 	expect(t, "other app", answer(t, c, "/stock/"), map[string]string{"user": "stock"})
+	return out
+}
+
+// TestBrokenApacheConfig: an app whose config Apache rejects fails to
+// install with Apache's message; the running app keeps answering.
+func TestBrokenApacheConfig(t *testing.T) {
+	c := New(t)
+	c.StartApache(t)
+	out := refusedInstall(t, c, "badconf", badConfDeb(t))
+	mustContain(t, "dpkg -i output", out, "WSGIThisIsNotADirective", "badconf: apache: disabled conf badconf",
+		"badconf: error: Apache rejects badconf's configuration")
 	c.MustRun(t, "apache2ctl", "configtest")
 	report(t, "config Apache rejects: install fails with Apache's message, disabled again, other app answers")
 }
@@ -208,21 +217,9 @@ func TestBrokenApacheConfig(t *testing.T) {
 func TestFailingHook(t *testing.T) {
 	c := New(t)
 	c.StartApache(t)
-	mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
-	m := c.ApacheMark()
-	out, code := installDeb(t, c, failhook.pkg(t, "debian-12"))
-	if code == 0 {
-		t.Fatalf("an install with a failing hook succeeded:\n%s", out)
-	}
+	out := refusedInstall(t, c, "failhook", failhook.pkg(t, "debian-12"))
 	mustContain(t, "dpkg -i output", out, "migration exploded, no such table",
 		"failhook: error: a deploy hook failed (its output is above); Apache not reloaded")
-	if c.ApacheGeneration() != m.Generation {
-		t.Error("Apache was reloaded after a failed hook")
-	}
-	if c.Exists("/etc/apache2/conf-enabled/failhook.conf") {
-		t.Error("the app of a failed install is enabled")
-	}
-	expect(t, "other app", answer(t, c, "/stock/"), map[string]string{"user": "stock"})
 	report(t, "failing hook: install fails with its output, Apache not reloaded")
 
 	// An app that cannot be imported says so in Apache's error log, by name.
