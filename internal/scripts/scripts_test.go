@@ -11,6 +11,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/golden"
 	"github.com/wsgipack/wsgipack/internal/spec"
 	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/templates"
 )
 
 func testInput(t *testing.T, targetName string, installBytecode bool) Input {
@@ -92,5 +93,72 @@ func TestStateDirs(t *testing.T) {
 	got := strings.Join(stateDirs([]string{"app/instance", "media", "app/uploads/big"}), " ")
 	if want := "app app/instance app/uploads app/uploads/big media"; got != want {
 		t.Errorf("stateDirs = %q, want %q", got, want)
+	}
+}
+
+// TestHookEnvironment checks that the hooks read /etc/<name>/environment as
+// the WSGI entry script does: the same file gives the same variables in
+// sh (the rendered postinst's app_environment) and in Python (the rendered
+// entry script's loader).
+func TestHookEnvironment(t *testing.T) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatal("python3 is missing")
+	}
+	dir := t.TempDir()
+	env := "# comment\n" +
+		"  SPACED = value with spaces  \n" +
+		"export EXPORTED=1\n" +
+		"QUOTED=\"a 'b' c\"\n" +
+		"SINGLE='x \"y\" z'\n" +
+		"EMPTY=\n" +
+		"NOEQUALS\n" +
+		"URL=postgres://u:p@h/db?x=1&y=2#frag\n" +
+		"DOLLAR=$HOME/`id`/$(id)\n" +
+		"BACKSLASH=a\\b\\\\c\n" +
+		"HALF=\"open\n" +
+		"LAST=no newline at the end"
+	if err := os.WriteFile(filepath.Join(dir, "environment"), []byte(env), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keys := "SPACED EXPORTED QUOTED SINGLE EMPTY URL DOLLAR BACKSLASH HALF LAST"
+
+	sc, err := Render(testInput(t, "debian-12", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "postinst")
+	if err := os.WriteFile(script, []byte(sc.PostInstall), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Sourced with no arguments, the script only defines its functions.
+	shOut, err := exec.Command("sh", "-c", `. "$1"; etc=$2; eval "$(app_environment)"; for k in $3; do eval "printf '%s=[%s]\n' $k \"\${$k-unset}\""; done`,
+		"sh", script, dir, keys).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sh: %v\n%s", err, shOut)
+	}
+
+	entry, err := templates.Render("wsgi.tmpl", map[string]any{"Name": "demo", "Root": dir,
+		"EnvFile": filepath.Join(dir, "environment"), "Module": "os", "Callable": "getcwd", "WSGI": "os:getcwd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "demo.wsgi"), entry, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pyOut, err := exec.Command(py, "-c", `import os, runpy, sys
+for k in sys.argv[2].split():
+    os.environ.pop(k, None)
+runpy.run_path(sys.argv[1])
+for k in sys.argv[2].split():
+    print("%s=[%s]" % (k, os.environ.get(k, "unset")))`, filepath.Join(dir, "demo.wsgi"), keys).CombinedOutput()
+	if err != nil {
+		t.Fatalf("python: %v\n%s", err, pyOut)
+	}
+	if string(shOut) != string(pyOut) {
+		t.Errorf("the hooks and the entry script read the environment file differently:\nsh:\n%s\npython:\n%s", shOut, pyOut)
+	}
+	if !strings.Contains(string(shOut), "SPACED=[value with spaces]") || !strings.Contains(string(shOut), "DOLLAR=[$HOME/`id`/$(id)]") {
+		t.Errorf("unexpected values:\n%s", shOut)
 	}
 }
