@@ -77,7 +77,7 @@ func (rpmPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
 
 // relationRE is a dependency as the spec writes it, Debian style
 // ("libpq5 (>= 13)"), or rpm style ("libpq >= 13").
-var relationRE = regexp.MustCompile(`^\s*([^\s()<>=]+)\s*(?:\(?\s*(<<|<=|>=|>>|=|<|>)\s*([^\s()]+)\s*\)?)?\s*$`)
+var relationRE = regexp.MustCompile(`^\s*([^\s()<>=]+)\s*(?:\(?\s*(<<|<=|>=|>>|=|<|>)\s*([^\s()<>=]+)\s*\)?)?\s*$`)
 
 // rpmRelations converts dependencies to rpm's.
 func rpmRelations(deps []string) ([]rpmwriter.Relation, error) {
