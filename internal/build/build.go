@@ -39,6 +39,8 @@ type Options struct {
 	Warn func(string)
 	// Progress receives a line per step that may take seconds; may be nil.
 	Progress func(string)
+
+	md5 bool // packages will be written: have the scan record MD5s for debs
 }
 
 // UsageError is bad input on the command line (exit code 2).
@@ -102,6 +104,7 @@ func Check(o Options) (*Result, error) {
 
 // Build checks the inputs and writes one package per target.
 func Build(o Options) (*Result, error) {
+	o.md5 = true
 	p, err := prepare(o)
 	if p != nil && p.stage != "" {
 		defer os.RemoveAll(p.stage)
@@ -213,6 +216,7 @@ func prepare(o Options) (*plan, error) {
 	p.tree, err = payload.Collect(payload.Options{
 		Spec: s, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
 		Bytecode: s.CompileBytecode() && !o.NoBytecode, Progress: o.Progress,
+		MD5: o.md5 && slices.ContainsFunc(targets, func(t target.Target) bool { return t.Format == target.Deb }),
 	})
 	if err != nil {
 		return p, err

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,9 +14,10 @@ import (
 
 // writeAtomic writes a file through write into a temporary file beside it
 // and renames it into place only when complete, so that the output
-// directory never holds a half-written package. write gets the file itself
-// (an io.WriteSeeker: packagers fill in sizes and digests once the payload
-// is written). It returns the size and SHA-256 of what was written.
+// directory never holds a half-written package. write gets an
+// io.WriteSeeker: packagers that fill in sizes and digests once the payload
+// is written may seek back. It returns the size and SHA-256 of what was
+// written.
 func writeAtomic(file string, write func(io.Writer) error) (int64, string, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-*")
 	if err != nil {
@@ -28,21 +30,26 @@ func writeAtomic(file string, write func(io.Writer) error) (int64, string, error
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := write(tmp); err != nil {
+	out := &hashingFile{f: tmp, h: sha256.New()}
+	if err := write(out); err != nil {
 		return 0, "", err
 	}
-	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
-		return 0, "", err
+	synced := make(chan error, 1)
+	go func() { synced <- tmp.Sync() }() // while hashing
+	size, sum := out.n, out.h.Sum(nil)
+	if out.seeked { // hash what was written instead
+		h := sha256.New()
+		size, err = io.CopyBuffer(h, io.NewSectionReader(tmp, 0, 1<<62), make([]byte, 1<<20))
+		if err != nil {
+			<-synced
+			return 0, "", err
+		}
+		sum = h.Sum(nil)
 	}
-	h := sha256.New()
-	size, err := io.CopyBuffer(h, tmp, make([]byte, 1<<20))
-	if err != nil {
+	if err := <-synced; err != nil {
 		return 0, "", err
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return 0, "", err
-	}
-	if err := tmp.Sync(); err != nil {
 		return 0, "", err
 	}
 	if err := tmp.Close(); err != nil {
@@ -52,7 +59,33 @@ func writeAtomic(file string, write func(io.Writer) error) (int64, string, error
 		return 0, "", err
 	}
 	ok = true
-	return size, hex.EncodeToString(h.Sum(nil)), nil
+	return size, hex.EncodeToString(sum), nil
+}
+
+// hashingFile hashes what is written to f as long as it is written in
+// sequence; after a seek (other than asking for the position) the hash is
+// void and writeAtomic reads the file back.
+type hashingFile struct {
+	f      *os.File
+	h      hash.Hash
+	n      int64
+	seeked bool
+}
+
+func (w *hashingFile) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if !w.seeked {
+		w.h.Write(p[:n])
+		w.n += int64(n)
+	}
+	return n, err
+}
+
+func (w *hashingFile) Seek(offset int64, whence int) (int64, error) {
+	if offset != 0 || whence != io.SeekCurrent {
+		w.seeked = true
+	}
+	return w.f.Seek(offset, whence)
 }
 
 // writeSums updates dir/SHA256SUMS (sha256sum's format): lines of the

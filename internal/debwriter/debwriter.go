@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wsgipack/wsgipack/internal/compression"
+	"github.com/wsgipack/wsgipack/internal/readahead"
 )
 
 // Kind is the type of an entry.
@@ -40,6 +41,10 @@ type Entry struct {
 	Data   []byte      // ...or the content itself, when Source is empty
 	Link   string      // symlinks: the target
 	Config bool        // a conffile
+	// MD5 of the content when the caller already read the file (wsgipack's
+	// leak scan does); else Write computes it. A given MD5 is trusted: only
+	// the size is checked when the file is read again.
+	MD5 []byte
 }
 
 // Scripts are the maintainer scripts; empty ones are left out.
@@ -238,7 +243,8 @@ func complete(in []Entry) ([]*Entry, error) {
 // writeData writes the data tar to w.
 func writeData(w io.Writer, entries []*Entry, mtime time.Time) error {
 	tw := tar.NewWriter(w)
-	buf := make([]byte, 256<<10)
+	ra := readahead.New(sources(entries))
+	defer ra.Close()
 	for _, e := range entries {
 		hdr := &tar.Header{
 			Name: tarName(e), Mode: int64(e.Mode.Perm()), ModTime: mtime,
@@ -258,7 +264,7 @@ func writeData(w io.Writer, entries []*Entry, mtime time.Time) error {
 			return fmt.Errorf("%s: %w", e.Path, err)
 		}
 		if e.Kind == File {
-			if err := copyContent(tw, e, buf); err != nil {
+			if err := writeContent(tw, e, ra); err != nil {
 				return err
 			}
 		}
@@ -266,8 +272,31 @@ func writeData(w io.Writer, entries []*Entry, mtime time.Time) error {
 	return tw.Close()
 }
 
-// sums returns the md5sums file of the entries, reading the files with one
-// goroutine per CPU.
+// sources are the files to read, in order.
+func sources(entries []*Entry) []readahead.File {
+	var out []readahead.File
+	for _, e := range entries {
+		if e.Kind == File && e.Source != "" {
+			out = append(out, readahead.File{Path: e.Source, Size: e.Size})
+		}
+	}
+	return out
+}
+
+// writeContent writes the entry's content: its Data, or the next file of ra.
+func writeContent(w io.Writer, e *Entry, ra *readahead.Reader) error {
+	if e.Source != "" {
+		return ra.WriteNext(w)
+	}
+	if int64(len(e.Data)) != e.Size {
+		return fmt.Errorf("%s: %d bytes of data, size says %d", e.Path, len(e.Data), e.Size)
+	}
+	_, err := w.Write(e.Data)
+	return err
+}
+
+// sums returns the md5sums file of the entries. The MD5s not given are
+// computed, reading the files with one goroutine per CPU.
 func sums(entries []*Entry) ([]byte, error) {
 	var files []*Entry
 	for _, e := range entries {
@@ -277,6 +306,14 @@ func sums(entries []*Entry) ([]byte, error) {
 	}
 	digests := make([][md5.Size]byte, len(files))
 	errs := make([]error, len(files))
+	var todo []int
+	for i, e := range files {
+		if len(e.MD5) == md5.Size {
+			copy(digests[i][:], e.MD5)
+		} else {
+			todo = append(todo, i)
+		}
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
@@ -293,7 +330,7 @@ func sums(entries []*Entry) ([]byte, error) {
 			}
 		}()
 	}
-	for i := range files {
+	for _, i := range todo {
 		next <- i
 	}
 	close(next)

@@ -2,6 +2,7 @@ package debwriter
 
 import (
 	"bytes"
+	"crypto/md5"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,7 +55,8 @@ func testPackage(t *testing.T, compression string) *Package {
 		Scripts: Scripts{Postinst: "#!/bin/sh\nset -e\necho configured\n", Prerm: "#!/bin/sh\nexit 0\n"},
 		Entries: []Entry{
 			{Path: "/opt/demo/big.bin", Kind: File, Mode: 0o644, Size: int64(len(big)), Source: filepath.Join(dir, "big")},
-			{Path: "/opt/demo/bin/tool", Kind: File, Mode: 0o755, Size: 18, Source: filepath.Join(dir, "tool")},
+			// An MD5 the caller computed (wsgipack's leak scan does).
+			{Path: "/opt/demo/bin/tool", Kind: File, Mode: 0o755, Size: 18, Source: filepath.Join(dir, "tool"), MD5: toolMD5[:]},
 			{Path: "/opt/demo/bin/link", Kind: Symlink, Mode: 0o777, Link: "tool"},
 			{Path: "/opt/demo/empty", Kind: Dir, Mode: 0o755},
 			{Path: "/opt/demo/odd.txt", Kind: File, Mode: 0o644, Size: 3, Data: []byte("odd")},
@@ -64,6 +66,8 @@ func testPackage(t *testing.T, compression string) *Package {
 		MTime:       time.Unix(1700000000, 0),
 	}
 }
+
+var toolMD5 = md5.Sum([]byte("#!/bin/sh\necho hi\n"))
 
 func write(t *testing.T, p *Package) (string, []byte) {
 	t.Helper()

@@ -9,8 +9,9 @@
 //
 // The control member comes first but lists the md5sums of every file, and
 // an ar header states its member's size before the data. Write therefore
-// reads the files twice: once to compute the md5sums (one goroutine per
-// CPU), then to stream the data member, compressed as it goes, straight
+// computes the md5sums first (or takes them from the caller: wsgipack's
+// leak scan reads every file anyway), reading the files with one goroutine
+// per CPU, then streams the data member, compressed as it goes, straight
 // into the output, whose header size it fills in by seeking back. There is
 // no temporary file and memory stays flat whatever the payload size: read
 // buffers and the compressor's window. (dpkg reads only the first frame of

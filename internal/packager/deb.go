@@ -81,7 +81,7 @@ func (debPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
 
 	entries := make([]debwriter.Entry, 0, len(tree.Entries)+len(docs))
 	for _, e := range tree.Entries {
-		d := debwriter.Entry{Path: e.Path, Mode: e.Mode, Size: e.Size, Source: e.Source, Link: e.Link, Config: e.Config}
+		d := debwriter.Entry{Path: e.Path, Mode: e.Mode, Size: e.Size, Source: e.Source, Link: e.Link, Config: e.Config, MD5: e.MD5}
 		switch e.Kind {
 		case payload.Dir:
 			d.Kind = debwriter.Dir

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/cavaliergopher/cpio"
 
 	"github.com/wsgipack/wsgipack/internal/compression"
+	"github.com/wsgipack/wsgipack/internal/readahead"
 )
 
 // Kind is the type of an entry.
@@ -486,7 +486,14 @@ func payloadFlags(setting string) string {
 func writePayload(w io.Writer, entries []*Entry, digests []string, mtime time.Time) error {
 	cw := cpio.NewWriter(w)
 	h := sha256.New()
-	buf := make([]byte, 256<<10)
+	var files []readahead.File
+	for _, e := range entries {
+		if e.Kind == File && e.Source != "" {
+			files = append(files, readahead.File{Path: e.Source, Size: e.Size})
+		}
+	}
+	ra := readahead.New(files)
+	defer ra.Close()
 	for i, e := range entries {
 		hdr := &cpio.Header{Name: "." + e.Path, Inode: int64(i + 1), ModTime: mtime, Links: 1}
 		switch e.Kind {
@@ -507,7 +514,7 @@ func writePayload(w io.Writer, entries []*Entry, digests []string, mtime time.Ti
 			}
 		case File:
 			h.Reset()
-			if err := copyContent(io.MultiWriter(cw, h), e, buf); err != nil {
+			if err := writeContent(io.MultiWriter(cw, h), e, ra); err != nil {
 				return err
 			}
 			digests[i] = hex.EncodeToString(h.Sum(nil))
@@ -516,28 +523,16 @@ func writePayload(w io.Writer, entries []*Entry, digests []string, mtime time.Ti
 	return cw.Close()
 }
 
-// copyContent copies exactly e.Size bytes of the entry's content to w.
-func copyContent(w io.Writer, e *Entry, buf []byte) error {
-	if e.Source == "" {
-		if int64(len(e.Data)) != e.Size {
-			return fmt.Errorf("%s: %d bytes of data, size says %d", e.Path, len(e.Data), e.Size)
-		}
-		_, err := w.Write(e.Data)
-		return err
+// writeContent writes the entry's content: its Data, or the next file of ra.
+func writeContent(w io.Writer, e *Entry, ra *readahead.Reader) error {
+	if e.Source != "" {
+		return ra.WriteNext(w)
 	}
-	f, err := os.Open(e.Source)
-	if err != nil {
-		return err
+	if int64(len(e.Data)) != e.Size {
+		return fmt.Errorf("%s: %d bytes of data, size says %d", e.Path, len(e.Data), e.Size)
 	}
-	defer f.Close()
-	n, err := io.CopyBuffer(w, io.LimitReader(f, e.Size), buf)
-	if err != nil {
-		return fmt.Errorf("%s: %w", e.Source, err)
-	}
-	if k, _ := f.Read(buf[:1]); n != e.Size || k > 0 {
-		return fmt.Errorf("%s changed during the build: it is no longer %d bytes", e.Source, e.Size)
-	}
-	return nil
+	_, err := w.Write(e.Data)
+	return err
 }
 
 type countWriter struct {
