@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,10 +13,10 @@ import (
 
 // writeAtomic writes a file through write into a temporary file beside it
 // and renames it into place only when complete, so that the output
-// directory never holds a half-written package. write gets an
-// io.WriteSeeker: packagers that fill in sizes and digests once the payload
-// is written may seek back. It returns the size and SHA-256 of what was
-// written.
+// directory never holds a half-written package. write gets the file itself,
+// an io.WriteSeeker: packagers fill in sizes and digests by seeking back
+// once the payload is written, so the SHA-256 is computed by reading the
+// file back (while fsync runs). It returns the size and SHA-256.
 func writeAtomic(file string, write func(io.Writer) error) (int64, string, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-*")
 	if err != nil {
@@ -30,23 +29,17 @@ func writeAtomic(file string, write func(io.Writer) error) (int64, string, error
 			os.Remove(tmp.Name())
 		}
 	}()
-	out := &hashingFile{f: tmp, h: sha256.New()}
-	if err := write(out); err != nil {
+	if err := write(tmp); err != nil {
 		return 0, "", err
 	}
 	synced := make(chan error, 1)
-	go func() { synced <- tmp.Sync() }() // while hashing
-	size, sum := out.n, out.h.Sum(nil)
-	if out.seeked { // hash what was written instead
-		h := sha256.New()
-		size, err = io.CopyBuffer(h, io.NewSectionReader(tmp, 0, 1<<62), make([]byte, 1<<20))
-		if err != nil {
-			<-synced
-			return 0, "", err
-		}
-		sum = h.Sum(nil)
+	go func() { synced <- tmp.Sync() }()
+	h := sha256.New()
+	size, err := io.CopyBuffer(h, io.NewSectionReader(tmp, 0, 1<<62), make([]byte, 1<<20))
+	if serr := <-synced; err == nil {
+		err = serr
 	}
-	if err := <-synced; err != nil {
+	if err != nil {
 		return 0, "", err
 	}
 	if err := tmp.Chmod(0o644); err != nil {
@@ -59,33 +52,7 @@ func writeAtomic(file string, write func(io.Writer) error) (int64, string, error
 		return 0, "", err
 	}
 	ok = true
-	return size, hex.EncodeToString(sum), nil
-}
-
-// hashingFile hashes what is written to f as long as it is written in
-// sequence; after a seek (other than asking for the position) the hash is
-// void and writeAtomic reads the file back.
-type hashingFile struct {
-	f      *os.File
-	h      hash.Hash
-	n      int64
-	seeked bool
-}
-
-func (w *hashingFile) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
-	if !w.seeked {
-		w.h.Write(p[:n])
-		w.n += int64(n)
-	}
-	return n, err
-}
-
-func (w *hashingFile) Seek(offset int64, whence int) (int64, error) {
-	if offset != 0 || whence != io.SeekCurrent {
-		w.seeked = true
-	}
-	return w.f.Seek(offset, whence)
+	return size, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // writeSums updates dir/SHA256SUMS (sha256sum's format): lines of the
