@@ -45,6 +45,8 @@ type Options struct {
 	// Python, assuming /usr/bin/pythonX.Y. Only tests use it: to prove that
 	// such a package refuses to install.
 	AnyPython bool
+
+	md5 bool // packages will be written: have the scan record MD5s for debs
 }
 
 // UsageError is bad input on the command line (exit code 2).
@@ -112,6 +114,7 @@ func Check(o Options) (*Result, error) {
 
 // Build checks the inputs and writes one package per target.
 func Build(o Options) (*Result, error) {
+	o.md5 = true
 	p, err := prepare(o)
 	if p != nil && p.stage != "" {
 		defer os.RemoveAll(p.stage)
@@ -234,6 +237,7 @@ func prepare(o Options) (*plan, error) {
 	p.tree, err = payload.Collect(payload.Options{
 		Spec: s, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
 		Bytecode: p.bytecode, Progress: o.Progress,
+		MD5: o.md5 && slices.ContainsFunc(targets, func(t target.Target) bool { return t.Format == target.Deb }),
 	})
 	if err != nil {
 		return p, err

@@ -1,7 +1,6 @@
 package build
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -14,8 +13,10 @@ import (
 
 // writeAtomic writes a file through write into a temporary file beside it
 // and renames it into place only when complete, so that the output
-// directory never holds a half-written package. It returns the size and
-// SHA-256 of what was written.
+// directory never holds a half-written package. write gets the file itself,
+// an io.WriteSeeker: packagers fill in sizes and digests by seeking back
+// once the payload is written, so the SHA-256 is computed by reading the
+// file back (while fsync runs). It returns the size and SHA-256.
 func writeAtomic(file string, write func(io.Writer) error) (int64, string, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-*")
 	if err != nil {
@@ -28,19 +29,20 @@ func writeAtomic(file string, write func(io.Writer) error) (int64, string, error
 			os.Remove(tmp.Name())
 		}
 	}()
-	h := sha256.New()
-	bw := bufio.NewWriterSize(io.MultiWriter(tmp, h), 1<<20)
-	cw := &countWriter{w: bw}
-	if err := write(cw); err != nil {
+	if err := write(tmp); err != nil {
 		return 0, "", err
 	}
-	if err := bw.Flush(); err != nil {
+	synced := make(chan error, 1)
+	go func() { synced <- tmp.Sync() }()
+	h := sha256.New()
+	size, err := io.CopyBuffer(h, io.NewSectionReader(tmp, 0, 1<<62), make([]byte, 1<<20))
+	if serr := <-synced; err == nil {
+		err = serr
+	}
+	if err != nil {
 		return 0, "", err
 	}
 	if err := tmp.Chmod(0o644); err != nil {
-		return 0, "", err
-	}
-	if err := tmp.Sync(); err != nil {
 		return 0, "", err
 	}
 	if err := tmp.Close(); err != nil {
@@ -50,18 +52,7 @@ func writeAtomic(file string, write func(io.Writer) error) (int64, string, error
 		return 0, "", err
 	}
 	ok = true
-	return cw.n, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	return size, hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // writeSums updates dir/SHA256SUMS (sha256sum's format): lines of the

@@ -5,11 +5,9 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
-	"github.com/goreleaser/nfpm/v2/deb"
-
+	"github.com/wsgipack/wsgipack/internal/debwriter"
 	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/templates"
 )
@@ -53,12 +51,6 @@ var lintianOverrides = []lintianOverride{
 }
 
 func (debPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
-	dir, err := os.MkdirTemp("", "wsgipack-deb-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-
 	version := m.Version.Deb(m.Release, m.Target.Suffix)
 	changelog, err := templates.Render("changelog.tmpl", map[string]any{
 		"Name": m.Name, "Version": version, "Upstream": m.Version.Input, "Target": m.Target.Title,
@@ -83,21 +75,69 @@ func (debPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	extra, err := stage(dir, []docFile{cr,
+	docs := []docFile{cr,
 		{"/usr/share/doc/" + m.Name + "/changelog.Debian.gz", gz.Bytes()},
 		{"/usr/share/lintian/overrides/" + m.Name, overrides},
-	})
-	if err != nil {
-		return err
 	}
-	in := info(m, tree, extra)
-	in.Release = fmt.Sprintf("%d%s", m.Release, m.Target.Suffix)
-	if m.Version.Epoch > 0 {
-		in.Epoch = fmt.Sprint(m.Version.Epoch)
+
+	entries := make([]debwriter.Entry, 0, len(tree.Entries)+len(docs))
+	for _, e := range tree.Entries {
+		d := debwriter.Entry{Path: e.Path, Mode: e.Mode, Size: e.Size, Source: e.Source, Link: e.Link, Config: e.Config, MD5: e.MD5}
+		switch e.Kind {
+		case payload.Dir:
+			d.Kind = debwriter.Dir
+		case payload.Symlink:
+			d.Kind = debwriter.Symlink
+		default:
+			d.Kind = debwriter.File
+		}
+		entries = append(entries, d)
 	}
-	in.Deb.Compression = m.Target.Compression
-	if in.Scripts, err = stageScripts(dir, m.Scripts); err != nil {
-		return err
+	for _, d := range docs {
+		entries = append(entries, debwriter.Entry{Path: d.dest, Kind: debwriter.File, Mode: 0o644, Size: int64(len(d.data)), Data: d.data})
 	}
-	return wrap("deb", deb.Default.Package(in, w))
+	control := debControl(m, version, debwriter.InstalledSize(entries))
+	s := m.Scripts
+	pkg := &debwriter.Package{
+		Control:     control,
+		Scripts:     debwriter.Scripts{Preinst: s.PreInstall, Postinst: s.PostInstall, Prerm: s.PreRemove, Postrm: s.PostRemove},
+		Entries:     entries,
+		Compression: m.Target.Compression,
+		MTime:       m.MTime,
+	}
+	return wrap("deb", seekable(w, func(ws io.WriteSeeker) error { return debwriter.Write(ws, pkg) }))
+}
+
+// debControl renders the control file.
+func debControl(m *Meta, version string, installedSize int64) []byte {
+	var b bytes.Buffer
+	field := func(name, value string) {
+		if value != "" {
+			fmt.Fprintf(&b, "%s: %s\n", name, value)
+		}
+	}
+	field("Package", m.Name)
+	field("Version", version)
+	field("Section", "web")
+	field("Priority", "optional")
+	field("Architecture", m.Target.PackageArch(m.Arch))
+	field("Maintainer", m.Maintainer)
+	field("Installed-Size", fmt.Sprint(installedSize))
+	field("Depends", strings.Join(m.Depends, ", "))
+	field("Homepage", m.Homepage)
+	desc := m.Summary
+	if m.Description != "" && m.Description != m.Summary {
+		desc += "\n" + m.Description
+	}
+	// The first line is the synopsis; the others are indented by one
+	// space, with " ." for an empty line.
+	lines := strings.Split(strings.TrimSpace(desc), "\n")
+	b.WriteString("Description: " + strings.TrimSpace(lines[0]) + "\n")
+	for _, l := range lines[1:] {
+		if l = strings.TrimSpace(l); l == "" {
+			l = "."
+		}
+		b.WriteString(" " + l + "\n")
+	}
+	return b.Bytes()
 }

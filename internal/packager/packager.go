@@ -1,5 +1,7 @@
 // Package packager writes a payload as a package file of one format: .deb
-// or .rpm, through nfpm. One interface, one file per format.
+// (through internal/debwriter) or .rpm (internal/rpmwriter). One interface,
+// one file per format; this package maps wsgipack's metadata and payload to
+// each format's fields and adds the generated docs.
 package packager
 
 import (
@@ -7,9 +9,6 @@ import (
 	"io"
 	"os"
 	"time"
-
-	"github.com/goreleaser/nfpm/v2"
-	"github.com/goreleaser/nfpm/v2/files"
 
 	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/target"
@@ -42,28 +41,6 @@ type Scripts struct {
 	PreInstall, PostInstall, PreRemove, PostRemove string
 }
 
-// stageScripts writes the non-empty scripts into dir, as nfpm wants them.
-func stageScripts(dir string, s Scripts) (nfpm.Scripts, error) {
-	var out nfpm.Scripts
-	for _, sc := range []struct {
-		text string
-		path *string
-	}{
-		{s.PreInstall, &out.PreInstall}, {s.PostInstall, &out.PostInstall},
-		{s.PreRemove, &out.PreRemove}, {s.PostRemove, &out.PostRemove},
-	} {
-		if sc.text == "" {
-			continue
-		}
-		e, err := stage(dir, []docFile{{"script", []byte(sc.text)}})
-		if err != nil {
-			return out, err
-		}
-		*sc.path = e[0].Source
-	}
-	return out, nil
-}
-
 // Packager writes one package format.
 type Packager interface {
 	// FileName is the conventional file name of the package.
@@ -80,58 +57,26 @@ func For(f target.Format) Packager {
 	return debPackager{}
 }
 
-// info converts the payload and metadata into a fresh nfpm.Info (nfpm
-// changes the Info it is given). extra are format-specific files.
-func info(m *Meta, tree *payload.Tree, extra []*payload.Entry) *nfpm.Info {
-	var contents files.Contents
-	add := func(e *payload.Entry) {
-		c := &files.Content{
-			Destination: e.Path,
-			FileInfo: &files.ContentFileInfo{
-				Owner: "root", Group: "root", Mode: e.Mode, MTime: m.MTime, Size: e.Size,
-			},
-		}
-		switch {
-		case e.Kind == payload.Dir:
-			c.Type = files.TypeDir
-		case e.Kind == payload.Symlink:
-			c.Type, c.Source = files.TypeSymlink, e.Link
-		case e.Config:
-			c.Type, c.Source = files.TypeConfigNoReplace, e.Source
-		default:
-			c.Type, c.Source = files.TypeFile, e.Source
-		}
-		contents = append(contents, c)
+// seekable calls write with w when w can seek (the output file), else
+// with a temporary file that is then copied to w.
+func seekable(w io.Writer, write func(io.WriteSeeker) error) error {
+	if ws, ok := w.(io.WriteSeeker); ok {
+		return write(ws)
 	}
-	for _, e := range tree.Entries {
-		add(e)
+	tmp, err := os.CreateTemp("", "wsgipack-pkg-")
+	if err != nil {
+		return err
 	}
-	for _, e := range extra {
-		add(e)
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := write(tmp); err != nil {
+		return err
 	}
-	desc := m.Summary
-	if m.Description != "" && m.Description != m.Summary {
-		desc += "\n" + m.Description
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
 	}
-	return &nfpm.Info{
-		Name:            m.Name,
-		Arch:            m.Arch,
-		Platform:        "linux",
-		Version:         m.Version.Upstream,
-		VersionSchema:   "none",
-		Section:         "web",
-		Priority:        "optional",
-		Maintainer:      m.Maintainer,
-		Description:     desc,
-		Homepage:        m.Homepage,
-		License:         m.License,
-		DisableGlobbing: true,
-		MTime:           m.MTime,
-		Overridables: nfpm.Overridables{
-			Depends:  m.Depends,
-			Contents: contents,
-		},
-	}
+	_, err = io.Copy(w, tmp)
+	return err
 }
 
 // docFile is a generated file of /usr/share: the copyright file, and what a
@@ -148,26 +93,6 @@ func copyright(m *Meta) (docFile, error) {
 		"Homepage": m.Homepage, "Year": m.MTime.Year(),
 	})
 	return docFile{"/usr/share/doc/" + m.Name + "/copyright", out}, err
-}
-
-// stage writes the doc files into dir and returns their entries.
-func stage(dir string, docs []docFile) ([]*payload.Entry, error) {
-	var out []*payload.Entry
-	for _, d := range docs {
-		f, err := os.CreateTemp(dir, "doc-")
-		if err != nil {
-			return nil, err
-		}
-		_, err = f.Write(d.data)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, &payload.Entry{Path: d.dest, Kind: payload.File, Mode: 0o644, Source: f.Name(), Size: int64(len(d.data)), Origin: "generated"})
-	}
-	return out, nil
 }
 
 func wrap(format string, err error) error {

@@ -3,12 +3,11 @@ package packager
 import (
 	"fmt"
 	"io"
-	"os"
-
-	"github.com/goreleaser/nfpm/v2/files"
-	"github.com/goreleaser/nfpm/v2/rpm"
+	"regexp"
+	"strings"
 
 	"github.com/wsgipack/wsgipack/internal/payload"
+	"github.com/wsgipack/wsgipack/internal/rpmwriter"
 	"github.com/wsgipack/wsgipack/templates"
 )
 
@@ -20,53 +19,76 @@ func (rpmPackager) FileName(m *Meta) string {
 }
 
 func (rpmPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
-	dir, err := os.MkdirTemp("", "wsgipack-rpm-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
 	cr, err := copyright(m)
 	if err != nil {
 		return err
 	}
-	extra, err := stage(dir, []docFile{cr})
-	if err != nil {
-		return err
-	}
-	// nfpm writes the RPM changelog from a chglog file.
-	changelog, err := templates.Render("changelog.rpm.tmpl", map[string]any{
-		"Version": m.Version.RPMVersion() + "-" + m.Version.RPMRelease(m.Release, m.Target.Suffix),
-		"Date":    m.MTime.UTC().Format("2006-01-02T15:04:05Z"), "Maintainer": m.Maintainer,
+	release := m.Version.RPMRelease(m.Release, m.Target.Suffix)
+	text, err := templates.Render("changelog.rpm.tmpl", map[string]any{
 		"Name": m.Name, "Upstream": m.Version.Input, "Target": m.Target.Title,
 	})
 	if err != nil {
 		return err
 	}
-	changelogFile, err := stage(dir, []docFile{{"changelog.yml", changelog}})
+	requires, err := rpmRelations(m.Depends)
 	if err != nil {
 		return err
 	}
 
-	in := info(m, tree, extra)
-	for _, c := range in.Contents {
-		if c.Destination == cr.dest {
-			c.Type = files.TypeRPMDoc
+	entries := make([]rpmwriter.Entry, 0, len(tree.Entries)+1)
+	for _, e := range tree.Entries {
+		r := rpmwriter.Entry{Path: e.Path, Mode: e.Mode, Size: e.Size, Source: e.Source, Link: e.Link, Config: e.Config}
+		switch e.Kind {
+		case payload.Dir:
+			r.Kind = rpmwriter.Dir
+		case payload.Symlink:
+			r.Kind = rpmwriter.Symlink
+		default:
+			r.Kind = rpmwriter.File
 		}
+		entries = append(entries, r)
 	}
-	in.Changelog = changelogFile[0].Source
-	in.Arch = m.Target.PackageArch(m.Arch)
-	in.Version = m.Version.RPMVersion()
-	in.Release = m.Version.RPMRelease(m.Release, m.Target.Suffix)
-	in.Epoch = m.Version.RPMEpoch()
-	in.Description = m.Description
-	in.RPM.Summary = m.Summary
-	in.RPM.Group = "Applications/Internet"
-	in.RPM.Compression = m.Target.Compression
-	if in.Scripts, err = stageScripts(dir, m.Scripts); err != nil {
-		return err
+	entries = append(entries, rpmwriter.Entry{Path: cr.dest, Kind: rpmwriter.File, Mode: 0o644, Size: int64(len(cr.data)), Data: cr.data, Doc: true})
+
+	s := m.Scripts
+	pkg := &rpmwriter.Package{
+		Name: m.Name, Version: m.Version.RPMVersion(), Release: release, Epoch: m.Version.Epoch,
+		Summary: m.Summary, Description: m.Description, License: m.License,
+		Group: "Applications/Internet", URL: m.Homepage, Packager: m.Maintainer,
+		// The host name would make the package differ per build machine.
+		BuildHost: "wsgipack",
+		Arch:      m.Target.PackageArch(m.Arch),
+		BuildTime: m.MTime,
+		Requires:  requires,
+		Scripts:   rpmwriter.Scripts{Pre: s.PreInstall, Post: s.PostInstall, PreUn: s.PreRemove, PostUn: s.PostRemove},
+		Changelog: []rpmwriter.Change{{
+			Time:   m.MTime,
+			Author: m.Maintainer + " - " + m.Version.RPMVersion() + "-" + release,
+			Text:   strings.TrimSpace(string(text)),
+		}},
+		Entries:     entries,
+		Compression: m.Target.Compression,
 	}
-	// The host name would make the package differ per build machine.
-	in.RPM.BuildHost = "wsgipack"
-	in.RPM.Packager = m.Maintainer
-	return wrap("rpm", rpm.DefaultRPM.Package(in, w))
+	if pkg.Description == "" {
+		pkg.Description = m.Summary
+	}
+	return wrap("rpm", seekable(w, func(ws io.WriteSeeker) error { return rpmwriter.Write(ws, pkg) }))
+}
+
+// relationRE is a dependency as the spec writes it, Debian style
+// ("libpq5 (>= 13)"), or rpm style ("libpq >= 13").
+var relationRE = regexp.MustCompile(`^\s*([^\s()<>=]+)\s*(?:\(?\s*(<<|<=|>=|>>|=|<|>)\s*([^\s()<>=]+)\s*\)?)?\s*$`)
+
+// rpmRelations converts dependencies to rpm's.
+func rpmRelations(deps []string) ([]rpmwriter.Relation, error) {
+	var out []rpmwriter.Relation
+	for _, d := range deps {
+		m := relationRE.FindStringSubmatch(d)
+		if m == nil {
+			return nil, fmt.Errorf("dependency %q: want a name, optionally with a version as 'name (>= 1.0)'", d)
+		}
+		op := strings.NewReplacer("<<", "<", ">>", ">").Replace(m[2])
+		out = append(out, rpmwriter.Relation{Name: m[1], Op: op, Version: m[3]})
+	}
+	return out, nil
 }

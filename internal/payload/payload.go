@@ -49,6 +49,7 @@ type Entry struct {
 	Size   int64       // files: size in bytes
 	Config bool        // an admin-editable config file
 	Origin string      // where it comes from, for messages
+	MD5    []byte      // files: MD5 of the content, when Options.MD5 asked for it
 }
 
 // Tree is a complete payload.
@@ -70,7 +71,10 @@ type Options struct {
 	Interpreter string     // the target interpreter, e.g. /usr/bin/python3.11
 	Stage       string     // an empty directory for generated files
 	Bytecode    bool       // compile .pyc files
-	Progress    func(step string)
+	// MD5 makes the scan, which reads every file anyway, record each
+	// file's MD5 (for deb's md5sums).
+	MD5      bool
+	Progress func(step string)
 }
 
 // With returns a copy of t that also holds extra, for files that differ per
@@ -180,7 +184,7 @@ func Collect(o Options) (*Tree, error) {
 	sort.Slice(t.Entries, func(i, j int) bool { return t.Entries[i].Path < t.Entries[j].Path })
 
 	progress("scanning for native code and build paths")
-	bins, err := scan(t.Entries, c.needles())
+	bins, err := scan(t.Entries, c.needles(), o.MD5)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,10 @@ package payload
 
 import (
 	"bytes"
+	"crypto/md5"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"runtime"
@@ -21,11 +23,12 @@ type leak struct {
 	elf    bool
 }
 
-// scan reads every file of the payload once: it parses the ELF files and
-// finds the files that still contain one of needles. Any such file fails the
+// scan reads every file of the payload once: it parses the ELF files,
+// finds the files that still contain one of needles and, when withMD5 is
+// set, records each file's MD5. Any such file fails the
 // build: a shipped path of the build machine is at best a leak and at worst a
 // file that breaks on the server.
-func scan(entries []*Entry, needles []string) ([]*native.Binary, error) {
+func scan(entries []*Entry, needles []string, withMD5 bool) ([]*native.Binary, error) {
 	var files []*Entry
 	for _, e := range entries {
 		if e.Kind == File {
@@ -45,8 +48,12 @@ func scan(entries []*Entry, needles []string) ([]*native.Binary, error) {
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, 1<<20)
+			var h hash.Hash
+			if withMD5 {
+				h = md5.New() //nolint:gosec // dpkg's md5sums
+			}
 			for i := range next {
-				bin, lk, err := scanFile(files[i], needles, buf)
+				bin, lk, err := scanFile(files[i], needles, buf, h)
 				results[i] = result{bin, lk, err}
 			}
 		}()
@@ -78,8 +85,8 @@ func scan(entries []*Entry, needles []string) ([]*native.Binary, error) {
 }
 
 // scanFile streams one file through buf, searching for the needles across
-// chunk boundaries.
-func scanFile(e *Entry, needles []string, buf []byte) (*native.Binary, *leak, error) {
+// chunk boundaries, and through h when not nil, setting e.MD5.
+func scanFile(e *Entry, needles []string, buf []byte, h hash.Hash) (*native.Binary, *leak, error) {
 	f, err := os.Open(e.Source)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot read %s: %w", e.Origin, err)
@@ -93,9 +100,17 @@ func scanFile(e *Entry, needles []string, buf []byte) (*native.Binary, *leak, er
 	var found *leak
 	carry := 0
 	first := true
+	if h != nil {
+		h.Reset()
+	}
+	var size int64
 	for {
 		n, err := io.ReadFull(f, buf[carry:])
 		chunk := buf[:carry+n]
+		if h != nil {
+			h.Write(chunk[carry:])
+		}
+		size += int64(n)
 		if first {
 			first = false
 			if native.IsELF(chunk) {
@@ -115,6 +130,9 @@ func scanFile(e *Entry, needles []string, buf []byte) (*native.Binary, *leak, er
 			}
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			if h != nil && size == e.Size {
+				e.MD5 = h.Sum(nil)
+			}
 			break
 		}
 		if err != nil {

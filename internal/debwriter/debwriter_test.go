@@ -1,0 +1,187 @@
+package debwriter
+
+import (
+	"bytes"
+	"crypto/md5"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// need fails the test in CI (CI set) when a tool is missing, and skips it
+// elsewhere.
+func need(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is missing: the test command must install it (make deps)", tool)
+			}
+			t.Skipf("%s is missing; run make deps", tool)
+		}
+	}
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// testPackage returns a package with every kind of entry, an odd-sized
+// file (ar pads members to even sizes) and a file larger than the read
+// buffer.
+func testPackage(t *testing.T, compression string) *Package {
+	t.Helper()
+	dir := t.TempDir()
+	big := bytes.Repeat([]byte("0123456789abcdef"), 70000) // 1.1 MB
+	big = append(big, 'x')
+	if err := os.WriteFile(filepath.Join(dir, "big"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tool"), []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	control := "Package: demo\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Ops <ops@example.com>\n" +
+		"Installed-Size: 1100\nDescription: demo\n test package\n"
+	return &Package{
+		Control: []byte(control),
+		Scripts: Scripts{Postinst: "#!/bin/sh\nset -e\necho configured\n", Prerm: "#!/bin/sh\nexit 0\n"},
+		Entries: []Entry{
+			{Path: "/opt/demo/big.bin", Kind: File, Mode: 0o644, Size: int64(len(big)), Source: filepath.Join(dir, "big")},
+			// An MD5 the caller computed (wsgipack's leak scan does).
+			{Path: "/opt/demo/bin/tool", Kind: File, Mode: 0o755, Size: 18, Source: filepath.Join(dir, "tool"), MD5: toolMD5[:]},
+			{Path: "/opt/demo/bin/link", Kind: Symlink, Mode: 0o777, Link: "tool"},
+			{Path: "/opt/demo/empty", Kind: Dir, Mode: 0o755},
+			{Path: "/opt/demo/odd.txt", Kind: File, Mode: 0o644, Size: 3, Data: []byte("odd")},
+			{Path: "/etc/demo/demo.conf", Kind: File, Mode: 0o640, Size: 6, Data: []byte("a = 1\n"), Config: true},
+		},
+		Compression: compression,
+		MTime:       time.Unix(1700000000, 0),
+	}
+}
+
+var toolMD5 = md5.Sum([]byte("#!/bin/sh\necho hi\n"))
+
+func write(t *testing.T, p *Package) (string, []byte) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "demo.deb")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(f, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return file, data
+}
+
+func TestWriteReadByDpkg(t *testing.T) {
+	need(t, "dpkg-deb", "md5sum")
+	for _, c := range []string{"zstd:fastest", "gzip:6"} {
+		t.Run(c, func(t *testing.T) {
+			deb, data := write(t, testPackage(t, c))
+			_, again := write(t, testPackage(t, c))
+			if !bytes.Equal(data, again) {
+				t.Error("two writes of the same package differ")
+			}
+			members := run(t, "ar", "t", deb)
+			want := "debian-binary\ncontrol.tar.gz\ndata.tar." + map[string]string{"zstd:fastest": "zst", "gzip:6": "gz"}[c] + "\n"
+			if members != want {
+				t.Errorf("members:\n%s\nwant:\n%s", members, want)
+			}
+			info := run(t, "dpkg-deb", "--info", deb)
+			for _, w := range []string{"Package: demo", "Installed-Size: 1100", "conffiles", "postinst", "prerm"} {
+				if !strings.Contains(info, w) {
+					t.Errorf("dpkg-deb --info lacks %q:\n%s", w, info)
+				}
+			}
+			ctrl := run(t, "sh", "-c", "dpkg-deb --ctrl-tarfile "+deb+" | tar -tvf -")
+			modes := map[string]string{}
+			for _, l := range strings.Split(strings.TrimSpace(ctrl), "\n") {
+				f := strings.Fields(l)
+				modes[f[len(f)-1]] = f[0] + " " + f[1]
+			}
+			for name, mode := range map[string]string{"./control": "-rw-r--r-- root/root", "./md5sums": "-rw-r--r-- root/root",
+				"./conffiles": "-rw-r--r-- root/root", "./postinst": "-rwxr-xr-x root/root", "./prerm": "-rwxr-xr-x root/root"} {
+				if modes[name] != mode {
+					t.Errorf("control member: %s is %q, want %q", name, modes[name], mode)
+				}
+			}
+			if len(modes) != 5 {
+				t.Errorf("control member:\n%s", ctrl)
+			}
+			if got := run(t, "sh", "-c", "dpkg-deb --ctrl-tarfile "+deb+" | tar -xOf - ./conffiles"); got != "/etc/demo/demo.conf\n" {
+				t.Errorf("conffiles = %q", got)
+			}
+			contents := run(t, "dpkg-deb", "--contents", deb)
+			for _, w := range []string{
+				"drwxr-xr-x root/root         0 2023-11-14 22:13 ./etc/\n",
+				"-rw-r----- root/root         6 2023-11-14 22:13 ./etc/demo/demo.conf\n",
+				"drwxr-xr-x root/root         0 2023-11-14 22:13 ./opt/demo/\n",
+				"lrwxrwxrwx root/root         0 2023-11-14 22:13 ./opt/demo/bin/link -> tool\n",
+				"-rwxr-xr-x root/root        18 2023-11-14 22:13 ./opt/demo/bin/tool\n",
+				"drwxr-xr-x root/root         0 2023-11-14 22:13 ./opt/demo/empty/\n",
+				"-rw-r--r-- root/root   1120001 2023-11-14 22:13 ./opt/demo/big.bin\n",
+			} {
+				if !strings.Contains(contents, w) {
+					t.Errorf("contents lack %q:\n%s", w, contents)
+				}
+			}
+			root := t.TempDir()
+			run(t, "dpkg-deb", "-x", deb, root)
+			run(t, "sh", "-c", "dpkg-deb --ctrl-tarfile "+deb+" | tar -xOf - ./md5sums > "+root+"/../md5sums")
+			run(t, "sh", "-c", "cd "+root+" && md5sum --quiet -c ../md5sums")
+			if got, _ := os.ReadFile(filepath.Join(root, "opt/demo/odd.txt")); string(got) != "odd" {
+				t.Errorf("odd.txt = %q", got)
+			}
+		})
+	}
+}
+
+func TestWriteRefusesChangedFile(t *testing.T) {
+	p := testPackage(t, "zstd:fastest")
+	p.Entries[1].Size++ // the file is now shorter than it was
+	f, err := os.Create(filepath.Join(t.TempDir(), "x.deb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := Write(f, p); err == nil || !strings.Contains(err.Error(), "changed during the build") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestWriteRefusesBadEntries(t *testing.T) {
+	for name, entries := range map[string][]Entry{
+		"duplicate":    {{Path: "/a", Kind: Dir}, {Path: "/a", Kind: Dir}},
+		"relative":     {{Path: "a", Kind: Dir}},
+		"file parent":  {{Path: "/a", Kind: File, Data: []byte{}}, {Path: "/a/b", Kind: Dir}},
+		"unclean path": {{Path: "/a/../b", Kind: Dir}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f, err := os.Create(filepath.Join(t.TempDir(), "x.deb"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			p := &Package{Control: []byte("Package: x\n"), Entries: entries, Compression: "zstd"}
+			if err := Write(f, p); err == nil {
+				t.Error("accepted")
+			}
+		})
+	}
+}

@@ -1,0 +1,29 @@
+// Package rpmwriter writes binary RPM packages (format version 4) in one
+// streaming pass over the payload.
+//
+// An RPM file is, in this order:
+//
+//	lead       96 bytes, obsolete but still required
+//	signature  a header structure: header digests (SHA-256, SHA-1), the
+//	           size of header plus payload, the uncompressed payload size;
+//	           padded to a multiple of 8 bytes
+//	header     the package: name, version, dependencies, scriptlets,
+//	           changelog, and one array per file attribute (sizes, modes,
+//	           SHA-256 digests, flags such as %config(noreplace)); it also
+//	           holds the SHA-256 of the compressed payload
+//	payload    a cpio archive (SVR4 "newc", names "./path"), compressed
+//
+// Everything before the payload depends on the payload, yet every value
+// that does has a fixed length (hex digests, 32-bit sizes). Write therefore
+// lays out the header with zero digests, skips its length, streams the
+// payload (each file read once: SHA-256 and cpio in the same pass, the
+// compressed stream hashed as it is written), then seeks back and writes
+// the lead, signature and header for real. Memory stays flat whatever the
+// payload size. Packages of 4 GiB or more (payload or installed size) are
+// refused: they would need rpm's 64-bit size tags.
+//
+// The header follows what rpmbuild writes for the same content (tags,
+// types, rpmlib() dependencies, sorted file list); the tests check the
+// result with rpm -K, rpm -qp, rpmlint and an installation with rpm --root.
+// Equal inputs give byte-identical packages.
+package rpmwriter

@@ -1,0 +1,547 @@
+package rpmwriter
+
+import (
+	"crypto/sha1" //nolint:gosec // rpm's header SHA-1 digest, beside the SHA-256 one
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cavaliergopher/cpio"
+
+	"github.com/wsgipack/wsgipack/internal/compression"
+	"github.com/wsgipack/wsgipack/internal/readahead"
+)
+
+// Kind is the type of an entry.
+type Kind int
+
+// The kinds of entries.
+const (
+	File Kind = iota
+	Dir
+	Symlink
+)
+
+// Entry is one file, directory or symlink the package owns.
+type Entry struct {
+	Path   string      // absolute path once installed
+	Kind   Kind        // file, directory or symlink
+	Mode   fs.FileMode // permission bits
+	Size   int64       // files: size in bytes; the file must still have it when read
+	Source string      // files: where to read the content...
+	Data   []byte      // ...or the content itself, when Source is empty
+	Link   string      // symlinks: the target
+	Config bool        // %config(noreplace)
+	Doc    bool        // %doc
+}
+
+// Relation is a dependency: Name, or Name Op Version with Op one of <, <=,
+// =, >=, >.
+type Relation struct{ Name, Op, Version string }
+
+// Change is one changelog entry.
+type Change struct {
+	Time   time.Time
+	Author string // "Name <mail> - version-release", as rpm shows it
+	Text   string // "- what changed"
+}
+
+// Scripts are the scriptlets, run by /bin/sh; empty ones are left out.
+type Scripts struct {
+	Pre, Post, PreUn, PostUn string
+}
+
+// Package is everything an RPM holds.
+type Package struct {
+	Name, Version, Release string
+	Epoch                  int // 0: none
+	Summary, Description   string
+	License, Group, URL    string
+	Packager, BuildHost    string
+	Arch                   string // x86_64, aarch64, noarch
+	BuildTime              time.Time
+	Requires               []Relation
+	Scripts                Scripts
+	Changelog              []Change
+	// Entries are the files, directories and symlinks, in any order. Only
+	// these are owned: parent directories are not added.
+	Entries []Entry
+	// Compression of the payload, e.g. "zstd:fastest".
+	Compression string
+}
+
+// Header tags (rpm's lib/rpmtag.h).
+const (
+	tagI18NTable         = 100
+	tagName              = 1000
+	tagVersion           = 1001
+	tagRelease           = 1002
+	tagEpoch             = 1003
+	tagSummary           = 1004
+	tagDescription       = 1005
+	tagBuildTime         = 1006
+	tagBuildHost         = 1007
+	tagSize              = 1009
+	tagLicense           = 1014
+	tagPackager          = 1015
+	tagGroup             = 1016
+	tagURL               = 1020
+	tagOS                = 1021
+	tagArch              = 1022
+	tagPreIn             = 1023
+	tagPostIn            = 1024
+	tagPreUn             = 1025
+	tagPostUn            = 1026
+	tagFileSizes         = 1028
+	tagFileModes         = 1030
+	tagFileRDevs         = 1033
+	tagFileMTimes        = 1034
+	tagFileDigests       = 1035
+	tagFileLinkTos       = 1036
+	tagFileFlags         = 1037
+	tagFileUserName      = 1039
+	tagFileGroupName     = 1040
+	tagSourceRPM         = 1044
+	tagFileVerifyFlags   = 1045
+	tagProvideName       = 1047
+	tagRequireFlags      = 1048
+	tagRequireName       = 1049
+	tagRequireVersion    = 1050
+	tagChangelogTime     = 1080
+	tagChangelogName     = 1081
+	tagChangelogText     = 1082
+	tagPreInProg         = 1085
+	tagPostInProg        = 1086
+	tagPreUnProg         = 1087
+	tagPostUnProg        = 1088
+	tagFileDevices       = 1095
+	tagFileInodes        = 1096
+	tagFileLangs         = 1097
+	tagProvideFlags      = 1112
+	tagProvideVersion    = 1113
+	tagDirIndexes        = 1116
+	tagBaseNames         = 1117
+	tagDirNames          = 1118
+	tagPayloadFormat     = 1124
+	tagPayloadCompressor = 1125
+	tagPayloadFlags      = 1126
+	tagFileDigestAlgo    = 5011
+	tagPayloadDigest     = 5092
+	tagPayloadDigestAlgo = 5093
+
+	sigSHA1        = 269
+	sigSHA256      = 273
+	sigSize        = 1000
+	sigPayloadSize = 1007
+)
+
+// Dependency flags (rpmds.h).
+const (
+	senseLess         = 1 << 1
+	senseGreater      = 1 << 2
+	senseEqual        = 1 << 3
+	senseInterp       = 1 << 8
+	senseScriptPre    = 1 << 9
+	senseScriptPost   = 1 << 10
+	senseScriptPreUn  = 1 << 11
+	senseScriptPostUn = 1 << 12
+	senseRPMLib       = 1 << 24
+)
+
+// File flags.
+const (
+	flagConfig    = 1 << 0
+	flagDoc       = 1 << 1
+	flagNoReplace = 1 << 4
+)
+
+const hashAlgoSHA256 = 8
+
+var senses = map[string]uint32{
+	"": 0, "<": senseLess, "<=": senseLess | senseEqual, "=": senseEqual,
+	">=": senseGreater | senseEqual, ">": senseGreater,
+}
+
+// Write writes the package to w, which must be at its start position.
+func Write(w io.WriteSeeker, p *Package) error {
+	entries, err := sorted(p.Entries)
+	if err != nil {
+		return err
+	}
+	alg := compression.Algorithm(p.Compression)
+	if alg != "zstd" && alg != "gzip" {
+		return fmt.Errorf("unknown compression %q", p.Compression)
+	}
+	var installed int64 // as rpmbuild counts it: files and symlink targets
+	for _, e := range entries {
+		switch e.Kind {
+		case File:
+			if err := checkUint32(e.Path, e.Size); err != nil {
+				return err
+			}
+			installed += e.Size
+		case Symlink:
+			installed += int64(len(e.Link))
+		}
+	}
+	if err := checkUint32("the installed size", installed); err != nil {
+		return err
+	}
+
+	// Lay out with zero digests, of the same length as the real ones.
+	zero := strings.Repeat("0", 64)
+	digests := make([]string, len(entries))
+	for i, e := range entries {
+		if e.Kind == File {
+			digests[i] = zero
+		}
+	}
+	h, err := p.header(entries, digests, zero, installed)
+	if err != nil {
+		return err
+	}
+	hb := h.bytes(regionImmutable)
+	sb := signature(hb, 0, 0)
+	reserved := int64(96 + len(sb) + len(hb))
+
+	start, err := w.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Seek(start+reserved, io.SeekStart); err != nil {
+		return err
+	}
+	payloadHash := sha256.New()
+	compressed := &countWriter{w: io.MultiWriter(w, payloadHash)}
+	zw, err := compression.New(p.Compression, compressed)
+	if err != nil {
+		return err
+	}
+	archive := &countWriter{w: zw}
+	err = writePayload(archive, entries, digests, p.BuildTime)
+	if cerr := zw.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := checkUint32("the uncompressed payload", archive.n); err != nil {
+		return err
+	}
+	end, err := w.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+
+	if h, err = p.header(entries, digests, hex.EncodeToString(payloadHash.Sum(nil)), installed); err != nil {
+		return err
+	}
+	hb = h.bytes(regionImmutable)
+	if err := checkUint32("the package", int64(len(hb))+compressed.n); err != nil {
+		return err
+	}
+	sb = signature(hb, int64(len(hb))+compressed.n, archive.n)
+	nevr := p.Name + "-" + p.Version + "-" + p.Release
+	if got := int64(96 + len(sb) + len(hb)); got != reserved {
+		return fmt.Errorf("rpm header: %d bytes, %d reserved", got, reserved)
+	}
+	if _, err := w.Seek(start, io.SeekStart); err != nil {
+		return err
+	}
+	for _, b := range [][]byte{lead(nevr), sb, hb} {
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	_, err = w.Seek(end, io.SeekStart)
+	return err
+}
+
+// signature returns the signature header, padded to 8 bytes.
+func signature(hb []byte, size, payloadSize int64) []byte {
+	s := newHeader()
+	s1 := sha1.Sum(hb) //nolint:gosec
+	s256 := sha256.Sum256(hb)
+	s.str(sigSHA1, hex.EncodeToString(s1[:]))
+	s.str(sigSHA256, hex.EncodeToString(s256[:]))
+	s.int32s(sigSize, uint32(size))
+	s.int32s(sigPayloadSize, uint32(payloadSize))
+	b := s.bytes(regionSignatures)
+	for len(b)%8 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// sorted checks the entries and sorts them by path, as rpm expects (it
+// looks files up by binary search).
+func sorted(in []Entry) ([]*Entry, error) {
+	out := make([]*Entry, len(in))
+	for i := range in {
+		e := &in[i]
+		if !path.IsAbs(e.Path) || path.Clean(e.Path) != e.Path || e.Path == "/" {
+			return nil, fmt.Errorf("entry path %q is not a clean absolute path", e.Path)
+		}
+		out[i] = e
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	for i := 1; i < len(out); i++ {
+		if out[i].Path == out[i-1].Path {
+			return nil, fmt.Errorf("%s is in the package twice", out[i].Path)
+		}
+	}
+	return out, nil
+}
+
+// header returns the package header for the entries with the given file
+// digests (hex, empty for directories and symlinks) and payload digest.
+func (p *Package) header(entries []*Entry, digests []string, payloadDigest string, installed int64) (*header, error) {
+	h := newHeader()
+	h.strs(tagI18NTable, []string{"C"})
+	h.str(tagName, p.Name)
+	h.str(tagVersion, p.Version)
+	h.str(tagRelease, p.Release)
+	if p.Epoch > 0 {
+		h.int32s(tagEpoch, uint32(p.Epoch))
+	}
+	h.i18n(tagSummary, p.Summary)
+	h.i18n(tagDescription, p.Description)
+	h.int32s(tagBuildTime, uint32(p.BuildTime.Unix()))
+	h.str(tagBuildHost, p.BuildHost)
+	h.int32s(tagSize, uint32(installed))
+	h.str(tagLicense, p.License)
+	if p.Packager != "" {
+		h.str(tagPackager, p.Packager)
+	}
+	if p.Group != "" {
+		h.i18n(tagGroup, p.Group)
+	}
+	if p.URL != "" {
+		h.str(tagURL, p.URL)
+	}
+	h.str(tagOS, "linux")
+	h.str(tagArch, p.Arch)
+	h.str(tagSourceRPM, fmt.Sprintf("%s-%s-%s.src.rpm", p.Name, p.Version, p.Release))
+	h.str(tagPayloadFormat, "cpio")
+	h.str(tagPayloadCompressor, compression.Algorithm(p.Compression))
+	h.str(tagPayloadFlags, payloadFlags(p.Compression))
+	h.strs(tagPayloadDigest, []string{payloadDigest})
+	h.int32s(tagPayloadDigestAlgo, hashAlgoSHA256)
+
+	// Dependencies: the package's own, the shell for each scriptlet, and
+	// the rpm features the package uses, as rpmbuild adds them.
+	names, flags, versions := []string{}, []uint32{}, []string{}
+	for _, r := range p.Requires {
+		f, ok := senses[r.Op]
+		if !ok || (r.Op == "") != (r.Version == "") || r.Name == "" {
+			return nil, fmt.Errorf("bad dependency %q %q %q", r.Name, r.Op, r.Version)
+		}
+		names, flags, versions = append(names, r.Name), append(flags, f), append(versions, r.Version)
+	}
+	scripts := []struct {
+		text             string
+		tag, prog, sense int
+	}{
+		{p.Scripts.Pre, tagPreIn, tagPreInProg, senseScriptPre},
+		{p.Scripts.Post, tagPostIn, tagPostInProg, senseScriptPost},
+		{p.Scripts.PreUn, tagPreUn, tagPreUnProg, senseScriptPreUn},
+		{p.Scripts.PostUn, tagPostUn, tagPostUnProg, senseScriptPostUn},
+	}
+	for _, s := range scripts {
+		if s.text == "" {
+			continue
+		}
+		h.str(s.tag, s.text)
+		h.str(s.prog, "/bin/sh")
+		names, flags, versions = append(names, "/bin/sh"), append(flags, uint32(senseInterp|s.sense)), append(versions, "")
+	}
+	rpmlib := [][2]string{
+		{"rpmlib(CompressedFileNames)", "3.0.4-1"},
+		{"rpmlib(FileDigests)", "4.6.0-1"},
+		{"rpmlib(PayloadFilesHavePrefix)", "4.0-1"},
+	}
+	if compression.Algorithm(p.Compression) == "zstd" {
+		rpmlib = append(rpmlib, [2]string{"rpmlib(PayloadIsZstd)", "5.4.18-1"})
+	}
+	for _, r := range rpmlib {
+		names, flags, versions = append(names, r[0]), append(flags, senseRPMLib|senseLess|senseEqual), append(versions, r[1])
+	}
+	h.strs(tagRequireName, names)
+	h.int32s(tagRequireFlags, flags...)
+	h.strs(tagRequireVersion, versions)
+	evr := p.Version + "-" + p.Release
+	if p.Epoch > 0 {
+		evr = fmt.Sprintf("%d:%s", p.Epoch, evr)
+	}
+	h.strs(tagProvideName, []string{p.Name})
+	h.int32s(tagProvideFlags, senseEqual)
+	h.strs(tagProvideVersion, []string{evr})
+
+	if len(p.Changelog) > 0 {
+		var times []uint32
+		var authors, texts []string
+		for _, c := range p.Changelog {
+			times = append(times, uint32(c.Time.Unix()))
+			authors = append(authors, c.Author)
+			texts = append(texts, c.Text)
+		}
+		h.int32s(tagChangelogTime, times...)
+		h.strs(tagChangelogName, authors)
+		h.strs(tagChangelogText, texts)
+	}
+
+	if len(entries) == 0 {
+		return h, nil
+	}
+	n := len(entries)
+	var (
+		sizes, mtimes, fflags, verify, devices, inodes, dirIndexes = make([]uint32, n), make([]uint32, n), make([]uint32, n), make([]uint32, n), make([]uint32, n), make([]uint32, n), make([]uint32, n)
+		modes, rdevs                                               = make([]uint16, n), make([]uint16, n)
+		links, users, groups, langs, bases                         = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		dirs                                                       []string
+		dirIndex                                                   = map[string]uint32{}
+	)
+	for i, e := range entries {
+		dir, base := path.Split(e.Path)
+		di, ok := dirIndex[dir]
+		if !ok {
+			di = uint32(len(dirs))
+			dirIndex[dir] = di
+			dirs = append(dirs, dir)
+		}
+		dirIndexes[i], bases[i] = di, base
+		mode := uint16(e.Mode.Perm())
+		switch e.Kind {
+		case File:
+			mode |= 0o100000
+			sizes[i] = uint32(e.Size)
+		case Dir:
+			mode |= 0o40000
+			sizes[i] = 4096
+		case Symlink:
+			mode = 0o120777
+			sizes[i] = uint32(len(e.Link))
+			links[i] = e.Link
+		default:
+			return nil, fmt.Errorf("%s: unknown entry kind %d", e.Path, e.Kind)
+		}
+		modes[i] = mode
+		mtimes[i] = uint32(p.BuildTime.Unix())
+		if e.Config {
+			fflags[i] |= flagConfig | flagNoReplace
+		}
+		if e.Doc {
+			fflags[i] |= flagDoc
+		}
+		verify[i] = 0xffffffff
+		devices[i] = 1
+		inodes[i] = uint32(i + 1)
+		users[i], groups[i] = "root", "root"
+	}
+	h.int32s(tagFileSizes, sizes...)
+	h.int16s(tagFileModes, modes...)
+	h.int16s(tagFileRDevs, rdevs...)
+	h.int32s(tagFileMTimes, mtimes...)
+	h.strs(tagFileDigests, digests)
+	h.strs(tagFileLinkTos, links)
+	h.int32s(tagFileFlags, fflags...)
+	h.strs(tagFileUserName, users)
+	h.strs(tagFileGroupName, groups)
+	h.int32s(tagFileVerifyFlags, verify...)
+	h.int32s(tagFileDevices, devices...)
+	h.int32s(tagFileInodes, inodes...)
+	h.strs(tagFileLangs, langs)
+	h.int32s(tagDirIndexes, dirIndexes...)
+	h.strs(tagBaseNames, bases)
+	h.strs(tagDirNames, dirs)
+	h.int32s(tagFileDigestAlgo, hashAlgoSHA256)
+	return h, nil
+}
+
+// payloadFlags is the compression level as rpmbuild records it.
+func payloadFlags(setting string) string {
+	alg, level, _ := strings.Cut(setting, ":")
+	switch {
+	case level == "" && alg == "zstd", level == "fastest":
+		return "1"
+	case level == "default":
+		return "3"
+	case level == "better":
+		return "7"
+	case level == "best":
+		return "11"
+	case level == "":
+		return "6"
+	}
+	return level
+}
+
+// writePayload writes the cpio archive and fills in the file digests.
+func writePayload(w io.Writer, entries []*Entry, digests []string, mtime time.Time) error {
+	cw := cpio.NewWriter(w)
+	h := sha256.New()
+	var files []readahead.File
+	for _, e := range entries {
+		if e.Kind == File && e.Source != "" {
+			files = append(files, readahead.File{Path: e.Source, Size: e.Size})
+		}
+	}
+	ra := readahead.New(files)
+	defer ra.Close()
+	for i, e := range entries {
+		hdr := &cpio.Header{Name: "." + e.Path, Inode: int64(i + 1), ModTime: mtime, Links: 1}
+		switch e.Kind {
+		case File:
+			hdr.Mode, hdr.Size = cpio.TypeReg|cpio.FileMode(e.Mode.Perm()), e.Size
+		case Dir:
+			hdr.Mode, hdr.Links = cpio.TypeDir|cpio.FileMode(e.Mode.Perm()), 2
+		case Symlink:
+			hdr.Mode, hdr.Size = cpio.TypeSymlink|0o777, int64(len(e.Link))
+		}
+		if err := cw.WriteHeader(hdr); err != nil {
+			return fmt.Errorf("%s: %w", e.Path, err)
+		}
+		switch e.Kind {
+		case Symlink:
+			if _, err := io.WriteString(cw, e.Link); err != nil {
+				return err
+			}
+		case File:
+			h.Reset()
+			if err := writeContent(io.MultiWriter(cw, h), e, ra); err != nil {
+				return err
+			}
+			digests[i] = hex.EncodeToString(h.Sum(nil))
+		}
+	}
+	return cw.Close()
+}
+
+// writeContent writes the entry's content: its Data, or the next file of ra.
+func writeContent(w io.Writer, e *Entry, ra *readahead.Reader) error {
+	if e.Source != "" {
+		return ra.WriteNext(w)
+	}
+	if int64(len(e.Data)) != e.Size {
+		return fmt.Errorf("%s: %d bytes of data, size says %d", e.Path, len(e.Data), e.Size)
+	}
+	_, err := w.Write(e.Data)
+	return err
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}

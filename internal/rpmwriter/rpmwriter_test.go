@@ -1,0 +1,181 @@
+package rpmwriter
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// need fails the test in CI (CI set) when a tool is missing, and skips it
+// elsewhere.
+func need(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is missing: the test command must install it (make deps)", tool)
+			}
+			t.Skipf("%s is missing; run make deps", tool)
+		}
+	}
+}
+
+func run(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func testPackage(t *testing.T, compression string) *Package {
+	t.Helper()
+	dir := t.TempDir()
+	big := append(bytes.Repeat([]byte("0123456789abcdef"), 70000), 'x') // 1.1 MB, odd size
+	if err := os.WriteFile(filepath.Join(dir, "big"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "tool"), []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &Package{
+		Name: "demo", Version: "1.0", Release: "1.el9", Epoch: 2,
+		Summary: "Demo package", Description: "A package to test rpmwriter.",
+		License: "MIT", Group: "Applications/Internet", URL: "https://example.com/",
+		Packager: "Ops <ops@example.com>", BuildHost: "wsgipack", Arch: "noarch",
+		BuildTime: time.Unix(1700000000, 0),
+		Requires:  []Relation{{Name: "python3.11"}, {Name: "libpq", Op: ">=", Version: "13"}},
+		Scripts:   Scripts{Pre: "echo pre\n", Post: "echo post\n", PreUn: "echo preun\n", PostUn: "echo postun\n"},
+		Changelog: []Change{{Time: time.Unix(1700000000, 0), Author: "Ops <ops@example.com> - 1.0-1.el9", Text: "- First."}},
+		Entries: []Entry{
+			{Path: "/opt/demo/big.bin", Kind: File, Mode: 0o644, Size: int64(len(big)), Source: filepath.Join(dir, "big")},
+			{Path: "/opt/demo", Kind: Dir, Mode: 0o755},
+			{Path: "/opt/demo/bin", Kind: Dir, Mode: 0o755},
+			{Path: "/opt/demo/bin/tool", Kind: File, Mode: 0o755, Size: 18, Source: filepath.Join(dir, "tool")},
+			{Path: "/opt/demo/bin/link", Kind: Symlink, Mode: 0o777, Link: "tool"},
+			{Path: "/opt/demo/empty", Kind: Dir, Mode: 0o755},
+			{Path: "/opt/demo/odd.txt", Kind: File, Mode: 0o644, Size: 3, Data: []byte("odd")},
+			{Path: "/etc/demo", Kind: Dir, Mode: 0o755},
+			{Path: "/etc/demo/demo.conf", Kind: File, Mode: 0o640, Size: 6, Data: []byte("a = 1\n"), Config: true},
+			{Path: "/usr/share/doc/demo/copyright", Kind: File, Mode: 0o644, Size: 4, Data: []byte("MIT\n"), Doc: true},
+		},
+		Compression: compression,
+	}
+}
+
+func write(t *testing.T, p *Package) (string, []byte) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "demo.rpm")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(f, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return file, data
+}
+
+func TestWriteReadByRPM(t *testing.T) {
+	need(t, "rpm", "rpmlint")
+	for _, c := range []string{"zstd:fastest", "gzip:6"} {
+		t.Run(c, func(t *testing.T) {
+			rpm, data := write(t, testPackage(t, c))
+			_, again := write(t, testPackage(t, c))
+			if !bytes.Equal(data, again) {
+				t.Error("two writes of the same package differ")
+			}
+			k := run(t, "rpm", "-K", "-v", rpm)
+			for _, w := range []string{"Header SHA256 digest: OK", "Header SHA1 digest: OK", "Payload SHA256 digest: OK"} {
+				if !strings.Contains(k, w) {
+					t.Errorf("rpm -K lacks %q:\n%s", w, k)
+				}
+			}
+			q := run(t, "rpm", "-qp", "--info", "--requires", "--provides", "--scripts", "--changelog", rpm)
+			for _, w := range []string{"Name        : demo", "Epoch       : 2", "Version     : 1.0", "Release     : 1.el9",
+				"Size        : 1120036", "Group       : Applications/Internet", "Build Host  : wsgipack",
+				"Summary     : Demo package", "A package to test rpmwriter.", "python3.11\n", "libpq >= 13\n",
+				"demo = 2:1.0-1.el9", "preinstall scriptlet (using /bin/sh):\necho pre",
+				"postuninstall scriptlet (using /bin/sh):\necho postun", "- First."} {
+				if !strings.Contains(q, w) {
+					t.Errorf("rpm -qp lacks %q:\n%s", w, q)
+				}
+			}
+			if got := run(t, "rpm", "-qp", "--configfiles", rpm); got != "/etc/demo/demo.conf\n" {
+				t.Errorf("config files = %q", got)
+			}
+			if got := run(t, "rpm", "-qp", "--docfiles", rpm); got != "/usr/share/doc/demo/copyright\n" {
+				t.Errorf("doc files = %q", got)
+			}
+			dump := run(t, "rpm", "-qp", "--dump", rpm)
+			for _, w := range []string{
+				"/etc/demo/demo.conf 6 1700000000 ",
+				" 0100640 root root 1 0 0 X\n",
+				"/opt/demo/bin/link 4 1700000000 0000000000000000000000000000000000000000000000000000000000000000 0120777 root root 0 0 0 tool\n",
+				"/opt/demo/empty 4096 1700000000 0000000000000000000000000000000000000000000000000000000000000000 040755 root root 0 0 0 X\n",
+			} {
+				if !strings.Contains(dump, w) {
+					t.Errorf("rpm --dump lacks %q:\n%s", w, dump)
+				}
+			}
+			if strings.Contains(dump, "/etc ") || strings.Contains(dump, "/usr/share/doc/demo ") {
+				t.Errorf("the package owns directories it was not given:\n%s", dump)
+			}
+			out, _ := exec.Command("rpmlint", "-c", filepath.Join("..", "..", "specs", "rpmlint.toml"), rpm).CombinedOutput()
+			if !regexp.MustCompile(`\b0 errors\b`).Match(out) {
+				t.Errorf("rpmlint found errors:\n%s", out)
+			}
+			if os.Geteuid() != 0 {
+				t.Skip("installing with rpm --root needs root")
+			}
+			root := t.TempDir()
+			run(t, "rpm", "--root", root, "--dbpath", "/rpmdb", "-i", "--nodeps", "--noscripts", rpm)
+			run(t, "rpm", "--root", root, "--dbpath", "/rpmdb", "-V", "--nodeps", "--noscripts", "demo")
+			if got, _ := os.ReadFile(filepath.Join(root, "opt/demo/odd.txt")); string(got) != "odd" {
+				t.Errorf("installed odd.txt = %q", got)
+			}
+			if fi, err := os.Stat(filepath.Join(root, "opt/demo/big.bin")); err != nil || fi.Size() != 1120001 {
+				t.Errorf("installed big.bin: %v %v", fi, err)
+			}
+			if l, err := os.Readlink(filepath.Join(root, "opt/demo/bin/link")); err != nil || l != "tool" {
+				t.Errorf("installed link -> %q, %v", l, err)
+			}
+		})
+	}
+}
+
+func TestWriteRefuses(t *testing.T) {
+	for name, change := range map[string]func(p *Package){
+		"changed file":  func(p *Package) { p.Entries[0].Size-- },
+		"duplicate":     func(p *Package) { p.Entries = append(p.Entries, p.Entries[1]) },
+		"relative path": func(p *Package) { p.Entries[1].Path = "opt/demo" },
+		"bad relation":  func(p *Package) { p.Requires = append(p.Requires, Relation{Name: "x", Op: "~", Version: "1"}) },
+		"compression":   func(p *Package) { p.Compression = "lz4" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := testPackage(t, "zstd")
+			change(p)
+			f, err := os.Create(filepath.Join(t.TempDir(), "x.rpm"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := Write(f, p); err == nil {
+				t.Error("accepted")
+			}
+		})
+	}
+}
