@@ -56,15 +56,18 @@ var fixtureScripts = packager.Scripts{
 	PostRemove:  "#!/bin/sh\nset -e\nif [ \"$1\" = purge ]; then rm -rf /var/lib/demo; fi\n",
 }
 
-// buildPackage writes a small package for target tname (its compression
-// replaced when compression is not empty) into dir and returns its path.
+// buildPackage writes a small package for target tname into dir and
+// returns its path. A deb's compression is replaced when compression is not
+// empty; wsgipack writes only zstd and gzip, so dpkg-deb repacks the deb for
+// "xz" and "none".
 func buildPackage(t testing.TB, dir, tname, compression string) string {
 	t.Helper()
 	tg, err := target.Lookup(tname)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if compression != "" {
+	repack := compression == "xz" || compression == "none"
+	if compression != "" && !repack {
 		tg.Compression = compression
 	}
 	v, err := version.Parse("2!1.0.3")
@@ -115,6 +118,11 @@ func buildPackage(t testing.TB, dir, tname, compression string) string {
 	out := filepath.Join(dir, compression+pk.FileName(m))
 	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if repack {
+		raw := filepath.Join(dir, "raw-"+compression)
+		run(t, "dpkg-deb", "-R", out, raw)
+		run(t, "dpkg-deb", "--root-owner-group", "-Z"+compression, "-b", raw, out)
 	}
 	return out
 }
