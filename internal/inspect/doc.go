@@ -13,8 +13,7 @@
 //
 // The .deb reader is this package's own (the ar format is a 60-byte header
 // per member; the tar and compression readers are the standard library's,
-// github.com/klauspost/compress/zstd and github.com/ulikunitz/xz, which nfpm
-// already brings in).
+// github.com/klauspost/compress/zstd and github.com/ulikunitz/xz).
 //
 // The .rpm header is decoded by github.com/cavaliergopher/rpm (BSD-3-Clause),
 // chosen over github.com/sassoftware/go-rpmutils (Apache-2.0): both read

@@ -75,7 +75,7 @@ type Target struct {
 	Format      Format
 	Suffix      string // appended to the package revision, e.g. +deb12 or .el9
 	Glibc       string // glibc version, X.Y
-	Compression string // payload compression the target's dpkg or rpm reads, as nfpm names it
+	Compression string // payload compression the target's dpkg or rpm reads: zstd:LEVEL or gzip:LEVEL
 	Pythons     []Python
 	Apache      Apache
 }
