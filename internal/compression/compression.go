@@ -6,13 +6,18 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/DataDog/zstd"
 	"github.com/klauspost/compress/gzip"
-	"github.com/klauspost/compress/zstd"
 )
 
 // Writer is a compressing writer; Close flushes it but does not close the
 // underlying writer.
 type Writer = io.WriteCloser
+
+// zstdWorkers is libzstd's number of compression threads. Its multi-threaded
+// mode writes one frame (all dpkg reads) whose bytes do not depend on the
+// number of workers, so the output is the same on every machine.
+const zstdWorkers = 2
 
 // Algorithm returns the algorithm named by setting: "zstd" or "gzip".
 func Algorithm(setting string) string {
@@ -21,28 +26,21 @@ func Algorithm(setting string) string {
 }
 
 // New returns a writer that compresses to w as setting says: "zstd" (level
-// "fastest" unless given, by name or zstd number) or "gzip" (level 6 unless
-// given).
+// 1, "fastest", unless given as a zstd level 1 to 19) or "gzip" (level 6
+// unless given).
 func New(setting string, w io.Writer) (Writer, error) {
 	alg, level, _ := strings.Cut(setting, ":")
 	switch alg {
 	case "zstd":
-		l := zstd.SpeedFastest
-		if level != "" {
-			if n, err := strconv.Atoi(level); err == nil {
-				l = zstd.EncoderLevelFromZstd(n)
-			} else if ok, named := zstd.EncoderLevelFromString(level); ok {
-				l = named
-			} else {
+		l := 1
+		if level != "" && level != "fastest" {
+			n, err := strconv.Atoi(level)
+			if err != nil || n < 1 || n > 19 {
 				return nil, fmt.Errorf("unknown zstd level %q in %q", level, setting)
 			}
+			l = n
 		}
-		a := newAsyncWriter(w)
-		z, err := zstd.NewWriter(a, zstd.WithEncoderLevel(l), zstd.WithEncoderConcurrency(2))
-		if err != nil {
-			return nil, err
-		}
-		return &chain{z, a}, nil
+		return newZstd(w, l, zstdWorkers)
 	case "gzip":
 		l := 6
 		if level != "" {
@@ -60,6 +58,16 @@ func New(setting string, w io.Writer) (Writer, error) {
 		return &chain{z, a}, nil
 	}
 	return nil, fmt.Errorf("unknown compression %q (want zstd or gzip)", setting)
+}
+
+// newZstd returns a libzstd writer of level with workers threads.
+func newZstd(w io.Writer, level, workers int) (Writer, error) {
+	a := newAsyncWriter(w)
+	z := zstd.NewWriterLevel(a, level)
+	if err := z.SetNbWorkers(workers); err != nil {
+		return nil, fmt.Errorf("libzstd without threads: %w", err)
+	}
+	return &chain{z, a}, nil
 }
 
 // chain is a compressor writing through an asyncWriter; Close closes both.

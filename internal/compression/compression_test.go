@@ -3,6 +3,7 @@ package compression
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 
@@ -42,7 +43,7 @@ func compress(t *testing.T, setting string, data []byte) []byte {
 
 func TestRoundTripAndReproducible(t *testing.T) {
 	data := input()
-	for _, s := range []string{"zstd", "zstd:fastest", "zstd:3", "zstd:default", "gzip", "gzip:9"} {
+	for _, s := range []string{"zstd", "zstd:fastest", "zstd:3", "zstd:19", "gzip", "gzip:9"} {
 		t.Run(s, func(t *testing.T) {
 			a, b := compress(t, s, data), compress(t, s, data)
 			if !bytes.Equal(a, b) {
@@ -74,8 +75,46 @@ func TestRoundTripAndReproducible(t *testing.T) {
 	}
 }
 
+// TestZstdWorkers: libzstd's multi-threaded mode writes the same single
+// frame whatever the number of threads, so packages do not depend on the
+// machine.
+func TestZstdWorkers(t *testing.T) {
+	var data []byte
+	for x := uint64(1); len(data) < 16<<20; { // several 2 MB jobs
+		x = x*6364136223846793005 + 1442695040888963407
+		data = fmt.Appendf(data, "%016x %d\n", x, x%1000)
+	}
+	var first []byte
+	for _, n := range []int{1, 2, 4} {
+		var out bytes.Buffer
+		w, err := newZstd(&out, 1, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = out.Bytes()
+		} else if !bytes.Equal(out.Bytes(), first) {
+			t.Errorf("%d workers write other bytes than 1", n)
+		}
+	}
+	d, err := zstd.NewReader(bytes.NewReader(first), zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if got, err := io.ReadAll(d); err != nil || !bytes.Equal(got, data) {
+		t.Errorf("round trip: %d bytes, %v", len(got), err)
+	}
+}
+
 func TestBadSettings(t *testing.T) {
-	for _, s := range []string{"", "xz", "zstd:nope", "gzip:12", "gzip:x"} {
+	for _, s := range []string{"", "xz", "zstd:nope", "zstd:0", "zstd:20", "gzip:12", "gzip:x"} {
 		if _, err := New(s, io.Discard); err == nil {
 			t.Errorf("%q accepted", s)
 		}

@@ -3,6 +3,7 @@ package debwriter
 import (
 	"bytes"
 	"crypto/md5"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,11 +37,16 @@ func run(t *testing.T, name string, args ...string) string {
 
 // testPackage returns a package with every kind of entry, an odd-sized
 // file (ar pads members to even sizes) and a file larger than the read
-// buffer.
+// buffer and than several of libzstd's multi-threaded jobs (dpkg must read
+// the whole single frame they make).
 func testPackage(t *testing.T, compression string) *Package {
 	t.Helper()
 	dir := t.TempDir()
-	big := bytes.Repeat([]byte("0123456789abcdef"), 70000) // 1.1 MB
+	var big []byte
+	for x := uint64(1); len(big) < 12<<20; { // 12 MB of varied, compressible text
+		x = x*6364136223846793005 + 1442695040888963407
+		big = fmt.Appendf(big, "%016x %d\n", x, x%1000)
+	}
 	big = append(big, 'x')
 	if err := os.WriteFile(filepath.Join(dir, "big"), big, 0o644); err != nil {
 		t.Fatal(err)
@@ -135,7 +141,7 @@ func TestWriteReadByDpkg(t *testing.T) {
 				"lrwxrwxrwx root/root         0 2023-11-14 22:13 ./opt/demo/bin/link -> tool\n",
 				"-rwxr-xr-x root/root        18 2023-11-14 22:13 ./opt/demo/bin/tool\n",
 				"drwxr-xr-x root/root         0 2023-11-14 22:13 ./opt/demo/empty/\n",
-				"-rw-r--r-- root/root   1120001 2023-11-14 22:13 ./opt/demo/big.bin\n",
+				"-rw-r--r-- root/root  12582927 2023-11-14 22:13 ./opt/demo/big.bin\n",
 			} {
 				if !strings.Contains(contents, w) {
 					t.Errorf("contents lack %q:\n%s", w, contents)
