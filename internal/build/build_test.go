@@ -12,6 +12,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wsgipack/wsgipack/internal/testtool"
+)
+
+var (
+	need = testtool.Need
+	run  = testtool.Run
 )
 
 // These are integration tests: they create real venvs with
@@ -20,29 +27,6 @@ import (
 // them (make test-deps).
 
 var repo, _ = filepath.Abs(filepath.Join("..", ".."))
-
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is missing: the test command must install it (make test-deps)", tool)
-			}
-			t.Skipf("%s is missing; run make test-deps", tool)
-		}
-	}
-}
-
-// run runs a command and returns its combined output, failing the test on
-// error.
-func run(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
 
 // newProject copies the example app into a new directory and creates its
 // venv there, as CI would. kind is venv, copies or virtualenv.

@@ -5,35 +5,18 @@ import (
 	"crypto/md5"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
-// need fails the test in CI (CI set) when a tool is missing, and skips it
-// elsewhere.
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is missing: the test command must install it (make deps)", tool)
-			}
-			t.Skipf("%s is missing; run make deps", tool)
-		}
-	}
-}
-
-func run(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
+var (
+	need = testtool.Need
+	run  = testtool.Run
+)
 
 // testPackage returns a package with every kind of entry, an odd-sized
 // file (ar pads members to even sizes) and a file larger than the read

@@ -12,31 +12,16 @@ import (
 
 	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/testtool"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
 
+var (
+	need = testtool.Need
+	run  = testtool.Run
+)
+
 var repo, _ = filepath.Abs(filepath.Join("..", ".."))
-
-func need(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s is missing: the test command must install it (make deps)", tool)
-			}
-			t.Skipf("%s is missing; run make deps", tool)
-		}
-	}
-}
-
-func run(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
 
 // fixture is a small payload with a config file (as the Apache
 // configuration will be) and metadata with all four install scripts.
