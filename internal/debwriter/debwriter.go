@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"runtime"
@@ -17,35 +16,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/compression"
 	"github.com/wsgipack/wsgipack/internal/readahead"
 )
-
-// Kind is the type of an entry.
-type Kind int
-
-// The kinds of entries.
-const (
-	File Kind = iota
-	Dir
-	Symlink
-)
-
-// Entry is one item of the data member.
-type Entry struct {
-	Path   string      // absolute path once installed
-	Kind   Kind        // file, directory or symlink
-	Mode   fs.FileMode // permission bits
-	Size   int64       // files: size in bytes; the file must still have it when read
-	Source string      // files: where to read the content...
-	Data   []byte      // ...or the content itself, when Source is empty
-	Link   string      // symlinks: the target
-	Config bool        // a conffile
-	// MD5 of the content when the caller already read the file (wsgipack's
-	// leak scan does); else Write computes it. A given MD5 is trusted: only
-	// the size is checked when the file is read again.
-	MD5 []byte
-}
 
 // Scripts are the maintainer scripts; empty ones are left out.
 type Scripts struct {
@@ -59,7 +33,7 @@ type Package struct {
 	Scripts Scripts
 	// Entries are the files, directories and symlinks, in any order.
 	// Parent directories that are not listed are added (mode 0755).
-	Entries []Entry
+	Entries []archive.Entry
 	// Compression of the data member, e.g. "zstd:fastest" or "gzip:6".
 	Compression string
 	// MTime is stamped on every member and entry.
@@ -70,10 +44,10 @@ type Package struct {
 
 // InstalledSize is the Installed-Size of the control file, in KiB: the
 // sum of the file sizes, rounded up.
-func InstalledSize(entries []Entry) int64 {
+func InstalledSize(entries []archive.Entry) int64 {
 	var n int64
 	for _, e := range entries {
-		if e.Kind == File {
+		if e.Kind == archive.File {
 			n += e.Size
 		}
 	}
@@ -196,8 +170,8 @@ func arMember(w io.Writer, name string, mtime time.Time, size int64, data []byte
 // tarName is the name of an entry in the data member: "./etc/x" for files
 // and symlinks, "./etc/" for directories. Sorting by it puts every
 // directory before its contents.
-func tarName(e *Entry) string {
-	if e.Kind == Dir {
+func tarName(e *archive.Entry) string {
+	if e.Kind == archive.Dir {
 		return "." + strings.TrimSuffix(e.Path, "/") + "/"
 	}
 	return "." + e.Path
@@ -205,9 +179,9 @@ func tarName(e *Entry) string {
 
 // complete checks the entries, adds missing parent directories and sorts
 // them by tar name.
-func complete(in []Entry) ([]*Entry, error) {
-	byPath := make(map[string]*Entry, len(in))
-	out := make([]*Entry, 0, len(in)+8)
+func complete(in []archive.Entry) ([]*archive.Entry, error) {
+	byPath := make(map[string]*archive.Entry, len(in))
+	out := make([]*archive.Entry, 0, len(in)+8)
 	for i := range in {
 		e := &in[i]
 		if !path.IsAbs(e.Path) || path.Clean(e.Path) != e.Path || e.Path == "/" {
@@ -222,17 +196,17 @@ func complete(in []Entry) ([]*Entry, error) {
 	for _, e := range out {
 		for dir := path.Dir(e.Path); dir != "/"; dir = path.Dir(dir) {
 			if p, ok := byPath[dir]; ok {
-				if p.Kind != Dir {
+				if p.Kind != archive.Dir {
 					return nil, fmt.Errorf("%s is not a directory but %s is inside it", dir, e.Path)
 				}
 				break
 			}
-			d := &Entry{Path: dir, Kind: Dir, Mode: 0o755}
+			d := &archive.Entry{Path: dir, Kind: archive.Dir, Mode: 0o755}
 			byPath[dir] = d
 			out = append(out, d)
 		}
 	}
-	names := make(map[*Entry]string, len(out))
+	names := make(map[*archive.Entry]string, len(out))
 	for _, e := range out {
 		names[e] = tarName(e)
 	}
@@ -241,7 +215,7 @@ func complete(in []Entry) ([]*Entry, error) {
 }
 
 // writeData writes the data tar to w.
-func writeData(w io.Writer, entries []*Entry, mtime time.Time) error {
+func writeData(w io.Writer, entries []*archive.Entry, mtime time.Time) error {
 	tw := tar.NewWriter(w)
 	ra := readahead.New(sources(entries))
 	defer ra.Close()
@@ -251,11 +225,11 @@ func writeData(w io.Writer, entries []*Entry, mtime time.Time) error {
 			Uname: "root", Gname: "root", Format: tar.FormatGNU,
 		}
 		switch e.Kind {
-		case Dir:
+		case archive.Dir:
 			hdr.Typeflag = tar.TypeDir
-		case Symlink:
+		case archive.Symlink:
 			hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, e.Link
-		case File:
+		case archive.File:
 			hdr.Typeflag, hdr.Size = tar.TypeReg, e.Size
 		default:
 			return fmt.Errorf("%s: unknown entry kind %d", e.Path, e.Kind)
@@ -263,7 +237,7 @@ func writeData(w io.Writer, entries []*Entry, mtime time.Time) error {
 		if err := tw.WriteHeader(hdr); err != nil {
 			return fmt.Errorf("%s: %w", e.Path, err)
 		}
-		if e.Kind == File {
+		if e.Kind == archive.File {
 			if err := writeContent(tw, e, ra); err != nil {
 				return err
 			}
@@ -273,10 +247,10 @@ func writeData(w io.Writer, entries []*Entry, mtime time.Time) error {
 }
 
 // sources are the files to read, in order.
-func sources(entries []*Entry) []readahead.File {
+func sources(entries []*archive.Entry) []readahead.File {
 	var out []readahead.File
 	for _, e := range entries {
-		if e.Kind == File && e.Source != "" {
+		if e.Kind == archive.File && e.Source != "" {
 			out = append(out, readahead.File{Path: e.Source, Size: e.Size})
 		}
 	}
@@ -284,7 +258,7 @@ func sources(entries []*Entry) []readahead.File {
 }
 
 // writeContent writes the entry's content: its Data, or the next file of ra.
-func writeContent(w io.Writer, e *Entry, ra *readahead.Reader) error {
+func writeContent(w io.Writer, e *archive.Entry, ra *readahead.Reader) error {
 	if e.Source != "" {
 		return ra.WriteNext(w)
 	}
@@ -297,10 +271,10 @@ func writeContent(w io.Writer, e *Entry, ra *readahead.Reader) error {
 
 // sums returns the md5sums file of the entries. The MD5s not given are
 // computed, reading the files with one goroutine per CPU.
-func sums(entries []*Entry) ([]byte, error) {
-	var files []*Entry
+func sums(entries []*archive.Entry) ([]byte, error) {
+	var files []*archive.Entry
 	for _, e := range entries {
-		if e.Kind == File {
+		if e.Kind == archive.File {
 			files = append(files, e)
 		}
 	}
@@ -346,7 +320,7 @@ func sums(entries []*Entry) ([]byte, error) {
 }
 
 // copyContent copies exactly e.Size bytes of the entry's content to w.
-func copyContent(w io.Writer, e *Entry, buf []byte) error {
+func copyContent(w io.Writer, e *archive.Entry, buf []byte) error {
 	if e.Source == "" {
 		if int64(len(e.Data)) != e.Size {
 			return fmt.Errorf("%s: %d bytes of data, size says %d", e.Path, len(e.Data), e.Size)
@@ -370,11 +344,11 @@ func copyContent(w io.Writer, e *Entry, buf []byte) error {
 }
 
 // controlMember returns control.tar.gz.
-func controlMember(p *Package, entries []*Entry, md5sums []byte) ([]byte, error) {
+func controlMember(p *Package, entries []*archive.Entry, md5sums []byte) ([]byte, error) {
 	var conffiles bytes.Buffer
 	for _, e := range entries {
 		if e.Config {
-			if e.Kind != File {
+			if e.Kind != archive.File {
 				return nil, fmt.Errorf("conffile %s is not a file", e.Path)
 			}
 			conffiles.WriteString(e.Path + "\n")

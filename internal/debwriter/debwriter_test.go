@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/md5"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
@@ -42,14 +44,14 @@ func testPackage(t *testing.T, compression string) *Package {
 	return &Package{
 		Control: []byte(control),
 		Scripts: Scripts{Postinst: "#!/bin/sh\nset -e\necho configured\n", Prerm: "#!/bin/sh\nexit 0\n"},
-		Entries: []Entry{
-			{Path: "/opt/demo/big.bin", Kind: File, Mode: 0o644, Size: int64(len(big)), Source: filepath.Join(dir, "big")},
+		Entries: []archive.Entry{
+			{Path: "/opt/demo/big.bin", Kind: archive.File, Mode: 0o644, Size: int64(len(big)), Source: filepath.Join(dir, "big")},
 			// An MD5 the caller computed (wsgipack's leak scan does).
-			{Path: "/opt/demo/bin/tool", Kind: File, Mode: 0o755, Size: 18, Source: filepath.Join(dir, "tool"), MD5: toolMD5[:]},
-			{Path: "/opt/demo/bin/link", Kind: Symlink, Mode: 0o777, Link: "tool"},
-			{Path: "/opt/demo/empty", Kind: Dir, Mode: 0o755},
-			{Path: "/opt/demo/odd.txt", Kind: File, Mode: 0o644, Size: 3, Data: []byte("odd")},
-			{Path: "/etc/demo/demo.conf", Kind: File, Mode: 0o640, Size: 6, Data: []byte("a = 1\n"), Config: true},
+			{Path: "/opt/demo/bin/tool", Kind: archive.File, Mode: 0o755, Size: 18, Source: filepath.Join(dir, "tool"), MD5: toolMD5[:]},
+			{Path: "/opt/demo/bin/link", Kind: archive.Symlink, Mode: 0o777, Link: "tool"},
+			{Path: "/opt/demo/empty", Kind: archive.Dir, Mode: 0o755},
+			{Path: "/opt/demo/odd.txt", Kind: archive.File, Mode: 0o644, Size: 3, Data: []byte("odd")},
+			{Path: "/etc/demo/demo.conf", Kind: archive.File, Mode: 0o640, Size: 6, Data: []byte("a = 1\n"), Config: true},
 		},
 		Compression: compression,
 		MTime:       time.Unix(1700000000, 0),
@@ -60,22 +62,7 @@ var toolMD5 = md5.Sum([]byte("#!/bin/sh\necho hi\n"))
 
 func write(t *testing.T, p *Package) (string, []byte) {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "demo.deb")
-	f, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Write(f, p); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return file, data
+	return testtool.Output(t, "demo.deb", func(w io.WriteSeeker) error { return Write(w, p) })
 }
 
 func TestWriteReadByDpkg(t *testing.T) {
@@ -155,11 +142,11 @@ func TestWriteRefusesChangedFile(t *testing.T) {
 }
 
 func TestWriteRefusesBadEntries(t *testing.T) {
-	for name, entries := range map[string][]Entry{
-		"duplicate":    {{Path: "/a", Kind: Dir}, {Path: "/a", Kind: Dir}},
-		"relative":     {{Path: "a", Kind: Dir}},
-		"file parent":  {{Path: "/a", Kind: File, Data: []byte{}}, {Path: "/a/b", Kind: Dir}},
-		"unclean path": {{Path: "/a/../b", Kind: Dir}},
+	for name, entries := range map[string][]archive.Entry{
+		"duplicate":    {{Path: "/a", Kind: archive.Dir}, {Path: "/a", Kind: archive.Dir}},
+		"relative":     {{Path: "a", Kind: archive.Dir}},
+		"file parent":  {{Path: "/a", Kind: archive.File, Data: []byte{}}, {Path: "/a/b", Kind: archive.Dir}},
+		"unclean path": {{Path: "/a/../b", Kind: archive.Dir}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f, err := os.Create(filepath.Join(t.TempDir(), "x.deb"))

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/cavaliergopher/rpm"
+
+	"github.com/wsgipack/wsgipack/internal/rpmtag"
 )
 
 var rpmMagic = []byte{0xed, 0xab, 0xee, 0xdb}
@@ -20,57 +22,6 @@ var rpmMagic = []byte{0xed, 0xab, 0xee, 0xdb}
 var headerMagic = []byte{0x8e, 0xad, 0xe8, 0x01}
 
 const rpmLead = 96
-
-// rpm tags used here (rpm's lib/rpmtag.h).
-const (
-	tagName              = 1000
-	tagVersion           = 1001
-	tagRelease           = 1002
-	tagEpoch             = 1003
-	tagSummary           = 1004
-	tagDescription       = 1005
-	tagBuildTime         = 1006
-	tagBuildHost         = 1007
-	tagSize              = 1009
-	tagDistribution      = 1010
-	tagVendor            = 1011
-	tagLicense           = 1014
-	tagPackager          = 1015
-	tagGroup             = 1016
-	tagURL               = 1020
-	tagOS                = 1021
-	tagArch              = 1022
-	tagPreIn             = 1023
-	tagPostIn            = 1024
-	tagPreUn             = 1025
-	tagPostUn            = 1026
-	tagOldFileNames      = 1027
-	tagFileSizes         = 1028
-	tagFileModes         = 1030
-	tagFileLinkTos       = 1036
-	tagFileFlags         = 1037
-	tagFileUserName      = 1039
-	tagFileGroupName     = 1040
-	tagSourceRPM         = 1044
-	tagPreInProg         = 1085
-	tagPostInProg        = 1086
-	tagPreUnProg         = 1087
-	tagPostUnProg        = 1088
-	tagDirIndexes        = 1116
-	tagBaseNames         = 1117
-	tagDirNames          = 1118
-	tagPayloadFormat     = 1124
-	tagPayloadCompressor = 1125
-	tagPreTrans          = 1151
-	tagPostTrans         = 1152
-	tagPreTransProg      = 1153
-	tagPostTransProg     = 1154
-	tagLongFileSizes     = 5008
-	tagLongSize          = 5009
-
-	sigTagSize     = 1000 // header + payload size
-	sigTagLongSize = 270
-)
 
 // rpmRelations are the dependency tag triples (names, flags, versions).
 var rpmRelations = []struct {
@@ -93,38 +44,13 @@ var rpmScripts = []struct {
 	name       string
 	text, prog int
 }{
-	{"%pretrans", tagPreTrans, tagPreTransProg},
-	{"%pre", tagPreIn, tagPreInProg},
-	{"%post", tagPostIn, tagPostInProg},
-	{"%preun", tagPreUn, tagPreUnProg},
-	{"%postun", tagPostUn, tagPostUnProg},
-	{"%posttrans", tagPostTrans, tagPostTransProg},
+	{"%pretrans", rpmtag.PreTrans, rpmtag.PreTransProg},
+	{"%pre", rpmtag.PreIn, rpmtag.PreInProg},
+	{"%post", rpmtag.PostIn, rpmtag.PostInProg},
+	{"%preun", rpmtag.PreUn, rpmtag.PreUnProg},
+	{"%postun", rpmtag.PostUn, rpmtag.PostUnProg},
+	{"%posttrans", rpmtag.PostTrans, rpmtag.PostTransProg},
 }
-
-// dependency flags (rpm's RPMSENSE_*).
-const (
-	senseLess      = 1 << 1
-	senseGreater   = 1 << 2
-	senseEqual     = 1 << 3
-	sensePosttrans = 1 << 5
-	sensePretrans  = 1 << 7
-	senseInterp    = 1 << 8
-	sensePre       = 1 << 9
-	sensePost      = 1 << 10
-	sensePreun     = 1 << 11
-	sensePostun    = 1 << 12
-	senseRpmlib    = 1 << 24
-)
-
-// file flags (rpm's RPMFILE_*).
-const (
-	fileConfig    = 1 << 0
-	fileDoc       = 1 << 1
-	fileMissingOK = 1 << 3
-	fileNoReplace = 1 << 4
-	fileGhost     = 1 << 6
-	fileLicense   = 1 << 7
-)
 
 // typeSizes are the sizes of rpm's fixed-size tag types (rpm.TagType).
 var typeSizes = map[uint32]uint64{
@@ -266,7 +192,7 @@ func readRPM(r io.ReaderAt, size int64) (*Package, error) {
 	}
 	// The signature records the size of header and payload: a shorter file
 	// was cut off.
-	if want := sigInt(pkg, sigTagLongSize, sigTagSize); want > 0 && hdrStart+want > size {
+	if want := sigInt(pkg, rpmtag.SigLongSize, rpmtag.SigSize); want > 0 && hdrStart+want > size {
 		return nil, fmt.Errorf("truncated rpm: header and payload should have %d bytes, the file ends after %d", want, size-hdrStart)
 	}
 	return rpmPackage(&pkg.Header)
@@ -291,38 +217,38 @@ func rpmPackage(h *rpm.Header) (*Package, error) {
 		return t.String()
 	}
 	p := &Package{
-		Format: "rpm", Name: str(tagName), Arch: str(tagArch), Summary: str(tagSummary),
-		Description: strings.TrimRight(str(tagDescription), "\n"), Maintainer: str(tagPackager), Homepage: str(tagURL),
-		License: str(tagLicense),
+		Format: "rpm", Name: str(rpmtag.Name), Arch: str(rpmtag.Arch), Summary: str(rpmtag.Summary),
+		Description: strings.TrimRight(str(rpmtag.Description), "\n"), Maintainer: str(rpmtag.Packager), Homepage: str(rpmtag.URL),
+		License: str(rpmtag.License),
 	}
-	if p.Name == "" || str(tagVersion) == "" {
+	if p.Name == "" || str(rpmtag.Version) == "" {
 		return nil, errors.New("corrupt rpm: the header has no name or no version")
 	}
-	p.Version = str(tagVersion)
-	if r := str(tagRelease); r != "" {
+	p.Version = str(rpmtag.Version)
+	if r := str(rpmtag.Release); r != "" {
 		p.Version += "-" + r
 	}
-	if e := h.GetTag(tagEpoch).Int64Slice(); len(e) > 0 {
+	if e := h.GetTag(rpmtag.Epoch).Int64Slice(); len(e) > 0 {
 		p.Version = strconv.FormatInt(e[0], 10) + ":" + p.Version
 	}
-	if s := h.GetTag(tagLongSize).Int64Slice(); len(s) > 0 {
+	if s := h.GetTag(rpmtag.LongSize).Int64Slice(); len(s) > 0 {
 		p.InstalledKiB = (s[0] + 1023) / 1024
-	} else if s := h.GetTag(tagSize).Int64Slice(); len(s) > 0 {
+	} else if s := h.GetTag(rpmtag.Size).Int64Slice(); len(s) > 0 {
 		p.InstalledKiB = (s[0] + 1023) / 1024
 	}
 	for _, f := range []struct {
 		name string
 		tag  int
-	}{{"Group", tagGroup}, {"Vendor", tagVendor}, {"Distribution", tagDistribution}, {"OS", tagOS},
-		{"Build-Host", tagBuildHost}, {"Source-RPM", tagSourceRPM}} {
+	}{{"Group", rpmtag.Group}, {"Vendor", rpmtag.Vendor}, {"Distribution", rpmtag.Distribution}, {"OS", rpmtag.OS},
+		{"Build-Host", rpmtag.BuildHost}, {"Source-RPM", rpmtag.SourceRPM}} {
 		if v := str(f.tag); v != "" {
 			p.Extra = append(p.Extra, Field{f.name, v})
 		}
 	}
-	if t := h.GetTag(tagBuildTime).Int64Slice(); len(t) > 0 {
+	if t := h.GetTag(rpmtag.BuildTime).Int64Slice(); len(t) > 0 {
 		p.Extra = append(p.Extra, Field{"Build-Time", time.Unix(t[0], 0).UTC().Format(time.RFC3339)})
 	}
-	if v := strings.TrimSpace(str(tagPayloadCompressor) + " " + str(tagPayloadFormat)); v != "" {
+	if v := strings.TrimSpace(str(rpmtag.PayloadCompressor) + " " + str(rpmtag.PayloadFormat)); v != "" {
 		p.Extra = append(p.Extra, Field{"Payload", v})
 	}
 
@@ -370,9 +296,9 @@ func rpmPackage(h *rpm.Header) (*Package, error) {
 // rpmFiles assembles the file list from the header's parallel arrays.
 func rpmFiles(h *rpm.Header) ([]File, error) {
 	var names []string
-	if base := h.GetTag(tagBaseNames).StringSlice(); base != nil {
-		dirs := h.GetTag(tagDirNames).StringSlice()
-		idx := h.GetTag(tagDirIndexes).Int64Slice()
+	if base := h.GetTag(rpmtag.BaseNames).StringSlice(); base != nil {
+		dirs := h.GetTag(rpmtag.DirNames).StringSlice()
+		idx := h.GetTag(rpmtag.DirIndexes).Int64Slice()
 		if len(idx) != len(base) {
 			return nil, errors.New("corrupt rpm: the file names and directory indexes differ in number")
 		}
@@ -383,20 +309,20 @@ func rpmFiles(h *rpm.Header) ([]File, error) {
 			names = append(names, dirs[idx[i]]+b)
 		}
 	} else {
-		names = h.GetTag(tagOldFileNames).StringSlice()
+		names = h.GetTag(rpmtag.OldFileNames).StringSlice()
 	}
 	if len(names) == 0 {
 		return nil, nil
 	}
-	sizes := h.GetTag(tagLongFileSizes).Int64Slice()
+	sizes := h.GetTag(rpmtag.LongFileSizes).Int64Slice()
 	if sizes == nil {
-		sizes = h.GetTag(tagFileSizes).Int64Slice()
+		sizes = h.GetTag(rpmtag.FileSizes).Int64Slice()
 	}
-	modes := h.GetTag(tagFileModes).Int64Slice()
-	flags := h.GetTag(tagFileFlags).Int64Slice()
-	users := h.GetTag(tagFileUserName).StringSlice()
-	groups := h.GetTag(tagFileGroupName).StringSlice()
-	links := h.GetTag(tagFileLinkTos).StringSlice()
+	modes := h.GetTag(rpmtag.FileModes).Int64Slice()
+	flags := h.GetTag(rpmtag.FileFlags).Int64Slice()
+	users := h.GetTag(rpmtag.FileUserName).StringSlice()
+	groups := h.GetTag(rpmtag.FileGroupName).StringSlice()
+	links := h.GetTag(rpmtag.FileLinkTos).StringSlice()
 	for _, a := range []struct {
 		what string
 		n    int
@@ -439,13 +365,13 @@ func rpmFiles(h *rpm.Header) ([]File, error) {
 // senseOp is the comparison of a dependency's flags.
 func senseOp(fl int64) string {
 	var op string
-	if fl&senseLess != 0 {
+	if fl&rpmtag.SenseLess != 0 {
 		op += "<"
 	}
-	if fl&senseGreater != 0 {
+	if fl&rpmtag.SenseGreater != 0 {
 		op += ">"
 	}
-	if fl&senseEqual != 0 {
+	if fl&rpmtag.SenseEqual != 0 {
 		op += "="
 	}
 	return op
@@ -457,8 +383,8 @@ func qualifiers(fl int64) []string {
 	for _, s := range []struct {
 		bit  int64
 		word string
-	}{{sensePretrans, "pretrans"}, {sensePre, "pre"}, {sensePost, "post"}, {sensePreun, "preun"},
-		{sensePostun, "postun"}, {sensePosttrans, "posttrans"}, {senseInterp, "interp"}, {senseRpmlib, "rpmlib"}} {
+	}{{rpmtag.SensePretrans, "pretrans"}, {rpmtag.SensePre, "pre"}, {rpmtag.SensePost, "post"}, {rpmtag.SensePreun, "preun"},
+		{rpmtag.SensePostun, "postun"}, {rpmtag.SensePosttrans, "posttrans"}, {rpmtag.SenseInterp, "interp"}, {rpmtag.SenseRpmlib, "rpmlib"}} {
 		if fl&s.bit != 0 {
 			q = append(q, s.word)
 		}
@@ -469,12 +395,12 @@ func qualifiers(fl int64) []string {
 // fileMarks are the spec-file marks of a file's flags.
 func fileMarks(fl int64) string {
 	var marks []string
-	if fl&fileConfig != 0 {
+	if fl&rpmtag.FileConfig != 0 {
 		var opts []string
-		if fl&fileMissingOK != 0 {
+		if fl&rpmtag.FileMissingOK != 0 {
 			opts = append(opts, "missingok")
 		}
-		if fl&fileNoReplace != 0 {
+		if fl&rpmtag.FileNoReplace != 0 {
 			opts = append(opts, "noreplace")
 		}
 		m := "%config"
@@ -486,7 +412,7 @@ func fileMarks(fl int64) string {
 	for _, s := range []struct {
 		bit  int64
 		mark string
-	}{{fileDoc, "%doc"}, {fileLicense, "%license"}, {fileGhost, "%ghost"}} {
+	}{{rpmtag.FileDoc, "%doc"}, {rpmtag.FileLicense, "%license"}, {rpmtag.FileGhost, "%ghost"}} {
 		if fl&s.bit != 0 {
 			marks = append(marks, s.mark)
 		}

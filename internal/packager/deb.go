@@ -76,26 +76,11 @@ func (debPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
 		return err
 	}
 	docs := []docFile{cr,
-		{"/usr/share/doc/" + m.Name + "/changelog.Debian.gz", gz.Bytes()},
-		{"/usr/share/lintian/overrides/" + m.Name, overrides},
+		{dest: "/usr/share/doc/" + m.Name + "/changelog.Debian.gz", data: gz.Bytes()},
+		{dest: "/usr/share/lintian/overrides/" + m.Name, data: overrides},
 	}
 
-	entries := make([]debwriter.Entry, 0, len(tree.Entries)+len(docs))
-	for _, e := range tree.Entries {
-		d := debwriter.Entry{Path: e.Path, Mode: e.Mode, Size: e.Size, Source: e.Source, Link: e.Link, Config: e.Config, MD5: e.MD5}
-		switch e.Kind {
-		case payload.Dir:
-			d.Kind = debwriter.Dir
-		case payload.Symlink:
-			d.Kind = debwriter.Symlink
-		default:
-			d.Kind = debwriter.File
-		}
-		entries = append(entries, d)
-	}
-	for _, d := range docs {
-		entries = append(entries, debwriter.Entry{Path: d.dest, Kind: debwriter.File, Mode: 0o644, Size: int64(len(d.data)), Data: d.data})
-	}
+	entries := entries(tree, docs)
 	control := debControl(m, version, debwriter.InstalledSize(entries))
 	s := m.Scripts
 	pkg := &debwriter.Package{

@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/target"
 	"github.com/wsgipack/wsgipack/internal/version"
@@ -84,6 +85,22 @@ func seekable(w io.Writer, write func(io.WriteSeeker) error) error {
 type docFile struct {
 	dest string
 	data []byte
+	doc  bool // rpm %doc
+}
+
+// entries returns the payload and the generated docs as the writers take
+// them.
+func entries(tree *payload.Tree, docs []docFile) []archive.Entry {
+	out := make([]archive.Entry, 0, len(tree.Entries)+len(docs))
+	for _, e := range tree.Entries {
+		out = append(out, archive.Entry{Path: e.Path, Kind: e.Kind, Mode: e.Mode, Size: e.Size,
+			Source: e.Source, Link: e.Link, Config: e.Config, MD5: e.MD5})
+	}
+	for _, d := range docs {
+		out = append(out, archive.Entry{Path: d.dest, Kind: archive.File, Mode: 0o644,
+			Size: int64(len(d.data)), Data: d.data, Doc: d.doc})
+	}
+	return out
 }
 
 // copyright renders /usr/share/doc/<name>/copyright.
@@ -92,7 +109,7 @@ func copyright(m *Meta) (docFile, error) {
 		"Name": m.Name, "Root": "/opt/" + m.Name, "Maintainer": m.Maintainer, "License": m.License,
 		"Homepage": m.Homepage, "Year": m.MTime.Year(),
 	})
-	return docFile{"/usr/share/doc/" + m.Name + "/copyright", out}, err
+	return docFile{"/usr/share/doc/" + m.Name + "/copyright", out, true}, err
 }
 
 func wrap(format string, err error) error {

@@ -35,20 +35,7 @@ func (rpmPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
 		return err
 	}
 
-	entries := make([]rpmwriter.Entry, 0, len(tree.Entries)+1)
-	for _, e := range tree.Entries {
-		r := rpmwriter.Entry{Path: e.Path, Mode: e.Mode, Size: e.Size, Source: e.Source, Link: e.Link, Config: e.Config}
-		switch e.Kind {
-		case payload.Dir:
-			r.Kind = rpmwriter.Dir
-		case payload.Symlink:
-			r.Kind = rpmwriter.Symlink
-		default:
-			r.Kind = rpmwriter.File
-		}
-		entries = append(entries, r)
-	}
-	entries = append(entries, rpmwriter.Entry{Path: cr.dest, Kind: rpmwriter.File, Mode: 0o644, Size: int64(len(cr.data)), Data: cr.data, Doc: true})
+	entries := entries(tree, []docFile{cr})
 
 	s := m.Scripts
 	pkg := &rpmwriter.Package{

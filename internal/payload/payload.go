@@ -23,20 +23,21 @@ import (
 
 	"github.com/gobwas/glob"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/bytecode"
 	"github.com/wsgipack/wsgipack/internal/native"
 	"github.com/wsgipack/wsgipack/internal/spec"
 	"github.com/wsgipack/wsgipack/internal/venv"
 )
 
-// Kind is the type of an entry.
-type Kind int
+// Kind is the type of an entry: the package writers' own.
+type Kind = archive.Kind
 
 // The kinds of entries.
 const (
-	File Kind = iota
-	Dir
-	Symlink
+	File    = archive.File
+	Dir     = archive.Dir
+	Symlink = archive.Symlink
 )
 
 // Entry is one item of the package.

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"path"
 	"sort"
 	"strings"
@@ -14,32 +13,11 @@ import (
 
 	"github.com/cavaliergopher/cpio"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/compression"
 	"github.com/wsgipack/wsgipack/internal/readahead"
+	"github.com/wsgipack/wsgipack/internal/rpmtag"
 )
-
-// Kind is the type of an entry.
-type Kind int
-
-// The kinds of entries.
-const (
-	File Kind = iota
-	Dir
-	Symlink
-)
-
-// Entry is one file, directory or symlink the package owns.
-type Entry struct {
-	Path   string      // absolute path once installed
-	Kind   Kind        // file, directory or symlink
-	Mode   fs.FileMode // permission bits
-	Size   int64       // files: size in bytes; the file must still have it when read
-	Source string      // files: where to read the content...
-	Data   []byte      // ...or the content itself, when Source is empty
-	Link   string      // symlinks: the target
-	Config bool        // %config(noreplace)
-	Doc    bool        // %doc
-}
 
 // Relation is a dependency: Name, or Name Op Version with Op one of <, <=,
 // =, >=, >.
@@ -71,101 +49,16 @@ type Package struct {
 	Changelog              []Change
 	// Entries are the files, directories and symlinks, in any order. Only
 	// these are owned: parent directories are not added.
-	Entries []Entry
+	Entries []archive.Entry
 	// Compression of the payload, e.g. "zstd:fastest".
 	Compression string
 }
 
-// Header tags (rpm's lib/rpmtag.h).
-const (
-	tagI18NTable         = 100
-	tagName              = 1000
-	tagVersion           = 1001
-	tagRelease           = 1002
-	tagEpoch             = 1003
-	tagSummary           = 1004
-	tagDescription       = 1005
-	tagBuildTime         = 1006
-	tagBuildHost         = 1007
-	tagSize              = 1009
-	tagLicense           = 1014
-	tagPackager          = 1015
-	tagGroup             = 1016
-	tagURL               = 1020
-	tagOS                = 1021
-	tagArch              = 1022
-	tagPreIn             = 1023
-	tagPostIn            = 1024
-	tagPreUn             = 1025
-	tagPostUn            = 1026
-	tagFileSizes         = 1028
-	tagFileModes         = 1030
-	tagFileRDevs         = 1033
-	tagFileMTimes        = 1034
-	tagFileDigests       = 1035
-	tagFileLinkTos       = 1036
-	tagFileFlags         = 1037
-	tagFileUserName      = 1039
-	tagFileGroupName     = 1040
-	tagSourceRPM         = 1044
-	tagFileVerifyFlags   = 1045
-	tagProvideName       = 1047
-	tagRequireFlags      = 1048
-	tagRequireName       = 1049
-	tagRequireVersion    = 1050
-	tagChangelogTime     = 1080
-	tagChangelogName     = 1081
-	tagChangelogText     = 1082
-	tagPreInProg         = 1085
-	tagPostInProg        = 1086
-	tagPreUnProg         = 1087
-	tagPostUnProg        = 1088
-	tagFileDevices       = 1095
-	tagFileInodes        = 1096
-	tagFileLangs         = 1097
-	tagProvideFlags      = 1112
-	tagProvideVersion    = 1113
-	tagDirIndexes        = 1116
-	tagBaseNames         = 1117
-	tagDirNames          = 1118
-	tagPayloadFormat     = 1124
-	tagPayloadCompressor = 1125
-	tagPayloadFlags      = 1126
-	tagFileDigestAlgo    = 5011
-	tagPayloadDigest     = 5092
-	tagPayloadDigestAlgo = 5093
-
-	sigSHA1        = 269
-	sigSHA256      = 273
-	sigSize        = 1000
-	sigPayloadSize = 1007
-)
-
-// Dependency flags (rpmds.h).
-const (
-	senseLess         = 1 << 1
-	senseGreater      = 1 << 2
-	senseEqual        = 1 << 3
-	senseInterp       = 1 << 8
-	senseScriptPre    = 1 << 9
-	senseScriptPost   = 1 << 10
-	senseScriptPreUn  = 1 << 11
-	senseScriptPostUn = 1 << 12
-	senseRPMLib       = 1 << 24
-)
-
-// File flags.
-const (
-	flagConfig    = 1 << 0
-	flagDoc       = 1 << 1
-	flagNoReplace = 1 << 4
-)
-
 const hashAlgoSHA256 = 8
 
 var senses = map[string]uint32{
-	"": 0, "<": senseLess, "<=": senseLess | senseEqual, "=": senseEqual,
-	">=": senseGreater | senseEqual, ">": senseGreater,
+	"": 0, "<": rpmtag.SenseLess, "<=": rpmtag.SenseLess | rpmtag.SenseEqual, "=": rpmtag.SenseEqual,
+	">=": rpmtag.SenseGreater | rpmtag.SenseEqual, ">": rpmtag.SenseGreater,
 }
 
 // Write writes the package to w, which must be at its start position.
@@ -181,12 +74,12 @@ func Write(w io.WriteSeeker, p *Package) error {
 	var installed int64 // as rpmbuild counts it: files and symlink targets
 	for _, e := range entries {
 		switch e.Kind {
-		case File:
+		case archive.File:
 			if err := checkUint32(e.Path, e.Size); err != nil {
 				return err
 			}
 			installed += e.Size
-		case Symlink:
+		case archive.Symlink:
 			installed += int64(len(e.Link))
 		}
 	}
@@ -198,7 +91,7 @@ func Write(w io.WriteSeeker, p *Package) error {
 	zero := strings.Repeat("0", 64)
 	digests := make([]string, len(entries))
 	for i, e := range entries {
-		if e.Kind == File {
+		if e.Kind == archive.File {
 			digests[i] = zero
 		}
 	}
@@ -268,10 +161,10 @@ func signature(hb []byte, size, payloadSize int64) []byte {
 	s := newHeader()
 	s1 := sha1.Sum(hb) //nolint:gosec
 	s256 := sha256.Sum256(hb)
-	s.str(sigSHA1, hex.EncodeToString(s1[:]))
-	s.str(sigSHA256, hex.EncodeToString(s256[:]))
-	s.int32s(sigSize, uint32(size))
-	s.int32s(sigPayloadSize, uint32(payloadSize))
+	s.str(rpmtag.SigSHA1, hex.EncodeToString(s1[:]))
+	s.str(rpmtag.SigSHA256, hex.EncodeToString(s256[:]))
+	s.int32s(rpmtag.SigSize, uint32(size))
+	s.int32s(rpmtag.SigPayloadSize, uint32(payloadSize))
 	b := s.bytes(regionSignatures)
 	for len(b)%8 != 0 {
 		b = append(b, 0)
@@ -281,8 +174,8 @@ func signature(hb []byte, size, payloadSize int64) []byte {
 
 // sorted checks the entries and sorts them by path, as rpm expects (it
 // looks files up by binary search).
-func sorted(in []Entry) ([]*Entry, error) {
-	out := make([]*Entry, len(in))
+func sorted(in []archive.Entry) ([]*archive.Entry, error) {
+	out := make([]*archive.Entry, len(in))
 	for i := range in {
 		e := &in[i]
 		if !path.IsAbs(e.Path) || path.Clean(e.Path) != e.Path || e.Path == "/" {
@@ -301,38 +194,38 @@ func sorted(in []Entry) ([]*Entry, error) {
 
 // header returns the package header for the entries with the given file
 // digests (hex, empty for directories and symlinks) and payload digest.
-func (p *Package) header(entries []*Entry, digests []string, payloadDigest string, installed int64) (*header, error) {
+func (p *Package) header(entries []*archive.Entry, digests []string, payloadDigest string, installed int64) (*header, error) {
 	h := newHeader()
-	h.strs(tagI18NTable, []string{"C"})
-	h.str(tagName, p.Name)
-	h.str(tagVersion, p.Version)
-	h.str(tagRelease, p.Release)
+	h.strs(rpmtag.I18NTable, []string{"C"})
+	h.str(rpmtag.Name, p.Name)
+	h.str(rpmtag.Version, p.Version)
+	h.str(rpmtag.Release, p.Release)
 	if p.Epoch > 0 {
-		h.int32s(tagEpoch, uint32(p.Epoch))
+		h.int32s(rpmtag.Epoch, uint32(p.Epoch))
 	}
-	h.i18n(tagSummary, p.Summary)
-	h.i18n(tagDescription, p.Description)
-	h.int32s(tagBuildTime, uint32(p.BuildTime.Unix()))
-	h.str(tagBuildHost, p.BuildHost)
-	h.int32s(tagSize, uint32(installed))
-	h.str(tagLicense, p.License)
+	h.i18n(rpmtag.Summary, p.Summary)
+	h.i18n(rpmtag.Description, p.Description)
+	h.int32s(rpmtag.BuildTime, uint32(p.BuildTime.Unix()))
+	h.str(rpmtag.BuildHost, p.BuildHost)
+	h.int32s(rpmtag.Size, uint32(installed))
+	h.str(rpmtag.License, p.License)
 	if p.Packager != "" {
-		h.str(tagPackager, p.Packager)
+		h.str(rpmtag.Packager, p.Packager)
 	}
 	if p.Group != "" {
-		h.i18n(tagGroup, p.Group)
+		h.i18n(rpmtag.Group, p.Group)
 	}
 	if p.URL != "" {
-		h.str(tagURL, p.URL)
+		h.str(rpmtag.URL, p.URL)
 	}
-	h.str(tagOS, "linux")
-	h.str(tagArch, p.Arch)
-	h.str(tagSourceRPM, fmt.Sprintf("%s-%s-%s.src.rpm", p.Name, p.Version, p.Release))
-	h.str(tagPayloadFormat, "cpio")
-	h.str(tagPayloadCompressor, compression.Algorithm(p.Compression))
-	h.str(tagPayloadFlags, payloadFlags(p.Compression))
-	h.strs(tagPayloadDigest, []string{payloadDigest})
-	h.int32s(tagPayloadDigestAlgo, hashAlgoSHA256)
+	h.str(rpmtag.OS, "linux")
+	h.str(rpmtag.Arch, p.Arch)
+	h.str(rpmtag.SourceRPM, fmt.Sprintf("%s-%s-%s.src.rpm", p.Name, p.Version, p.Release))
+	h.str(rpmtag.PayloadFormat, "cpio")
+	h.str(rpmtag.PayloadCompressor, compression.Algorithm(p.Compression))
+	h.str(rpmtag.PayloadFlags, payloadFlags(p.Compression))
+	h.strs(rpmtag.PayloadDigest, []string{payloadDigest})
+	h.int32s(rpmtag.PayloadDigestAlgo, hashAlgoSHA256)
 
 	// Dependencies: the package's own, the shell for each scriptlet, and
 	// the rpm features the package uses, as rpmbuild adds them.
@@ -348,10 +241,10 @@ func (p *Package) header(entries []*Entry, digests []string, payloadDigest strin
 		text             string
 		tag, prog, sense int
 	}{
-		{p.Scripts.Pre, tagPreIn, tagPreInProg, senseScriptPre},
-		{p.Scripts.Post, tagPostIn, tagPostInProg, senseScriptPost},
-		{p.Scripts.PreUn, tagPreUn, tagPreUnProg, senseScriptPreUn},
-		{p.Scripts.PostUn, tagPostUn, tagPostUnProg, senseScriptPostUn},
+		{p.Scripts.Pre, rpmtag.PreIn, rpmtag.PreInProg, rpmtag.SensePre},
+		{p.Scripts.Post, rpmtag.PostIn, rpmtag.PostInProg, rpmtag.SensePost},
+		{p.Scripts.PreUn, rpmtag.PreUn, rpmtag.PreUnProg, rpmtag.SensePreun},
+		{p.Scripts.PostUn, rpmtag.PostUn, rpmtag.PostUnProg, rpmtag.SensePostun},
 	}
 	for _, s := range scripts {
 		if s.text == "" {
@@ -359,7 +252,7 @@ func (p *Package) header(entries []*Entry, digests []string, payloadDigest strin
 		}
 		h.str(s.tag, s.text)
 		h.str(s.prog, "/bin/sh")
-		names, flags, versions = append(names, "/bin/sh"), append(flags, uint32(senseInterp|s.sense)), append(versions, "")
+		names, flags, versions = append(names, "/bin/sh"), append(flags, uint32(rpmtag.SenseInterp|s.sense)), append(versions, "")
 	}
 	rpmlib := [][2]string{
 		{"rpmlib(CompressedFileNames)", "3.0.4-1"},
@@ -370,18 +263,18 @@ func (p *Package) header(entries []*Entry, digests []string, payloadDigest strin
 		rpmlib = append(rpmlib, [2]string{"rpmlib(PayloadIsZstd)", "5.4.18-1"})
 	}
 	for _, r := range rpmlib {
-		names, flags, versions = append(names, r[0]), append(flags, senseRPMLib|senseLess|senseEqual), append(versions, r[1])
+		names, flags, versions = append(names, r[0]), append(flags, rpmtag.SenseRpmlib|rpmtag.SenseLess|rpmtag.SenseEqual), append(versions, r[1])
 	}
-	h.strs(tagRequireName, names)
-	h.int32s(tagRequireFlags, flags...)
-	h.strs(tagRequireVersion, versions)
+	h.strs(rpmtag.RequireName, names)
+	h.int32s(rpmtag.RequireFlags, flags...)
+	h.strs(rpmtag.RequireVersion, versions)
 	evr := p.Version + "-" + p.Release
 	if p.Epoch > 0 {
 		evr = fmt.Sprintf("%d:%s", p.Epoch, evr)
 	}
-	h.strs(tagProvideName, []string{p.Name})
-	h.int32s(tagProvideFlags, senseEqual)
-	h.strs(tagProvideVersion, []string{evr})
+	h.strs(rpmtag.ProvideName, []string{p.Name})
+	h.int32s(rpmtag.ProvideFlags, rpmtag.SenseEqual)
+	h.strs(rpmtag.ProvideVersion, []string{evr})
 
 	if len(p.Changelog) > 0 {
 		var times []uint32
@@ -391,9 +284,9 @@ func (p *Package) header(entries []*Entry, digests []string, payloadDigest strin
 			authors = append(authors, c.Author)
 			texts = append(texts, c.Text)
 		}
-		h.int32s(tagChangelogTime, times...)
-		h.strs(tagChangelogName, authors)
-		h.strs(tagChangelogText, texts)
+		h.int32s(rpmtag.ChangelogTime, times...)
+		h.strs(rpmtag.ChangelogName, authors)
+		h.strs(rpmtag.ChangelogText, texts)
 	}
 
 	if len(entries) == 0 {
@@ -418,13 +311,13 @@ func (p *Package) header(entries []*Entry, digests []string, payloadDigest strin
 		dirIndexes[i], bases[i] = di, base
 		mode := uint16(e.Mode.Perm())
 		switch e.Kind {
-		case File:
+		case archive.File:
 			mode |= 0o100000
 			sizes[i] = uint32(e.Size)
-		case Dir:
+		case archive.Dir:
 			mode |= 0o40000
 			sizes[i] = 4096
-		case Symlink:
+		case archive.Symlink:
 			mode = 0o120777
 			sizes[i] = uint32(len(e.Link))
 			links[i] = e.Link
@@ -434,33 +327,33 @@ func (p *Package) header(entries []*Entry, digests []string, payloadDigest strin
 		modes[i] = mode
 		mtimes[i] = uint32(p.BuildTime.Unix())
 		if e.Config {
-			fflags[i] |= flagConfig | flagNoReplace
+			fflags[i] |= rpmtag.FileConfig | rpmtag.FileNoReplace
 		}
 		if e.Doc {
-			fflags[i] |= flagDoc
+			fflags[i] |= rpmtag.FileDoc
 		}
 		verify[i] = 0xffffffff
 		devices[i] = 1
 		inodes[i] = uint32(i + 1)
 		users[i], groups[i] = "root", "root"
 	}
-	h.int32s(tagFileSizes, sizes...)
-	h.int16s(tagFileModes, modes...)
-	h.int16s(tagFileRDevs, rdevs...)
-	h.int32s(tagFileMTimes, mtimes...)
-	h.strs(tagFileDigests, digests)
-	h.strs(tagFileLinkTos, links)
-	h.int32s(tagFileFlags, fflags...)
-	h.strs(tagFileUserName, users)
-	h.strs(tagFileGroupName, groups)
-	h.int32s(tagFileVerifyFlags, verify...)
-	h.int32s(tagFileDevices, devices...)
-	h.int32s(tagFileInodes, inodes...)
-	h.strs(tagFileLangs, langs)
-	h.int32s(tagDirIndexes, dirIndexes...)
-	h.strs(tagBaseNames, bases)
-	h.strs(tagDirNames, dirs)
-	h.int32s(tagFileDigestAlgo, hashAlgoSHA256)
+	h.int32s(rpmtag.FileSizes, sizes...)
+	h.int16s(rpmtag.FileModes, modes...)
+	h.int16s(rpmtag.FileRDevs, rdevs...)
+	h.int32s(rpmtag.FileMTimes, mtimes...)
+	h.strs(rpmtag.FileDigests, digests)
+	h.strs(rpmtag.FileLinkTos, links)
+	h.int32s(rpmtag.FileFlags, fflags...)
+	h.strs(rpmtag.FileUserName, users)
+	h.strs(rpmtag.FileGroupName, groups)
+	h.int32s(rpmtag.FileVerifyFlags, verify...)
+	h.int32s(rpmtag.FileDevices, devices...)
+	h.int32s(rpmtag.FileInodes, inodes...)
+	h.strs(rpmtag.FileLangs, langs)
+	h.int32s(rpmtag.DirIndexes, dirIndexes...)
+	h.strs(rpmtag.BaseNames, bases)
+	h.strs(rpmtag.DirNames, dirs)
+	h.int32s(rpmtag.FileDigestAlgo, hashAlgoSHA256)
 	return h, nil
 }
 
@@ -483,12 +376,12 @@ func payloadFlags(setting string) string {
 }
 
 // writePayload writes the cpio archive and fills in the file digests.
-func writePayload(w io.Writer, entries []*Entry, digests []string, mtime time.Time) error {
+func writePayload(w io.Writer, entries []*archive.Entry, digests []string, mtime time.Time) error {
 	cw := cpio.NewWriter(w)
 	h := sha256.New()
 	var files []readahead.File
 	for _, e := range entries {
-		if e.Kind == File && e.Source != "" {
+		if e.Kind == archive.File && e.Source != "" {
 			files = append(files, readahead.File{Path: e.Source, Size: e.Size})
 		}
 	}
@@ -497,22 +390,22 @@ func writePayload(w io.Writer, entries []*Entry, digests []string, mtime time.Ti
 	for i, e := range entries {
 		hdr := &cpio.Header{Name: "." + e.Path, Inode: int64(i + 1), ModTime: mtime, Links: 1}
 		switch e.Kind {
-		case File:
+		case archive.File:
 			hdr.Mode, hdr.Size = cpio.TypeReg|cpio.FileMode(e.Mode.Perm()), e.Size
-		case Dir:
+		case archive.Dir:
 			hdr.Mode, hdr.Links = cpio.TypeDir|cpio.FileMode(e.Mode.Perm()), 2
-		case Symlink:
+		case archive.Symlink:
 			hdr.Mode, hdr.Size = cpio.TypeSymlink|0o777, int64(len(e.Link))
 		}
 		if err := cw.WriteHeader(hdr); err != nil {
 			return fmt.Errorf("%s: %w", e.Path, err)
 		}
 		switch e.Kind {
-		case Symlink:
+		case archive.Symlink:
 			if _, err := io.WriteString(cw, e.Link); err != nil {
 				return err
 			}
-		case File:
+		case archive.File:
 			h.Reset()
 			if err := writeContent(io.MultiWriter(cw, h), e, ra); err != nil {
 				return err
@@ -524,7 +417,7 @@ func writePayload(w io.Writer, entries []*Entry, digests []string, mtime time.Ti
 }
 
 // writeContent writes the entry's content: its Data, or the next file of ra.
-func writeContent(w io.Writer, e *Entry, ra *readahead.Reader) error {
+func writeContent(w io.Writer, e *archive.Entry, ra *readahead.Reader) error {
 	if e.Source != "" {
 		return ra.WriteNext(w)
 	}

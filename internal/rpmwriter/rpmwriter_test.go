@@ -2,6 +2,7 @@ package rpmwriter
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
@@ -37,17 +39,17 @@ func testPackage(t *testing.T, compression string) *Package {
 		Requires:  []Relation{{Name: "python3.11"}, {Name: "libpq", Op: ">=", Version: "13"}},
 		Scripts:   Scripts{Pre: "echo pre\n", Post: "echo post\n", PreUn: "echo preun\n", PostUn: "echo postun\n"},
 		Changelog: []Change{{Time: time.Unix(1700000000, 0), Author: "Ops <ops@example.com> - 1.0-1.el9", Text: "- First."}},
-		Entries: []Entry{
-			{Path: "/opt/demo/big.bin", Kind: File, Mode: 0o644, Size: int64(len(big)), Source: filepath.Join(dir, "big")},
-			{Path: "/opt/demo", Kind: Dir, Mode: 0o755},
-			{Path: "/opt/demo/bin", Kind: Dir, Mode: 0o755},
-			{Path: "/opt/demo/bin/tool", Kind: File, Mode: 0o755, Size: 18, Source: filepath.Join(dir, "tool")},
-			{Path: "/opt/demo/bin/link", Kind: Symlink, Mode: 0o777, Link: "tool"},
-			{Path: "/opt/demo/empty", Kind: Dir, Mode: 0o755},
-			{Path: "/opt/demo/odd.txt", Kind: File, Mode: 0o644, Size: 3, Data: []byte("odd")},
-			{Path: "/etc/demo", Kind: Dir, Mode: 0o755},
-			{Path: "/etc/demo/demo.conf", Kind: File, Mode: 0o640, Size: 6, Data: []byte("a = 1\n"), Config: true},
-			{Path: "/usr/share/doc/demo/copyright", Kind: File, Mode: 0o644, Size: 4, Data: []byte("MIT\n"), Doc: true},
+		Entries: []archive.Entry{
+			{Path: "/opt/demo/big.bin", Kind: archive.File, Mode: 0o644, Size: int64(len(big)), Source: filepath.Join(dir, "big")},
+			{Path: "/opt/demo", Kind: archive.Dir, Mode: 0o755},
+			{Path: "/opt/demo/bin", Kind: archive.Dir, Mode: 0o755},
+			{Path: "/opt/demo/bin/tool", Kind: archive.File, Mode: 0o755, Size: 18, Source: filepath.Join(dir, "tool")},
+			{Path: "/opt/demo/bin/link", Kind: archive.Symlink, Mode: 0o777, Link: "tool"},
+			{Path: "/opt/demo/empty", Kind: archive.Dir, Mode: 0o755},
+			{Path: "/opt/demo/odd.txt", Kind: archive.File, Mode: 0o644, Size: 3, Data: []byte("odd")},
+			{Path: "/etc/demo", Kind: archive.Dir, Mode: 0o755},
+			{Path: "/etc/demo/demo.conf", Kind: archive.File, Mode: 0o640, Size: 6, Data: []byte("a = 1\n"), Config: true},
+			{Path: "/usr/share/doc/demo/copyright", Kind: archive.File, Mode: 0o644, Size: 4, Data: []byte("MIT\n"), Doc: true},
 		},
 		Compression: compression,
 	}
@@ -55,22 +57,7 @@ func testPackage(t *testing.T, compression string) *Package {
 
 func write(t *testing.T, p *Package) (string, []byte) {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "demo.rpm")
-	f, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Write(f, p); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return file, data
+	return testtool.Output(t, "demo.rpm", func(w io.WriteSeeker) error { return Write(w, p) })
 }
 
 func TestWriteReadByRPM(t *testing.T) {

@@ -1,0 +1,33 @@
+// Package archive holds what both package writers (internal/debwriter,
+// internal/rpmwriter) take as a package's contents: files, directories and
+// symlinks with their install paths, modes and where their bytes come from.
+package archive
+
+import "io/fs"
+
+// Kind is the type of an entry.
+type Kind int
+
+// The kinds of entries.
+const (
+	File Kind = iota
+	Dir
+	Symlink
+)
+
+// Entry is one file, directory or symlink a package owns.
+type Entry struct {
+	Path   string      // absolute path once installed
+	Kind   Kind        // file, directory or symlink
+	Mode   fs.FileMode // permission bits
+	Size   int64       // files: size in bytes; the file must still have it when read
+	Source string      // files: where to read the content...
+	Data   []byte      // ...or the content itself, when Source is empty
+	Link   string      // symlinks: the target
+	Config bool        // an admin-editable config file: deb conffile, rpm %config(noreplace)
+	Doc    bool        // rpm %doc (a deb has no such mark)
+	// MD5 of the content when the caller already read the file (wsgipack's
+	// leak scan does); the deb writer trusts it (checking only the size)
+	// and computes the missing ones. The rpm writer does not use it.
+	MD5 []byte
+}
