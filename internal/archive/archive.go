@@ -3,7 +3,13 @@
 // symlinks with their install paths, modes and where their bytes come from.
 package archive
 
-import "io/fs"
+import (
+	"fmt"
+	"io"
+	"io/fs"
+
+	"github.com/wsgipack/wsgipack/internal/readahead"
+)
 
 // Kind is the type of an entry.
 type Kind int
@@ -30,4 +36,34 @@ type Entry struct {
 	// leak scan does); the deb writer trusts it (checking only the size)
 	// and computes the missing ones. The rpm writer does not use it.
 	MD5 []byte
+}
+
+// WriteContent writes a file entry's content: the next file of ra when the
+// entry has a Source (ra reads the entries' sources in order), else Data.
+func (e *Entry) WriteContent(w io.Writer, ra *readahead.Reader) error {
+	if e.Source != "" {
+		return ra.WriteNext(w)
+	}
+	return e.WriteData(w)
+}
+
+// WriteData writes Data, which must be Size bytes.
+func (e *Entry) WriteData(w io.Writer) error {
+	if int64(len(e.Data)) != e.Size {
+		return fmt.Errorf("%s: %d bytes of data, size says %d", e.Path, len(e.Data), e.Size)
+	}
+	_, err := w.Write(e.Data)
+	return err
+}
+
+// Counter is a writer that counts the bytes written through it to W.
+type Counter struct {
+	W io.Writer
+	N int64
+}
+
+func (c *Counter) Write(p []byte) (int, error) {
+	n, err := c.W.Write(p)
+	c.N += int64(n)
+	return n, err
 }

@@ -98,7 +98,7 @@ func Write(w io.WriteSeeker, p *Package) error {
 	if err := arHeader(w, dataName, p.MTime, 0); err != nil {
 		return err
 	}
-	cw := &countWriter{w: w}
+	cw := &archive.Counter{W: w}
 	zw, err := compression.New(p.Compression, cw)
 	if err != nil {
 		return err
@@ -110,7 +110,7 @@ func Write(w io.WriteSeeker, p *Package) error {
 	if err != nil {
 		return err
 	}
-	if cw.n%2 == 1 {
+	if cw.N%2 == 1 {
 		if _, err := w.Write([]byte{'\n'}); err != nil {
 			return err
 		}
@@ -122,22 +122,11 @@ func Write(w io.WriteSeeker, p *Package) error {
 	if _, err := w.Seek(dataAt, io.SeekStart); err != nil {
 		return err
 	}
-	if err := arHeader(w, dataName, p.MTime, cw.n); err != nil {
+	if err := arHeader(w, dataName, p.MTime, cw.N); err != nil {
 		return err
 	}
 	_, err = w.Seek(end, io.SeekStart)
 	return err
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
 
 // arHeader writes the header of one member of a common ar archive (as
@@ -238,7 +227,7 @@ func writeData(w io.Writer, entries []*archive.Entry, mtime time.Time) error {
 			return fmt.Errorf("%s: %w", e.Path, err)
 		}
 		if e.Kind == archive.File {
-			if err := writeContent(tw, e, ra); err != nil {
+			if err := e.WriteContent(tw, ra); err != nil {
 				return err
 			}
 		}
@@ -255,18 +244,6 @@ func sources(entries []*archive.Entry) []readahead.File {
 		}
 	}
 	return out
-}
-
-// writeContent writes the entry's content: its Data, or the next file of ra.
-func writeContent(w io.Writer, e *archive.Entry, ra *readahead.Reader) error {
-	if e.Source != "" {
-		return ra.WriteNext(w)
-	}
-	if int64(len(e.Data)) != e.Size {
-		return fmt.Errorf("%s: %d bytes of data, size says %d", e.Path, len(e.Data), e.Size)
-	}
-	_, err := w.Write(e.Data)
-	return err
 }
 
 // sums returns the md5sums file of the entries. The MD5s not given are
@@ -322,11 +299,7 @@ func sums(entries []*archive.Entry) ([]byte, error) {
 // copyContent copies exactly e.Size bytes of the entry's content to w.
 func copyContent(w io.Writer, e *archive.Entry, buf []byte) error {
 	if e.Source == "" {
-		if int64(len(e.Data)) != e.Size {
-			return fmt.Errorf("%s: %d bytes of data, size says %d", e.Path, len(e.Data), e.Size)
-		}
-		_, err := w.Write(e.Data)
-		return err
+		return e.WriteData(w)
 	}
 	f, err := os.Open(e.Source)
 	if err != nil {

@@ -111,20 +111,20 @@ func Write(w io.WriteSeeker, p *Package) error {
 		return err
 	}
 	payloadHash := sha256.New()
-	compressed := &countWriter{w: io.MultiWriter(w, payloadHash)}
+	compressed := &archive.Counter{W: io.MultiWriter(w, payloadHash)}
 	zw, err := compression.New(p.Compression, compressed)
 	if err != nil {
 		return err
 	}
-	archive := &countWriter{w: zw}
-	err = writePayload(archive, entries, digests, p.BuildTime)
+	uncompressed := &archive.Counter{W: zw}
+	err = writePayload(uncompressed, entries, digests, p.BuildTime)
 	if cerr := zw.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	if err := checkUint32("the uncompressed payload", archive.n); err != nil {
+	if err := checkUint32("the uncompressed payload", uncompressed.N); err != nil {
 		return err
 	}
 	end, err := w.Seek(0, io.SeekCurrent)
@@ -136,10 +136,10 @@ func Write(w io.WriteSeeker, p *Package) error {
 		return err
 	}
 	hb = h.bytes(regionImmutable)
-	if err := checkUint32("the package", int64(len(hb))+compressed.n); err != nil {
+	if err := checkUint32("the package", int64(len(hb))+compressed.N); err != nil {
 		return err
 	}
-	sb = signature(hb, int64(len(hb))+compressed.n, archive.n)
+	sb = signature(hb, int64(len(hb))+compressed.N, uncompressed.N)
 	nevr := p.Name + "-" + p.Version + "-" + p.Release
 	if got := int64(96 + len(sb) + len(hb)); got != reserved {
 		return fmt.Errorf("rpm header: %d bytes, %d reserved", got, reserved)
@@ -407,34 +407,11 @@ func writePayload(w io.Writer, entries []*archive.Entry, digests []string, mtime
 			}
 		case archive.File:
 			h.Reset()
-			if err := writeContent(io.MultiWriter(cw, h), e, ra); err != nil {
+			if err := e.WriteContent(io.MultiWriter(cw, h), ra); err != nil {
 				return err
 			}
 			digests[i] = hex.EncodeToString(h.Sum(nil))
 		}
 	}
 	return cw.Close()
-}
-
-// writeContent writes the entry's content: its Data, or the next file of ra.
-func writeContent(w io.Writer, e *archive.Entry, ra *readahead.Reader) error {
-	if e.Source != "" {
-		return ra.WriteNext(w)
-	}
-	if int64(len(e.Data)) != e.Size {
-		return fmt.Errorf("%s: %d bytes of data, size says %d", e.Path, len(e.Data), e.Size)
-	}
-	_, err := w.Write(e.Data)
-	return err
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
