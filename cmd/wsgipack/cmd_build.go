@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wsgipack/wsgipack/internal/build"
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/builder"
+	"github.com/wsgipack/wsgipack/internal/distro"
 )
 
 // buildOptions are the flags of build and check.
@@ -31,12 +31,12 @@ func (o *buildOptions) addFlags(cmd *cobra.Command, withOutput bool) {
 		f.BoolVar(&o.noBytecode, "no-bytecode", false, "do not ship .pyc files, whatever the spec says")
 	}
 	_ = cmd.RegisterFlagCompletionFunc("target", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return target.Names(), cobra.ShellCompDirectiveNoFileComp
+		return distro.Names(), cobra.ShellCompDirectiveNoFileComp
 	})
 }
 
-func (o *buildOptions) build(stderr io.Writer) build.Options {
-	b := build.Options{
+func (o *buildOptions) build(stderr io.Writer) builder.Options {
+	b := builder.Options{
 		SpecFile: o.specFile, Targets: o.targets, Version: o.version, OutDir: o.outDir,
 		SourceDateEpoch: os.Getenv("SOURCE_DATE_EPOCH"), NoBytecode: o.noBytecode,
 		Warn: func(w string) { fmt.Fprintf(stderr, "warning: %s\n", w) },
@@ -60,7 +60,7 @@ into the output directory, with a SHA256SUMS file beside them.`,
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) wsgipack build`,
 		Args: cobra.NoArgs,
 		RunE: work(func(cmd *cobra.Command, _ []string) error {
-			res, err := build.Build(o.build(cmd.ErrOrStderr()))
+			res, err := builder.Build(o.build(cmd.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
@@ -81,7 +81,7 @@ func newCheckCommand() *cobra.Command {
   wsgipack check -f deploy/wsgipack.yaml --target debian-12`,
 		Args: cobra.NoArgs,
 		RunE: work(func(cmd *cobra.Command, _ []string) error {
-			res, err := build.Check(o.build(cmd.ErrOrStderr()))
+			res, err := builder.Check(o.build(cmd.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
@@ -93,7 +93,7 @@ func newCheckCommand() *cobra.Command {
 	return cmd
 }
 
-func printResult(w io.Writer, r *build.Result, outDir string) {
+func printResult(w io.Writer, r *builder.Result, outDir string) {
 	if outDir != "" {
 		fmt.Fprintf(w, "built %d package(s) in %s: %d files, %s, Python %s, arch %s; timestamp %s (%s)\n",
 			len(r.Packages), outDir, r.Files, size(r.Bytes), r.Python, r.Arch, r.Time.Format("2006-01-02T15:04:05Z"), r.TimeSource)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wsgipack/wsgipack/internal/build"
+	"github.com/wsgipack/wsgipack/internal/builder"
 	"github.com/wsgipack/wsgipack/internal/spec"
 )
 
@@ -74,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	var problems spec.Problems
-	var usage *build.UsageError
+	var usage *builder.UsageError
 	switch {
 	case errors.As(err, &problems):
 		fmt.Fprintf(stderr, "%v\n%d problem(s) in the spec; nothing was built.\n", problems, len(problems))

@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/templates"
 )
 
@@ -28,7 +28,7 @@ type Config struct {
 type static struct{ URL, Dir string }
 
 // Render returns the configuration of the app s for Apache layout a.
-func Render(s *spec.Spec, a target.Apache) (*Config, error) {
+func Render(s *spec.Spec, a distro.Apache) (*Config, error) {
 	root := "/opt/" + s.Name
 	script := root + "/wsgi/" + s.Name + ".wsgi"
 	var st []static

@@ -6,7 +6,7 @@ import (
 
 	"github.com/wsgipack/wsgipack/internal/golden"
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 )
 
 func testSpec(serverName string) *spec.Spec {
@@ -22,12 +22,12 @@ func testSpec(serverName string) *spec.Spec {
 // TestRender renders the config for every Apache layout, as a snippet and
 // as an own virtual host.
 func TestRender(t *testing.T) {
-	for _, a := range target.ApacheLayouts() {
+	for _, a := range distro.ApacheLayouts() {
 		for _, tt := range []struct{ name, serverName, path string }{
 			{"snippet", "", a.SnippetDir + "/inventory.conf"},
 			{"site", "inventory.example.com", a.SiteDir + "/inventory.conf"},
 		} {
-			t.Run(a.Layout+"-"+tt.name, func(t *testing.T) {
+			t.Run(a.Family+"-"+tt.name, func(t *testing.T) {
 				c, err := Render(testSpec(tt.serverName), a)
 				if err != nil {
 					t.Fatal(err)
@@ -35,7 +35,7 @@ func TestRender(t *testing.T) {
 				if c.Path != tt.path || c.Site != (tt.serverName != "") {
 					t.Errorf("path %s, site %v; want %s", c.Path, c.Site, tt.path)
 				}
-				golden.Check(t, filepath.Join("..", "..", "testdata", "golden", "apache", a.Layout+"-"+tt.name+".conf"), c.Data)
+				golden.Check(t, filepath.Join("..", "..", "testdata", "golden", "apache", a.Family+"-"+tt.name+".conf"), c.Data)
 			})
 		}
 	}

@@ -36,6 +36,9 @@ type Entry struct {
 	// leak scan does); the deb writer trusts it (checking only the size)
 	// and computes the missing ones. The rpm writer does not use it.
 	MD5 []byte
+	// Origin names where the entry comes from (a path of the project or
+	// the venv, "generated wsgi.tmpl"...), for messages.
+	Origin string
 }
 
 // WriteContent writes a file entry's content: the next file of ra when the

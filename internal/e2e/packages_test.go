@@ -13,7 +13,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/wsgipack/wsgipack/internal/build"
+	"github.com/wsgipack/wsgipack/internal/builder"
 )
 
 // repo is the repository's top directory.
@@ -109,7 +109,7 @@ func (a app) pkg(t *testing.T, targetName string) string {
 	}
 	specFile := a.project(t)
 	out := filepath.Join(workDir(t), "dist-"+key)
-	res, err := build.Build(build.Options{SpecFile: specFile, OutDir: out, Version: a.version,
+	res, err := builder.Build(builder.Options{SpecFile: specFile, OutDir: out, Version: a.version,
 		Targets: []string{"debian-12", "el9"}, SourceDateEpoch: "1700000000", AnyPython: a.any})
 	if err != nil {
 		t.Fatalf("building %s: %v", key, err)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wsgipack/wsgipack/internal/build"
+	"github.com/wsgipack/wsgipack/internal/builder"
 )
 
 // installDeb copies a deb into the root and installs it with dpkg -i with
@@ -281,11 +281,11 @@ func TestApacheNotRunning(t *testing.T) {
 // build refuses it, and a package forced past that refuses to install.
 func TestWrongPython(t *testing.T) {
 	specFile := wrongpy.project(t)
-	_, err := build.Build(build.Options{SpecFile: specFile, OutDir: t.TempDir(), Targets: []string{"debian-12"}, SourceDateEpoch: "1"})
+	_, err := builder.Build(builder.Options{SpecFile: specFile, OutDir: t.TempDir(), Targets: []string{"debian-12"}, SourceDateEpoch: "1"})
 	if err == nil || !strings.Contains(err.Error(), "debian-12 offers mod_wsgi only for Python 3.11, but the venv is Python 3.12") {
 		t.Fatalf("build of a 3.12 venv for debian-12: %v", err)
 	}
-	var ue *build.UsageError
+	var ue *builder.UsageError
 	if errors.As(err, &ue) {
 		t.Errorf("a venv for the wrong Python is a usage error (exit 2), want a failed check (exit 1)")
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/payload"
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
 
@@ -250,7 +250,7 @@ func smokePackage(t *testing.T, tgtName, v, confPath, extra string, scripts pack
 		{Path: "/opt/e2esmoke", Kind: payload.Dir, Mode: 0o755},
 		{Path: "/opt/e2esmoke/hello.txt", Kind: payload.File, Mode: 0o644, Source: hello, Size: int64(len("hello " + v + "\n"))},
 	}}
-	tgt, err := target.Lookup(tgtName)
+	tgt, err := distro.Lookup(tgtName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/golden"
 	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/payload"
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
@@ -42,7 +42,7 @@ var fixtureScripts = packager.Scripts{
 // "xz" and "none".
 func buildPackage(t testing.TB, dir, tname, compression string) string {
 	t.Helper()
-	tg, err := target.Lookup(tname)
+	tg, err := distro.Lookup(tname)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func buildPackage(t testing.TB, dir, tname, compression string) string {
 		{Path: "/opt/demo/venv/bin/python3", Kind: payload.Symlink, Mode: 0o777, Link: "/usr/bin/python3.11"},
 	}}
 	depends := []string{"python3.11", "apache2 (>= 2.4)"}
-	if tg.Format == target.RPM {
+	if tg.Format == distro.RPM {
 		depends = []string{"python3.11", "httpd >= 2.4"}
 	}
 	m := &packager.Meta{

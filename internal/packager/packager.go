@@ -12,7 +12,7 @@ import (
 
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/payload"
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/version"
 	"github.com/wsgipack/wsgipack/templates"
 )
@@ -28,7 +28,7 @@ type Meta struct {
 	Homepage    string
 	Version     version.Version
 	Release     int
-	Target      target.Target
+	Target      distro.Release
 	Arch        string   // amd64, arm64 or all
 	Depends     []string // in the target's relation syntax
 	MTime       time.Time
@@ -51,8 +51,8 @@ type Packager interface {
 }
 
 // For returns the packager of a format.
-func For(f target.Format) Packager {
-	if f == target.RPM {
+func For(f distro.Format) Packager {
+	if f == distro.RPM {
 		return rpmPackager{}
 	}
 	return debPackager{}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/wsgipack/wsgipack/internal/payload"
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
@@ -41,7 +41,7 @@ func fixture(t *testing.T, targetName string) (*Meta, *payload.Tree) {
 		{Path: "/opt/demo/app/app.py", Kind: payload.File, Mode: 0o644, Source: filepath.Join(dir, "app.py"), Size: int64(len(files["app.py"]))},
 		{Path: "/opt/demo/app/current", Kind: payload.Symlink, Mode: 0o777, Link: "app.py"},
 	}}
-	tg, err := target.Lookup(targetName)
+	tg, err := distro.Lookup(targetName)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/apache"
 	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/templates"
 )
 
@@ -19,8 +19,8 @@ import (
 type Input struct {
 	Spec          *spec.Spec
 	Version       string // the package version, for messages
-	Target        target.Target
-	Python        target.Python // the target's Python the venv runs on
+	Target        distro.Release
+	Python        distro.Python // the target's Python the venv runs on
 	PythonVersion string        // the venv's Python X.Y
 	Conf          *apache.Config
 	// InstallBytecode compiles the bytecode on the server at install (the

@@ -10,7 +10,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/apache"
 	"github.com/wsgipack/wsgipack/internal/golden"
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/templates"
 )
 
@@ -27,7 +27,7 @@ func testInput(t *testing.T, targetName string, installBytecode bool) Input {
 			PreRemove:    []string{"python -m inventory.export /var/lib/inventory/export.json"},
 		},
 	}
-	tg, err := target.Lookup(targetName)
+	tg, err := distro.Lookup(targetName)
 	if err != nil {
 		t.Fatal(err)
 	}

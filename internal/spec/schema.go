@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 )
 
 // Schema returns the JSON Schema of wsgipack.yaml, derived from the Spec
@@ -27,7 +27,7 @@ func Schema() ([]byte, error) {
 }
 
 var enums = map[string]func() []string{
-	"targets":    target.Names,
+	"targets":    distro.Names,
 	"installers": func() []string { return Installers },
 }
 

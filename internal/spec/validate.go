@@ -14,7 +14,7 @@ import (
 
 	"github.com/gobwas/glob"
 
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
 
@@ -129,11 +129,11 @@ func validate(s *Spec, dir string, r *reporter) {
 
 	// Targets.
 	if len(s.Targets) == 0 {
-		r.add("targets", "is required: list the distribution releases to build for (%s)", strings.Join(target.Names(), ", "))
+		r.add("targets", "is required: list the distribution releases to build for (%s)", strings.Join(distro.Names(), ", "))
 	}
 	seen := map[string]bool{}
 	for i, t := range s.Targets {
-		if _, err := target.Lookup(t); err != nil {
+		if _, err := distro.Lookup(t); err != nil {
 			r.add(index("targets", i), "%v", err)
 		} else if seen[t] {
 			r.add(index("targets", i), "%s is listed twice", t)

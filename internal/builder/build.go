@@ -2,7 +2,7 @@
 // venv CI made, it checks everything, collects one payload and writes one
 // package per target into the output directory, atomically, with a
 // SHA256SUMS file beside them.
-package build
+package builder
 
 import (
 	"errors"
@@ -22,7 +22,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/scripts"
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/internal/target"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/venv"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
@@ -57,7 +57,7 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 // Package is one package written (or, for check, planned).
 type Package struct {
-	Target  target.Target
+	Target  distro.Release
 	File    string // path of the written file; empty for check
 	Name    string // file name
 	Arch    string // in the format's own naming
@@ -83,12 +83,12 @@ type Result struct {
 type plan struct {
 	spec    *spec.Spec
 	version version.Version
-	targets []target.Target
+	targets []distro.Release
 	tree    *payload.Tree
 	arch    string
 	venv    *venv.Venv
 	stage   string
-	pythons map[string]target.Python // by target name
+	pythons map[string]distro.Python // by target name
 	// bytecode is true when the package ships .pyc files; otherwise the
 	// install scripts compile them.
 	bytecode bool
@@ -185,15 +185,15 @@ func prepare(o Options) (*plan, error) {
 	if len(o.Targets) > 0 {
 		names = o.Targets
 	}
-	var targets []target.Target
+	var targets []distro.Release
 	var bad []error
 	for _, n := range names {
-		t, err := target.Lookup(n)
+		t, err := distro.Lookup(n)
 		if err != nil {
 			bad = append(bad, fmt.Errorf("--target: %w", err))
 			continue
 		}
-		if !slices.ContainsFunc(targets, func(x target.Target) bool { return x.Name == n }) {
+		if !slices.ContainsFunc(targets, func(x distro.Release) bool { return x.Name == n }) {
 			targets = append(targets, t)
 		}
 	}
@@ -211,11 +211,11 @@ func prepare(o Options) (*plan, error) {
 	}
 	var errs []error
 	var interpreter string
-	pythons := map[string]target.Python{}
+	pythons := map[string]distro.Python{}
 	for _, t := range targets {
 		py, err := t.Python(ve.Python)
 		if err != nil && o.AnyPython {
-			py, err = target.Python{Version: ve.Python, Interpreter: "/usr/bin/python" + ve.Python,
+			py, err = distro.Python{Version: ve.Python, Interpreter: "/usr/bin/python" + ve.Python,
 				Package: "python" + ve.Python, ModWSGI: t.Pythons[0].ModWSGI}, nil
 		}
 		if err != nil {
@@ -237,7 +237,7 @@ func prepare(o Options) (*plan, error) {
 	p.tree, err = payload.Collect(payload.Options{
 		Spec: s, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
 		Bytecode: p.bytecode, Progress: o.Progress,
-		MD5: o.md5 && slices.ContainsFunc(targets, func(t target.Target) bool { return t.Format == target.Deb }),
+		MD5: o.md5 && slices.ContainsFunc(targets, func(t distro.Release) bool { return t.Format == distro.Deb }),
 	})
 	if err != nil {
 		return p, err
@@ -256,11 +256,11 @@ func prepare(o Options) (*plan, error) {
 }
 
 // meta is the package metadata for one target.
-func (p *plan) meta(t target.Target, mtime time.Time) *packager.Meta {
+func (p *plan) meta(t distro.Release, mtime time.Time) *packager.Meta {
 	s := p.spec
 	py := p.pythons[t.Name]
 	deps := []string{py.Package, py.ModWSGI, t.Apache.Package}
-	if t.Format == target.Deb {
+	if t.Format == distro.Deb {
 		glibc := ""
 		for _, b := range p.tree.Binaries {
 			if b.Glibc != "" && (glibc == "" || native.Compare(b.Glibc, glibc) > 0) {
@@ -282,7 +282,7 @@ func (p *plan) meta(t target.Target, mtime time.Time) *packager.Meta {
 // install adds what makes the package install itself on t: the Apache
 // configuration in t's layout (to the tree it returns) and the install
 // scripts (to m).
-func (p *plan) install(t target.Target, m *packager.Meta) (*payload.Tree, error) {
+func (p *plan) install(t distro.Release, m *packager.Meta) (*payload.Tree, error) {
 	conf, err := apache.Render(p.spec, t.Apache)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,7 @@
 // builds for: package format, Python and mod_wsgi packages, Apache, glibc and
 // the compression its package manager reads. It is data in one place; nothing
 // else in wsgipack knows a distribution by name.
-package target
+package distro
 
 import (
 	"fmt"
@@ -32,7 +32,7 @@ type Python struct {
 // configs go, how they are enabled, tested and reloaded. The install scripts
 // are rendered from it.
 type Apache struct {
-	Layout        string // debian, el or suse
+	Family        string // debian, el or suse
 	Package       string // the Apache package
 	Service       string // systemd unit
 	Ctl           string // apache2ctl or apachectl: configtest and graceful
@@ -50,26 +50,26 @@ type Apache struct {
 // The Apache layouts. SUSE is data only: no SUSE target yet.
 var (
 	debianApache = Apache{
-		Layout: "debian", Package: "apache2", Service: "apache2", Ctl: "apache2ctl",
+		Family: "debian", Package: "apache2", Service: "apache2", Ctl: "apache2ctl",
 		PidFile: "/run/apache2/apache2.pid", SiteDir: "/etc/apache2/sites-available",
 		SnippetDir: "/etc/apache2/conf-available", Enable: true, User: "www-data",
 		ModWSGIModule: "/usr/lib/apache2/modules/mod_wsgi.so",
 	}
 	elApache = Apache{
-		Layout: "el", Package: "httpd", Service: "httpd", Ctl: "apachectl",
+		Family: "el", Package: "httpd", Service: "httpd", Ctl: "apachectl",
 		PidFile: "/run/httpd/httpd.pid", SiteDir: "/etc/httpd/conf.d", SnippetDir: "/etc/httpd/conf.d",
 		User: "apache", ModWSGIModule: "/usr/lib64/httpd/modules/mod_wsgi_python3.so",
 		SocketPrefix: "/run/httpd/wsgi",
 	}
 	suseApache = Apache{
-		Layout: "suse", Package: "apache2", Service: "apache2", Ctl: "apachectl",
+		Family: "suse", Package: "apache2", Service: "apache2", Ctl: "apachectl",
 		PidFile: "/run/httpd.pid", SiteDir: "/etc/apache2/vhosts.d", SnippetDir: "/etc/apache2/conf.d",
 		User: "wwwrun", ModWSGIModule: "/usr/lib64/apache2/mod_wsgi.so",
 	}
 )
 
-// Target is one distribution release.
-type Target struct {
+// Release is one distribution release.
+type Release struct {
 	Name        string // e.g. debian-12
 	Title       string // e.g. Debian 12 (bookworm)
 	Format      Format
@@ -88,8 +88,8 @@ const (
 	rpmZstd = "zstd:fastest"
 )
 
-func debian(name, title, suffix, glibc, compression, py string) Target {
-	return Target{
+func debian(name, title, suffix, glibc, compression, py string) Release {
+	return Release{
 		Name: name, Title: title, Format: Deb, Suffix: suffix, Glibc: glibc,
 		Compression: compression, Apache: debianApache,
 		Pythons: []Python{{Version: py, Interpreter: "/usr/bin/python" + py,
@@ -97,8 +97,8 @@ func debian(name, title, suffix, glibc, compression, py string) Target {
 	}
 }
 
-func el(n, glibc string, pythons ...Python) Target {
-	return Target{
+func el(n, glibc string, pythons ...Python) Release {
+	return Release{
 		Name: "el" + n, Title: "Enterprise Linux " + n, Format: RPM, Suffix: ".el" + n, Glibc: glibc,
 		Compression: rpmZstd, Apache: elApache, Pythons: pythons,
 	}
@@ -108,7 +108,7 @@ func elPython(version, pkg, modwsgi string) Python {
 	return Python{Version: version, Interpreter: "/usr/bin/python" + version, Package: pkg, ModWSGI: modwsgi}
 }
 
-var all = []Target{
+var all = []Release{
 	debian("debian-11", "Debian 11 (bullseye)", "+deb11", "2.31", debOld, "3.9"),
 	debian("debian-12", "Debian 12 (bookworm)", "+deb12", "2.36", debZstd, "3.11"),
 	debian("debian-13", "Debian 13 (trixie)", "+deb13", "2.41", debZstd, "3.13"),
@@ -133,13 +133,13 @@ var all = []Target{
 }
 
 // Lookup returns the target called name.
-func Lookup(name string) (Target, error) {
+func Lookup(name string) (Release, error) {
 	for _, t := range all {
 		if t.Name == name {
 			return t, nil
 		}
 	}
-	return Target{}, fmt.Errorf("unknown target %q; known targets: %s", name, strings.Join(Names(), ", "))
+	return Release{}, fmt.Errorf("unknown target %q; known targets: %s", name, strings.Join(Names(), ", "))
 }
 
 // Names lists every known target, sorted.
@@ -154,7 +154,7 @@ func Names() []string {
 
 // Python returns the target's Python X.Y with mod_wsgi, or an error that
 // says which versions the target offers.
-func (t Target) Python(version string) (Python, error) {
+func (t Release) Python(version string) (Python, error) {
 	var offered []string
 	for _, p := range t.Pythons {
 		if p.Version == version {
@@ -168,7 +168,7 @@ func (t Target) Python(version string) (Python, error) {
 
 // PackageArch is the architecture name the target's format uses for a Go
 // style machine name (amd64, arm64, or all for no native code).
-func (t Target) PackageArch(arch string) string {
+func (t Release) PackageArch(arch string) string {
 	if t.Format == RPM {
 		switch arch {
 		case "amd64":
