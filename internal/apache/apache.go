@@ -10,8 +10,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/wsgipack/wsgipack/internal/spec"
 	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/spec"
 	"github.com/wsgipack/wsgipack/templates"
 )
 

@@ -17,12 +17,12 @@ import (
 	"time"
 
 	"github.com/wsgipack/wsgipack/internal/apache"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/native"
 	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/scripts"
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/venv"
 	"github.com/wsgipack/wsgipack/internal/version"
 )

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/wsgipack/wsgipack/internal/archive"
-	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/version"
 	"github.com/wsgipack/wsgipack/templates"
 )

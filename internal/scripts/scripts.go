@@ -9,9 +9,9 @@ import (
 	"slices"
 
 	"github.com/wsgipack/wsgipack/internal/apache"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/templates"
 )
 

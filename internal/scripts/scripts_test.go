@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/wsgipack/wsgipack/internal/apache"
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/golden"
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/templates"
 )
 
