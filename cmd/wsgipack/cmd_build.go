@@ -1,15 +1,20 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wsgipack/wsgipack/internal/builder"
 	"github.com/wsgipack/wsgipack/internal/distro"
+	appversion "github.com/wsgipack/wsgipack/internal/version"
 )
 
 // buildOptions are the flags of build and check.
@@ -35,16 +40,43 @@ func (o *buildOptions) addFlags(cmd *cobra.Command, withOutput bool) {
 	})
 }
 
-func (o *buildOptions) build(stderr io.Writer) builder.Options {
+// options checks the flags (and $SOURCE_DATE_EPOCH) and returns them as
+// the builder's options; a bad value is a usage error.
+func (o *buildOptions) options(stderr io.Writer) (builder.Options, error) {
 	b := builder.Options{
-		SpecFile: o.specFile, Targets: o.targets, Version: o.version, OutDir: o.outDir,
-		SourceDateEpoch: os.Getenv("SOURCE_DATE_EPOCH"), NoBytecode: o.noBytecode,
+		SpecFile: o.specFile, OutDir: o.outDir, NoBytecode: o.noBytecode,
 		Warn: func(w string) { fmt.Fprintf(stderr, "warning: %s\n", w) },
+	}
+	var errs []error
+	for _, name := range o.targets {
+		t, err := distro.Lookup(name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--target: %w", err))
+			continue
+		}
+		if !slices.ContainsFunc(b.Targets, func(x distro.Release) bool { return x.Name == name }) {
+			b.Targets = append(b.Targets, t)
+		}
+	}
+	if o.version != "" {
+		v, err := appversion.Parse(o.version)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--version: %w", err))
+		}
+		b.Version = &v
+	}
+	if sde, ok := os.LookupEnv("SOURCE_DATE_EPOCH"); ok && sde != "" {
+		n, err := strconv.ParseInt(sde, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", sde))
+		}
+		t := time.Unix(n, 0).UTC()
+		b.Time = &t
 	}
 	if isTerminal(stderr) {
 		b.Progress = func(step string) { fmt.Fprintf(stderr, "... %s\n", step) }
 	}
-	return b
+	return b, usage(errors.Join(errs...))
 }
 
 func newBuildCommand() *cobra.Command {
@@ -58,15 +90,19 @@ into the output directory, with a SHA256SUMS file beside them.`,
 		Example: `  wsgipack build
   wsgipack build -f deploy/wsgipack.yaml --target el9 --version 1.4.3 --out out/
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) wsgipack build`,
-		Args: cobra.NoArgs,
-		RunE: work(func(cmd *cobra.Command, _ []string) error {
-			res, err := builder.Build(o.build(cmd.ErrOrStderr()))
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts, err := o.options(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			res, err := builder.Build(opts)
 			if err != nil {
 				return err
 			}
 			printResult(cmd.OutOrStdout(), res, o.outDir)
 			return nil
-		}),
+		},
 	}
 	o.addFlags(cmd, true)
 	return cmd
@@ -79,15 +115,19 @@ func newCheckCommand() *cobra.Command {
 		Short: "Run every validation of build, writing nothing",
 		Example: `  wsgipack check
   wsgipack check -f deploy/wsgipack.yaml --target debian-12`,
-		Args: cobra.NoArgs,
-		RunE: work(func(cmd *cobra.Command, _ []string) error {
-			res, err := builder.Check(o.build(cmd.ErrOrStderr()))
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts, err := o.options(cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			res, err := builder.Check(opts)
 			if err != nil {
 				return err
 			}
 			printResult(cmd.OutOrStdout(), res, "")
 			return nil
-		}),
+		},
 	}
 	o.addFlags(cmd, false)
 	return cmd

@@ -39,8 +39,8 @@ The text output has the sections [metadata], [depends], [config files],
   wsgipack inspect --files=false dist/inventory-1.4.2-1.el9.x86_64.rpm
   wsgipack inspect dist/inventory_1.4.2-1+deb12_amd64.deb | grep '^Depends:'
   wsgipack inspect --json dist/inventory-1.4.2-1.el9.x86_64.rpm | jq -r '.files[].path'`,
-		Args: cobra.ExactArgs(1),
-		RunE: work(func(cmd *cobra.Command, args []string) error {
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := inspect.Read(args[0])
 			if err != nil {
 				return err
@@ -58,7 +58,7 @@ The text output has the sections [metadata], [depends], [config files],
 				return enc.Encode(p)
 			}
 			return inspect.WriteText(cmd.OutOrStdout(), p, inspect.TextOptions{NoFiles: !o.files, NoScripts: !o.scripts})
-		}),
+		},
 	}
 	o.addFlags(cmd)
 	return cmd

@@ -11,7 +11,7 @@ func newVersionCommand() *cobra.Command {
 		Use:     "version",
 		Short:   "Print wsgipack's own version",
 		Example: "  wsgipack version",
-		Args:    cobra.NoArgs,
+		Args:    usageArgs(cobra.NoArgs),
 		Run: func(cmd *cobra.Command, _ []string) {
 			fmt.Fprintf(cmd.OutOrStdout(), "wsgipack %s\n", version)
 		},

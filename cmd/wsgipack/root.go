@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/wsgipack/wsgipack/internal/builder"
 	"github.com/wsgipack/wsgipack/internal/spec"
 )
 
@@ -18,22 +17,25 @@ const (
 	exitUsage  = 2 // bad usage or an invalid spec
 )
 
-// runError marks an error returned by a command's work, as opposed to one
-// from parsing the command line.
-type runError struct{ err error }
+// usageError is a mistake on the command line: an unknown command, a
+// wrong number of arguments, a bad flag or flag value (exit code 2). Every
+// other error of a command is a failure (exit code 1), but an invalid spec.
+type usageError struct{ err error }
 
-func (e runError) Error() string { return e.err.Error() }
-func (e runError) Unwrap() error { return e.err }
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
 
-// work wraps a command's function so that its errors are told apart from
-// command-line errors.
-func work(f func(cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		if err := f(cmd, args); err != nil {
-			return runError{err}
-		}
+// usage marks err as a usage error; nil stays nil.
+func usage(err error) error {
+	if err == nil {
 		return nil
 	}
+	return usageError{err}
+}
+
+// usageArgs marks the errors of an argument validator as usage errors.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error { return usage(check(cmd, args)) }
 }
 
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
@@ -49,6 +51,8 @@ mod_wsgi: servers need no compiler, no PyPI and no internet.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// Subcommands inherit it: a flag that does not parse is a usage error.
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usage(err) })
 	root.AddCommand(
 		newBuildCommand(),
 		newCheckCommand(),
@@ -68,22 +72,24 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	var re runError
-	if !errors.As(err, &re) {
-		fmt.Fprintf(stderr, "wsgipack: %v\nRun 'wsgipack --help' for usage.\n", err)
-		return exitUsage
-	}
 	var problems spec.Problems
-	var usage *builder.UsageError
+	var bad usageError
 	switch {
 	case errors.As(err, &problems):
 		fmt.Fprintf(stderr, "%v\n%d problem(s) in the spec; nothing was built.\n", problems, len(problems))
 		return exitUsage
-	case errors.As(err, &usage):
-		fmt.Fprintf(stderr, "wsgipack: %v\n", usage)
+	case errors.As(err, &bad), isUnknownCommand(root, args):
+		fmt.Fprintf(stderr, "wsgipack: %v\nRun 'wsgipack --help' for usage.\n", err)
 		return exitUsage
 	default:
 		fmt.Fprintf(stderr, "wsgipack: %v\n", err)
 		return exitFailed
 	}
+}
+
+// isUnknownCommand reports whether args name no command: cobra reports
+// that before any command runs.
+func isUnknownCommand(root *cobra.Command, args []string) bool {
+	_, _, err := root.Find(args)
+	return err != nil
 }

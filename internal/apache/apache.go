@@ -5,15 +5,23 @@
 package apache
 
 import (
+	"embed"
 	"maps"
 	"path"
 	"slices"
 	"strings"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/layout"
+	"github.com/wsgipack/wsgipack/internal/render"
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/templates"
 )
+
+//go:embed *.tmpl
+var templateFiles embed.FS
+
+var templates = render.Must(templateFiles, "*.tmpl")
 
 // Config is an app's Apache configuration for one Apache layout.
 type Config struct {
@@ -24,14 +32,37 @@ type Config struct {
 	Data []byte
 }
 
+// Entry is the configuration as a config file of the package.
+func (c *Config) Entry() archive.Entry {
+	return archive.Entry{Path: c.Path, Kind: archive.File, Mode: 0o644, Size: int64(len(c.Data)), Data: c.Data,
+		Config: true, Origin: "generated apache.conf.tmpl"}
+}
+
 // static is one Alias of a URL path to a directory.
 type static struct{ URL, Dir string }
 
+// appData fills apache-app.tmpl: the app's directives.
+type appData struct {
+	layout.App
+	User                               string
+	Processes, Threads, RequestTimeout int
+	Mount                              string
+	Static                             []static // longest URL first
+	ScriptDir, ScriptFile              string
+}
+
+// confData fills apache.conf.tmpl: the file around them.
+type confData struct {
+	Name, User, ServerName, SocketPrefix string
+	Body                                 string
+}
+
 // Render returns the configuration of the app s for Apache layout a.
 func Render(s *spec.Spec, a distro.Apache) (*Config, error) {
-	root := "/opt/" + s.Name
-	script := root + "/wsgi/" + s.Name + ".wsgi"
-	var st []static
+	lay := layout.For(s.Name)
+	d := appData{App: lay, User: s.User, Processes: s.Apache.Processes, Threads: s.Apache.Threads,
+		RequestTimeout: s.Apache.Timeout, Mount: s.Apache.Mount,
+		ScriptDir: path.Dir(lay.EntryScript), ScriptFile: path.Base(lay.EntryScript)}
 	// Longer URLs first: Apache applies the first Alias that matches.
 	urls := slices.SortedFunc(maps.Keys(s.Apache.Static), func(x, y string) int {
 		if len(x) != len(y) {
@@ -40,22 +71,14 @@ func Render(s *spec.Spec, a distro.Apache) (*Config, error) {
 		return strings.Compare(x, y)
 	})
 	for _, u := range urls {
-		st = append(st, static{u, path.Join(root, s.Apache.Static[u])})
+		d.Static = append(d.Static, static{u, lay.Opt(s.Apache.Static[u])})
 	}
-	data := map[string]any{
-		"Name": s.Name, "User": s.User, "Root": root, "Processes": s.Apache.Processes,
-		"Threads": s.Apache.Threads, "RequestTimeout": s.Apache.Timeout, "Static": st,
-		"Mount": s.Apache.Mount, "Script": script, "ScriptDir": path.Dir(script),
-		"ScriptFile": path.Base(script),
-	}
-	body, err := templates.Render("apache-app.tmpl", data)
+	body, err := templates.Execute("apache-app.tmpl", d)
 	if err != nil {
 		return nil, err
 	}
-	data["Body"] = string(body)
-	data["ServerName"] = s.Apache.ServerName
-	data["SocketPrefix"] = a.SocketPrefix
-	out, err := templates.Render("apache.conf.tmpl", data)
+	out, err := templates.Execute("apache.conf.tmpl", confData{Name: s.Name, User: s.User,
+		ServerName: s.Apache.ServerName, SocketPrefix: a.SocketPrefix, Body: string(body)})
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,5 @@
-// Package archive holds what both package writers (internal/debwriter,
-// internal/rpmwriter) take as a package's contents: files, directories and
+// Package archive holds what both package writers (internal/deb,
+// internal/rpm) take as a package's contents: files, directories and
 // symlinks with their install paths, modes and where their bytes come from.
 package archive
 

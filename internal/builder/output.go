@@ -11,81 +11,122 @@ import (
 	"strings"
 )
 
-// writeAtomic writes a file through write into a temporary file beside it
-// and renames it into place only when complete, so that the output
-// directory never holds a half-written package. write gets the file itself,
-// an io.WriteSeeker: packagers fill in sizes and digests by seeking back
-// once the payload is written, so the SHA-256 is computed by reading the
-// file back (while fsync runs). It returns the size and SHA-256.
-func writeAtomic(file string, write func(io.Writer) error) (int64, string, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".tmp-*")
+// output writes a build's files into the output directory all or nothing:
+// each package goes to a temporary file beside its final name, and only
+// commit, once every package is written, renames them into place together
+// with the updated SHA256SUMS. A failed build leaves the directory as it
+// was, and no half-written package is ever visible under its own name.
+type output struct {
+	dir     string
+	pending []pendingFile
+}
+
+// pendingFile is a complete file waiting under a temporary name.
+type pendingFile struct {
+	tmp, name string
+	written
+}
+
+// written is what was written to one file.
+type written struct {
+	size   int64
+	sha256 string
+}
+
+func newOutput(dir string) *output { return &output{dir: dir} }
+
+// add writes the file called name through write into a temporary file.
+// write gets the file itself, an io.WriteSeeker: packagers fill in sizes
+// and digests by seeking back once the payload is written, so the SHA-256
+// is computed by reading the file back (while fsync runs).
+func (o *output) add(name string, write func(io.Writer) error) (written, error) {
+	tmp, err := os.CreateTemp(o.dir, "."+name+".tmp-*")
 	if err != nil {
-		return 0, "", fmt.Errorf("cannot write to the output directory: %w", err)
+		return written{}, fmt.Errorf("cannot write to the output directory: %w", err)
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := write(tmp); err != nil {
-		return 0, "", err
+	pf := pendingFile{tmp: tmp.Name(), name: name}
+	o.pending = append(o.pending, pf) // removed by discard if anything fails
+	if pf.written, err = finish(tmp, write); err != nil {
+		return written{}, err
+	}
+	o.pending[len(o.pending)-1] = pf
+	return pf.written, nil
+}
+
+// finish writes f through write, syncs it and closes it.
+func finish(f *os.File, write func(io.Writer) error) (written, error) {
+	defer f.Close()
+	if err := write(f); err != nil {
+		return written{}, err
 	}
 	synced := make(chan error, 1)
-	go func() { synced <- tmp.Sync() }()
+	go func() { synced <- f.Sync() }()
 	h := sha256.New()
-	size, err := io.CopyBuffer(h, io.NewSectionReader(tmp, 0, 1<<62), make([]byte, 1<<20))
+	size, err := io.CopyBuffer(h, io.NewSectionReader(f, 0, 1<<62), make([]byte, 1<<20))
 	if serr := <-synced; err == nil {
 		err = serr
 	}
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Close()
+	}
 	if err != nil {
-		return 0, "", err
+		return written{}, err
 	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return 0, "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return 0, "", err
-	}
-	if err := os.Rename(tmp.Name(), file); err != nil {
-		return 0, "", err
-	}
-	ok = true
-	return size, hex.EncodeToString(h.Sum(nil)), nil
+	return written{size, hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// writeSums updates dir/SHA256SUMS (sha256sum's format): lines of the
-// packages just written are replaced or added, lines of files no longer in
-// dir are dropped.
-func writeSums(dir string, pkgs []Package) error {
+// commit writes the updated SHA256SUMS (sha256sum's format: lines of the
+// packages written are replaced or added, lines of files no longer in the
+// directory are dropped) to a temporary file, then renames every package
+// and the sums into place.
+func (o *output) commit() error {
 	sums := map[string]string{}
-	if data, err := os.ReadFile(filepath.Join(dir, "SHA256SUMS")); err == nil {
+	if data, err := os.ReadFile(filepath.Join(o.dir, "SHA256SUMS")); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			sum, name, ok := strings.Cut(line, "  ")
 			if !ok {
 				continue
 			}
-			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			if _, err := os.Stat(filepath.Join(o.dir, name)); err == nil {
 				sums[name] = sum
 			}
 		}
 	}
-	for _, p := range pkgs {
-		sums[p.Name] = p.SHA256
+	for _, pf := range o.pending {
+		sums[pf.name] = pf.sha256
 	}
 	names := make([]string, 0, len(sums))
 	for n := range sums {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	_, _, err := writeAtomic(filepath.Join(dir, "SHA256SUMS"), func(w io.Writer) error {
+	if _, err := o.add("SHA256SUMS", func(w io.Writer) error {
 		for _, n := range names {
 			if _, err := fmt.Fprintf(w, "%s  %s\n", sums[n], n); err != nil {
 				return err
 			}
 		}
 		return nil
-	})
-	return err
+	}); err != nil {
+		return err
+	}
+	for i, pf := range o.pending {
+		if err := os.Rename(pf.tmp, filepath.Join(o.dir, pf.name)); err != nil {
+			o.pending = o.pending[i:]
+			return err
+		}
+	}
+	o.pending = nil
+	return nil
+}
+
+// discard removes the temporary files not committed.
+func (o *output) discard() {
+	for _, pf := range o.pending {
+		os.Remove(pf.tmp)
+	}
+	o.pending = nil
 }

@@ -10,15 +10,6 @@ import (
 	"strings"
 )
 
-// Format is a package format.
-type Format string
-
-// The package formats.
-const (
-	Deb Format = "deb"
-	RPM Format = "rpm"
-)
-
 // Python is one Python X.Y a target offers together with a mod_wsgi built
 // for it.
 type Python struct {
@@ -72,7 +63,7 @@ var (
 type Release struct {
 	Name        string // e.g. debian-12
 	Title       string // e.g. Debian 12 (bookworm)
-	Format      Format
+	Format      string // package format, as internal/packager registers it: deb or rpm
 	Suffix      string // appended to the package revision, e.g. +deb12 or .el9
 	Glibc       string // glibc version, X.Y
 	Compression string // payload compression the target's dpkg or rpm reads: zstd:LEVEL or gzip:LEVEL
@@ -90,7 +81,7 @@ const (
 
 func debian(name, title, suffix, glibc, compression, py string) Release {
 	return Release{
-		Name: name, Title: title, Format: Deb, Suffix: suffix, Glibc: glibc,
+		Name: name, Title: title, Format: "deb", Suffix: suffix, Glibc: glibc,
 		Compression: compression, Apache: debianApache,
 		Pythons: []Python{{Version: py, Interpreter: "/usr/bin/python" + py,
 			Package: "python" + py, ModWSGI: "libapache2-mod-wsgi-py3"}},
@@ -99,7 +90,7 @@ func debian(name, title, suffix, glibc, compression, py string) Release {
 
 func el(n, glibc string, pythons ...Python) Release {
 	return Release{
-		Name: "el" + n, Title: "Enterprise Linux " + n, Format: RPM, Suffix: ".el" + n, Glibc: glibc,
+		Name: "el" + n, Title: "Enterprise Linux " + n, Format: "rpm", Suffix: ".el" + n, Glibc: glibc,
 		Compression: rpmZstd, Apache: elApache, Pythons: pythons,
 	}
 }
@@ -164,22 +155,6 @@ func (t Release) Python(version string) (Python, error) {
 	}
 	return Python{}, fmt.Errorf("%s offers mod_wsgi only for Python %s, but the venv is Python %s: build the venv with Python %s (or drop the target)",
 		t.Name, strings.Join(offered, ", "), version, offered[len(offered)-1])
-}
-
-// PackageArch is the architecture name the target's format uses for a Go
-// style machine name (amd64, arm64, or all for no native code).
-func (t Release) PackageArch(arch string) string {
-	if t.Format == RPM {
-		switch arch {
-		case "amd64":
-			return "x86_64"
-		case "arm64":
-			return "aarch64"
-		case "all":
-			return "noarch"
-		}
-	}
-	return arch
 }
 
 // ApacheLayouts lists every Apache layout wsgipack knows, including those of

@@ -12,8 +12,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/wsgipack/wsgipack/internal/builder"
+	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/version"
 )
 
 // repo is the repository's top directory.
@@ -109,8 +112,9 @@ func (a app) pkg(t *testing.T, targetName string) string {
 	}
 	specFile := a.project(t)
 	out := filepath.Join(workDir(t), "dist-"+key)
-	res, err := builder.Build(builder.Options{SpecFile: specFile, OutDir: out, Version: a.version,
-		Targets: []string{"debian-12", "el9"}, SourceDateEpoch: "1700000000", AnyPython: a.any})
+	o := buildOptions(t, specFile, out, a.version, "debian-12", "el9")
+	o.AnyPython = a.any
+	res, err := builder.Build(o)
 	if err != nil {
 		t.Fatalf("building %s: %v", key, err)
 	}
@@ -120,6 +124,30 @@ func (a app) pkg(t *testing.T, targetName string) string {
 	}
 	built[key] = files
 	return files[targetName]
+}
+
+// buildOptions are the options the command line would give builder for
+// wsgipack build -f specFile --out out --version v --target ..., with
+// SOURCE_DATE_EPOCH=1700000000.
+func buildOptions(t *testing.T, specFile, out, v string, targets ...string) builder.Options {
+	t.Helper()
+	mtime := time.Unix(1700000000, 0).UTC()
+	o := builder.Options{SpecFile: specFile, OutDir: out, Time: &mtime}
+	if v != "" {
+		pv, err := version.Parse(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Version = &pv
+	}
+	for _, name := range targets {
+		rel, err := distro.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Targets = append(o.Targets, rel)
+	}
+	return o
 }
 
 // project makes the app's project: a copy of testdata/example with the

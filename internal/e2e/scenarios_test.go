@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wsgipack/wsgipack/internal/builder"
+	"github.com/wsgipack/wsgipack/internal/spec"
 )
 
 // installDeb copies a deb into the root and installs it with dpkg -i with
@@ -281,13 +282,13 @@ func TestApacheNotRunning(t *testing.T) {
 // build refuses it, and a package forced past that refuses to install.
 func TestWrongPython(t *testing.T) {
 	specFile := wrongpy.project(t)
-	_, err := builder.Build(builder.Options{SpecFile: specFile, OutDir: t.TempDir(), Targets: []string{"debian-12"}, SourceDateEpoch: "1"})
+	_, err := builder.Build(buildOptions(t, specFile, t.TempDir(), "", "debian-12"))
 	if err == nil || !strings.Contains(err.Error(), "debian-12 offers mod_wsgi only for Python 3.11, but the venv is Python 3.12") {
 		t.Fatalf("build of a 3.12 venv for debian-12: %v", err)
 	}
-	var ue *builder.UsageError
-	if errors.As(err, &ue) {
-		t.Errorf("a venv for the wrong Python is a usage error (exit 2), want a failed check (exit 1)")
+	var problems spec.Problems
+	if errors.As(err, &problems) {
+		t.Errorf("a venv for the wrong Python is a spec problem (exit 2), want a failed check (exit 1)")
 	}
 	report(t, "build refuses a Python 3.12 venv for debian-12")
 

@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
+	_ "github.com/wsgipack/wsgipack/internal/deb"
 	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/packager"
-	"github.com/wsgipack/wsgipack/internal/payload"
+	_ "github.com/wsgipack/wsgipack/internal/rpm"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
 
@@ -245,11 +247,11 @@ func smokePackage(t *testing.T, tgtName, v, confPath, extra string, scripts pack
 	if err := os.WriteFile(conf, []byte(snippet), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tree := &payload.Tree{Root: "/opt/e2esmoke", Entries: []*payload.Entry{
-		{Path: confPath, Kind: payload.File, Mode: 0o644, Source: conf, Size: int64(len(snippet)), Config: true},
-		{Path: "/opt/e2esmoke", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/e2esmoke/hello.txt", Kind: payload.File, Mode: 0o644, Source: hello, Size: int64(len("hello " + v + "\n"))},
-	}}
+	entries := []archive.Entry{
+		{Path: confPath, Kind: archive.File, Mode: 0o644, Source: conf, Size: int64(len(snippet)), Config: true},
+		{Path: "/opt/e2esmoke", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/e2esmoke/hello.txt", Kind: archive.File, Mode: 0o644, Source: hello, Size: int64(len("hello " + v + "\n"))},
+	}
 	tgt, err := distro.Lookup(tgtName)
 	if err != nil {
 		t.Fatal(err)
@@ -258,18 +260,21 @@ func smokePackage(t *testing.T, tgtName, v, confPath, extra string, scripts pack
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &packager.Meta{
+	m := &packager.Package{
 		Name: "e2esmoke", Summary: "e2e harness smoke package", Description: "Proves install scripts run in the root.",
-		Maintainer: "E2E <e2e@example.com>", License: "MIT", Version: ver, Release: 1, Target: tgt, Arch: "all",
-		MTime: time.Unix(1700000000, 0), Scripts: scripts,
+		Maintainer: "E2E <e2e@example.com>", License: "MIT", Version: ver, Release: 1, Distro: tgt, Machine: "all",
+		MTime: time.Unix(1700000000, 0), Scripts: scripts, Entries: entries,
 	}
-	p := packager.For(tgt.Format)
+	p, err := packager.Get(tgt.Format)
+	if err != nil {
+		t.Fatal(err)
+	}
 	file := filepath.Join(dir, p.FileName(m))
 	f, err := os.Create(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Write(m, tree, f); err != nil {
+	if err := p.Write(m, f); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {

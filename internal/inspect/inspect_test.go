@@ -10,10 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
+	_ "github.com/wsgipack/wsgipack/internal/deb"
 	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/docs"
 	"github.com/wsgipack/wsgipack/internal/golden"
+	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/packager"
-	"github.com/wsgipack/wsgipack/internal/payload"
+	_ "github.com/wsgipack/wsgipack/internal/rpm"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
@@ -68,34 +72,44 @@ func buildPackage(t testing.TB, dir, tname, compression string) string {
 	hello, helloSize := file("hello.py", "def app(environ, start_response):\n    pass\n")
 	runScript, runSize := file("run", "#!/bin/sh\nexec /opt/demo/venv/bin/python3 -m demo\n")
 	env, envSize := file("environment", "DEMO_DEBUG=0\n")
-	tree := &payload.Tree{Root: "/opt/demo", Entries: []*payload.Entry{
-		{Path: "/etc/demo", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/etc/demo/environment", Kind: payload.File, Mode: 0o640, Source: env, Size: envSize, Config: true},
-		{Path: "/opt/demo", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/app", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/app/hello.py", Kind: payload.File, Mode: 0o644, Source: hello, Size: helloSize},
-		{Path: "/opt/demo/bin", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/bin/run", Kind: payload.File, Mode: 0o755, Source: runScript, Size: runSize},
-		{Path: "/opt/demo/venv", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/venv/bin", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/venv/bin/python3", Kind: payload.Symlink, Mode: 0o777, Link: "/usr/bin/python3.11"},
-	}}
-	depends := []string{"python3.11", "apache2 (>= 2.4)"}
-	if tg.Format == distro.RPM {
-		depends = []string{"python3.11", "httpd >= 2.4"}
-	}
-	m := &packager.Meta{
-		Name: "demo", Summary: "Demo web app", Description: "A demo app for the inspect tests.\n\nIt has two paragraphs.",
-		Maintainer: "Ops <ops@example.com>", License: "MIT", Homepage: "https://example.com/demo",
-		Version: v, Release: 1, Target: tg, Arch: "all", Depends: depends,
-		MTime: time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC), Scripts: fixtureScripts,
-	}
-	pk := packager.For(tg.Format)
-	var buf bytes.Buffer
-	if err := pk.Write(m, tree, &buf); err != nil {
+	mtime := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	copyright, err := docs.Copyright(docs.App{Layout: layout.For("demo"), Maintainer: "Ops <ops@example.com>",
+		License: "MIT", Homepage: "https://example.com/demo", Time: mtime})
+	if err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, compression+pk.FileName(m))
+	entries := []archive.Entry{
+		{Path: "/etc/demo", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/etc/demo/environment", Kind: archive.File, Mode: 0o640, Source: env, Size: envSize, Config: true},
+		{Path: "/opt/demo", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/app", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/app/hello.py", Kind: archive.File, Mode: 0o644, Source: hello, Size: helloSize},
+		{Path: "/opt/demo/bin", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/bin/run", Kind: archive.File, Mode: 0o755, Source: runScript, Size: runSize},
+		{Path: "/opt/demo/venv", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/venv/bin", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/venv/bin/python3", Kind: archive.Symlink, Mode: 0o777, Link: "/usr/bin/python3.11"},
+		copyright,
+	}
+	system, depends := []string{"python3.11"}, []string{"apache2 (>= 2.4)"}
+	if tg.Format == "rpm" {
+		depends = []string{"httpd >= 2.4"}
+	}
+	p := &packager.Package{
+		Name: "demo", Summary: "Demo web app", Description: "A demo app for the inspect tests.\n\nIt has two paragraphs.",
+		Maintainer: "Ops <ops@example.com>", License: "MIT", Homepage: "https://example.com/demo",
+		Version: v, Release: 1, Distro: tg, Machine: "all", System: system, Depends: depends,
+		MTime: mtime, Scripts: fixtureScripts, Entries: entries,
+	}
+	pk, err := packager.Get(tg.Format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := pk.Write(p, &buf); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, compression+pk.FileName(p))
 	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/cavaliergopher/rpm"
 
-	"github.com/wsgipack/wsgipack/internal/rpmtag"
+	"github.com/wsgipack/wsgipack/internal/rpm/rpmtag"
 )
 
 var rpmMagic = []byte{0xed, 0xab, 0xee, 0xdb}

@@ -1,25 +1,26 @@
-// Package packager writes a payload as a package file of one format: .deb
-// (through internal/debwriter) or .rpm (internal/rpmwriter). One interface,
-// one file per format; this package maps wsgipack's metadata and payload to
-// each format's fields and adds the generated docs.
+// Package packager is what wsgipack's core knows of a package format: the
+// description of one package to write (Package) and one small interface
+// (Packager) that each format implements in its own package (internal/deb,
+// internal/rpm) and registers by name. The distribution table
+// (internal/distro) names each release's format; Get returns its packager.
 package packager
 
 import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/distro"
-	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/version"
-	"github.com/wsgipack/wsgipack/templates"
 )
 
-// Meta is the metadata of one package: the spec's fields resolved for one
-// target.
-type Meta struct {
+// Package is one package to write: the spec's fields resolved for one
+// distribution release, the contents and the install scripts.
+type Package struct {
 	Name        string
 	Summary     string
 	Description string
@@ -27,12 +28,21 @@ type Meta struct {
 	License     string
 	Homepage    string
 	Version     version.Version
-	Release     int
-	Target      distro.Release
-	Arch        string   // amd64, arm64 or all
-	Depends     []string // in the target's relation syntax
-	MTime       time.Time
-	Scripts     Scripts
+	Release     int // the package revision (deb -N, rpm Release)
+	Distro      distro.Release
+	Machine     string // amd64, arm64, or all when there is no native code
+	// Glibc is the newest glibc version (X.Y) the native code needs; empty
+	// when there is none.
+	Glibc string
+	// System are the release's packages the app runs on: its Python,
+	// mod_wsgi and Apache.
+	System []string
+	// Depends are the spec's extra dependencies for this release, in the
+	// format's syntax (checked with CheckRelation).
+	Depends []string
+	MTime   time.Time // stamped on every file
+	Scripts Scripts
+	Entries []archive.Entry
 }
 
 // Scripts are the install scripts of a package, as shell script text: deb
@@ -45,22 +55,53 @@ type Scripts struct {
 // Packager writes one package format.
 type Packager interface {
 	// FileName is the conventional file name of the package.
-	FileName(m *Meta) string
-	// Write writes the package of tree to w.
-	Write(m *Meta, tree *payload.Tree, w io.Writer) error
+	FileName(p *Package) string
+	// Version is the package's full version as the format's tools print
+	// and compare it: [epoch:]version-revision.
+	Version(p *Package) string
+	// Arch is the format's name for a machine (amd64, arm64 or all).
+	Arch(machine string) string
+	// Relations are every dependency the package states, in the format's
+	// syntax: p.System, what the format adds, p.Depends.
+	Relations(p *Package) []string
+	// CheckRelation reports whether rel is a dependency written in the
+	// format's syntax, with an error that shows the syntax.
+	CheckRelation(rel string) error
+	// NeedsMD5 reports whether Write wants each file's MD5 in
+	// archive.Entry.MD5 (it computes missing ones, reading the file again).
+	NeedsMD5() bool
+	// Write writes the package to w.
+	Write(p *Package, w io.Writer) error
 }
 
-// For returns the packager of a format.
-func For(f distro.Format) Packager {
-	if f == distro.RPM {
-		return rpmPackager{}
+var formats = map[string]Packager{}
+
+// Register makes a format's packager available under its name (deb, rpm).
+// Formats register in their package's init.
+func Register(format string, p Packager) {
+	if _, dup := formats[format]; dup {
+		panic("packager: format " + format + " registered twice")
 	}
-	return debPackager{}
+	formats[format] = p
 }
 
-// seekable calls write with w when w can seek (the output file), else
-// with a temporary file that is then copied to w.
-func seekable(w io.Writer, write func(io.WriteSeeker) error) error {
+// Get returns the packager of a format, or an error naming the known ones.
+func Get(format string) (Packager, error) {
+	if p, ok := formats[format]; ok {
+		return p, nil
+	}
+	known := make([]string, 0, len(formats))
+	for f := range formats {
+		known = append(known, f)
+	}
+	sort.Strings(known)
+	return nil, fmt.Errorf("unknown package format %q (known: %s)", format, strings.Join(known, ", "))
+}
+
+// Seekable calls write with w when w can seek (an output file), else with
+// a temporary file that is then copied to w. The writers fill in sizes and
+// digests by seeking back once the payload is written.
+func Seekable(w io.Writer, write func(io.WriteSeeker) error) error {
 	if ws, ok := w.(io.WriteSeeker); ok {
 		return write(ws)
 	}
@@ -78,43 +119,4 @@ func seekable(w io.Writer, write func(io.WriteSeeker) error) error {
 	}
 	_, err = io.Copy(w, tmp)
 	return err
-}
-
-// docFile is a generated file of /usr/share: the copyright file, and what a
-// format adds (changelog, lintian overrides).
-type docFile struct {
-	dest string
-	data []byte
-	doc  bool // rpm %doc
-}
-
-// entries returns the payload and the generated docs as the writers take
-// them.
-func entries(tree *payload.Tree, docs []docFile) []archive.Entry {
-	out := make([]archive.Entry, 0, len(tree.Entries)+len(docs))
-	for _, e := range tree.Entries {
-		out = append(out, archive.Entry{Path: e.Path, Kind: e.Kind, Mode: e.Mode, Size: e.Size,
-			Source: e.Source, Link: e.Link, Config: e.Config, MD5: e.MD5})
-	}
-	for _, d := range docs {
-		out = append(out, archive.Entry{Path: d.dest, Kind: archive.File, Mode: 0o644,
-			Size: int64(len(d.data)), Data: d.data, Doc: d.doc})
-	}
-	return out
-}
-
-// copyright renders /usr/share/doc/<name>/copyright.
-func copyright(m *Meta) (docFile, error) {
-	out, err := templates.Render("copyright.tmpl", map[string]any{
-		"Name": m.Name, "Root": "/opt/" + m.Name, "Maintainer": m.Maintainer, "License": m.License,
-		"Homepage": m.Homepage, "Year": m.MTime.Year(),
-	})
-	return docFile{"/usr/share/doc/" + m.Name + "/copyright", out, true}, err
-}
-
-func wrap(format string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("writing the %s package: %w", format, err)
 }

@@ -1,19 +1,25 @@
 // Package scripts renders a package's install scripts (deb preinst,
 // postinst, prerm, postrm; rpm %pre, %post, %preun, %postun) from one POSIX
 // sh template: the same steps for both formats, each driven by its package
-// manager's own arguments.
+// manager's own arguments (the mapping is at the end of install.sh.tmpl).
 package scripts
 
 import (
+	"embed"
 	"path"
 	"slices"
 
 	"github.com/wsgipack/wsgipack/internal/apache"
 	"github.com/wsgipack/wsgipack/internal/distro"
-	"github.com/wsgipack/wsgipack/internal/packager"
+	"github.com/wsgipack/wsgipack/internal/layout"
+	"github.com/wsgipack/wsgipack/internal/render"
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/templates"
 )
+
+//go:embed *.tmpl
+var templateFiles embed.FS
+
+var templates = render.Must(templateFiles, "*.tmpl")
 
 // Input is what the scripts of one package need to know.
 type Input struct {
@@ -28,22 +34,47 @@ type Input struct {
 	InstallBytecode bool
 }
 
+// Scripts are the four scripts, as shell script text. Their fields are
+// packager.Scripts', so one converts to the other.
+type Scripts struct {
+	PreInstall, PostInstall, PreRemove, PostRemove string
+}
+
+// data fills install.sh.tmpl.
+type data struct {
+	layout.App
+	Script          string // preinst, postinst, prerm or postrm
+	Format          string // deb or rpm: which package manager's arguments to read
+	User            string
+	Version         string
+	Target          string // the release's title
+	Apache          distro.Apache
+	Conf            *apache.Config
+	Interpreter     string
+	PythonPackage   string
+	ModWSGIPackage  string
+	PythonVersion   string
+	ConfigFiles     []string // the environment file and the spec's config files
+	Writable        []string // directories under the state directory, parents first
+	Hooks           spec.Hooks
+	InstallBytecode bool
+}
+
 // Render returns the four install scripts.
-func Render(in Input) (packager.Scripts, error) {
+func Render(in Input) (Scripts, error) {
 	s := in.Spec
-	configs := []string{"/etc/" + s.Name + "/environment"}
+	lay := layout.For(s.Name)
+	d := data{
+		App: lay, Format: in.Target.Format, User: s.User, Version: in.Version, Target: in.Target.Title,
+		Apache: in.Target.Apache, Conf: in.Conf, Interpreter: in.Python.Interpreter,
+		PythonPackage: in.Python.Package, ModWSGIPackage: in.Python.ModWSGI, PythonVersion: in.PythonVersion,
+		ConfigFiles: []string{lay.EnvFile}, Writable: stateDirs(s.Writable), Hooks: s.Hooks,
+		InstallBytecode: in.InstallBytecode,
+	}
 	for _, c := range s.Config {
-		configs = append(configs, c.Dest)
+		d.ConfigFiles = append(d.ConfigFiles, c.Dest)
 	}
-	data := map[string]any{
-		"Name": s.Name, "User": s.User, "Version": in.Version, "Target": in.Target.Title,
-		"Format": string(in.Target.Format), "Apache": in.Target.Apache, "Conf": in.Conf,
-		"Interpreter": in.Python.Interpreter, "PythonPackage": in.Python.Package,
-		"ModWSGIPackage": in.Python.ModWSGI, "PythonVersion": in.PythonVersion,
-		"ConfigFiles": configs, "Writable": stateDirs(s.Writable), "Hooks": s.Hooks,
-		"InstallBytecode": in.InstallBytecode,
-	}
-	var out packager.Scripts
+	var out Scripts
 	for _, sc := range []struct {
 		name string
 		text *string
@@ -51,8 +82,8 @@ func Render(in Input) (packager.Scripts, error) {
 		{"preinst", &out.PreInstall}, {"postinst", &out.PostInstall},
 		{"prerm", &out.PreRemove}, {"postrm", &out.PostRemove},
 	} {
-		data["Script"] = sc.name
-		b, err := templates.Render("install.sh.tmpl", data)
+		d.Script = sc.name
+		b, err := templates.Execute("install.sh.tmpl", d)
 		if err != nil {
 			return out, err
 		}

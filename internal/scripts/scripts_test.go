@@ -9,9 +9,10 @@ import (
 
 	"github.com/wsgipack/wsgipack/internal/apache"
 	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/entrypoint"
 	"github.com/wsgipack/wsgipack/internal/golden"
+	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/spec"
-	"github.com/wsgipack/wsgipack/templates"
 )
 
 func testInput(t *testing.T, targetName string, installBytecode bool) Input {
@@ -138,12 +139,13 @@ func TestHookEnvironment(t *testing.T) {
 		t.Fatalf("sh: %v\n%s", err, shOut)
 	}
 
-	entry, err := templates.Render("wsgi.tmpl", map[string]any{"Name": "demo", "Root": dir,
-		"EnvFile": filepath.Join(dir, "environment"), "Module": "os", "Callable": "getcwd", "WSGI": "os:getcwd"})
+	lay := layout.For("demo")
+	lay.EnvFile = filepath.Join(dir, "environment")
+	entries, err := entrypoint.Render(entrypoint.App{Layout: lay, Version: "1.0", WSGI: "os:getcwd"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "demo.wsgi"), entry, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "demo.wsgi"), entries[0].Data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	pyOut, err := exec.Command(py, "-c", `import os, runpy, sys

@@ -1,14 +1,25 @@
 package spec
 
 import (
+	"embed"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 
-	"github.com/wsgipack/wsgipack/templates"
+	"github.com/wsgipack/wsgipack/internal/render"
 )
+
+//go:embed init.tmpl
+var skeletonFile embed.FS
+
+var skeleton = render.Must(skeletonFile, "init.tmpl")
+
+// skeletonData fills init.tmpl.
+type skeletonData struct {
+	Name, Source, WSGI, Venv, EnvPrefix string
+}
 
 // WriteSkeleton writes a commented starting spec to file, guessing the name
 // from the directory and the venv from venv/ or .venv/ beside it.
@@ -24,18 +35,18 @@ func WriteSkeleton(file string, force bool) error {
 	if !nameRE.MatchString(name) {
 		name = "app"
 	}
-	data := map[string]string{"Name": name, "Source": ".", "WSGI": "app:application", "Venv": "venv",
-		"EnvPrefix": strings.ToUpper(strings.ReplaceAll(name, "-", "_"))}
+	data := skeletonData{Name: name, Source: ".", WSGI: "app:application", Venv: "venv",
+		EnvPrefix: strings.ToUpper(strings.ReplaceAll(name, "-", "_"))}
 	for _, v := range []string{"venv", ".venv", "env"} {
 		if _, err := os.Stat(filepath.Join(dir, v, "pyvenv.cfg")); err == nil {
-			data["Venv"] = v
+			data.Venv = v
 			break
 		}
 	}
 	if fi, err := os.Stat(filepath.Join(dir, "src")); err == nil && fi.IsDir() {
-		data["Source"] = "src"
+		data.Source = "src"
 	}
-	out, err := templates.Render("init.tmpl", data)
+	out, err := skeleton.Execute("init.tmpl", data)
 	if err != nil {
 		return err
 	}

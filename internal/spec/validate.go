@@ -15,6 +15,7 @@ import (
 	"github.com/gobwas/glob"
 
 	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
 
@@ -51,7 +52,6 @@ var (
 	envKeyRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	hostRE     = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
 	urlPathRE  = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
-	dependRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9+._-]*( \((<<|<=|=|>=|>>|<|>) [0-9A-Za-z.+~:_-]+\))?$`)
 	reservedUs = []string{"root", "daemon", "bin", "sys", "nobody", "www-data", "apache", "wwwrun", "httpd"}
 	// Top-level names under /opt/<name> that wsgipack fills itself.
 	reservedDirs = []string{"app", "venv", "wsgi"}
@@ -144,9 +144,18 @@ func validate(s *Spec, dir string, r *reporter) {
 		if !seen[t] {
 			r.add("depends."+t, "%q is not in targets (%s)", t, strings.Join(s.Targets, ", "))
 		}
+		rel, err := distro.Lookup(t)
+		if err != nil {
+			continue // reported under targets, or above
+		}
+		format, err := packager.Get(rel.Format)
+		if err != nil {
+			r.add("depends."+t, "%v", err)
+			continue
+		}
 		for i, d := range s.Depends[t] {
-			if !dependRE.MatchString(d) {
-				r.add(index("depends."+t, i), "%q is not a package name, optionally with a version as 'libpq5 (>= 13)'", d)
+			if err := format.CheckRelation(d); err != nil {
+				r.add(index("depends."+t, i), "%v (%s is a %s target)", err, t, rel.Format)
 			}
 		}
 	}

@@ -1,6 +1,8 @@
-// Package version maps an app's version, written as SemVer or PEP 440, to
-// Debian and RPM package versions that sort exactly as the input versions
-// sort (checked against dpkg and rpm in the tests).
+// Package version parses an app's version, written as SemVer or PEP 440,
+// into an upstream version string that sorts in dpkg and rpm exactly as the
+// input versions sort (checked against both in the tests). The deb and rpm
+// formats (internal/deb, internal/rpm) add the revision and epoch their own
+// way.
 //
 // Pre-releases and dev releases use '~', which sorts before the empty string
 // in both dpkg and rpm; post releases and local/build labels use '+'.
@@ -100,30 +102,4 @@ func Parse(s string) (Version, error) {
 	}
 	v.Upstream = up
 	return v, nil
-}
-
-// Deb returns the Debian version: [epoch:]upstream-release, with the target's
-// suffix appended to the revision.
-func (v Version) Deb(release int, suffix string) string {
-	s := fmt.Sprintf("%s-%d%s", v.Upstream, release, suffix)
-	if v.Epoch > 0 {
-		s = fmt.Sprintf("%d:%s", v.Epoch, s)
-	}
-	return s
-}
-
-// RPMVersion returns the RPM Version tag ('-' is not allowed there).
-func (v Version) RPMVersion() string { return strings.ReplaceAll(v.Upstream, "-", "_") }
-
-// RPMRelease returns the RPM Release tag with the target's suffix.
-func (v Version) RPMRelease(release int, suffix string) string {
-	return strconv.Itoa(release) + suffix
-}
-
-// RPMEpoch returns the RPM Epoch tag, empty when there is none.
-func (v Version) RPMEpoch() string {
-	if v.Epoch == 0 {
-		return ""
-	}
-	return strconv.Itoa(v.Epoch)
 }

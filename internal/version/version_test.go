@@ -1,4 +1,6 @@
-package version
+// The version mapping is tested end to end: through the deb and rpm
+// formats' version strings, and against dpkg and rpm.
+package version_test
 
 import (
 	"fmt"
@@ -8,6 +10,12 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	_ "github.com/wsgipack/wsgipack/internal/deb"
+	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/packager"
+	_ "github.com/wsgipack/wsgipack/internal/rpm"
+	"github.com/wsgipack/wsgipack/internal/version"
 )
 
 // parseCases are valid inputs and the versions they map to, with release 1
@@ -46,9 +54,9 @@ var parseCases = []struct {
 func TestParse(t *testing.T) {
 	for _, c := range parseCases {
 		t.Run(c.in, func(t *testing.T) {
-			v, err := Parse(c.in)
+			v, err := version.Parse(c.in)
 			if err != nil {
-				t.Fatalf("Parse(%q): %v", c.in, err)
+				t.Fatalf("version.Parse(%q): %v", c.in, err)
 			}
 			if v.Input != strings.TrimSpace(c.in) {
 				t.Errorf("Input = %q, want %q", v.Input, strings.TrimSpace(c.in))
@@ -56,17 +64,15 @@ func TestParse(t *testing.T) {
 			if v.Upstream != c.upstream {
 				t.Errorf("Upstream = %q, want %q", v.Upstream, c.upstream)
 			}
-			if got := v.Deb(1, "+deb12"); got != c.deb {
+			if got := deb(v, 1, "+deb12"); got != c.deb {
 				t.Errorf("Deb = %q, want %q", got, c.deb)
 			}
-			if got := v.RPMVersion(); got != c.rpmVersion {
-				t.Errorf("RPMVersion = %q, want %q", got, c.rpmVersion)
+			want := c.rpmVersion + "-1.el9"
+			if c.rpmEpoch != "" {
+				want = c.rpmEpoch + ":" + want
 			}
-			if got := v.RPMEpoch(); got != c.rpmEpoch {
-				t.Errorf("RPMEpoch = %q, want %q", got, c.rpmEpoch)
-			}
-			if got := v.RPMRelease(1, ".el9"); got != "1.el9" {
-				t.Errorf("RPMRelease = %q, want %q", got, "1.el9")
+			if got := rpmEVR(v); got != want {
+				t.Errorf("rpm EVR = %q, want %q", got, want)
 			}
 		})
 	}
@@ -75,19 +81,19 @@ func TestParse(t *testing.T) {
 func TestParseInvalid(t *testing.T) {
 	for _, in := range []string{"", "   ", "abc", "1.4.x", "1..2", "1.0-", "--1", "1.0+", "1.0.0-", "1.0+UPPER+twice", "1.0 rc1"} {
 		t.Run(in, func(t *testing.T) {
-			v, err := Parse(in)
+			v, err := version.Parse(in)
 			if err == nil {
-				t.Fatalf("Parse(%q) = %+v, want an error", in, v)
+				t.Fatalf("version.Parse(%q) = %+v, want an error", in, v)
 			}
 			msg := err.Error()
 			if strings.TrimSpace(in) == "" {
 				if !strings.Contains(msg, "empty") {
-					t.Errorf("Parse(%q) error %q does not say the version is empty", in, msg)
+					t.Errorf("version.Parse(%q) error %q does not say the version is empty", in, msg)
 				}
 				return
 			}
 			if want := fmt.Sprintf("%q", strings.TrimSpace(in)); !strings.Contains(msg, want) {
-				t.Errorf("Parse(%q) error %q does not quote the input as %s", in, msg, want)
+				t.Errorf("version.Parse(%q) error %q does not quote the input as %s", in, msg, want)
 			}
 		})
 	}
@@ -95,8 +101,8 @@ func TestParseInvalid(t *testing.T) {
 
 func TestParseTooLarge(t *testing.T) {
 	for _, in := range []string{"99999999999999999999999!1.0", "1.99999999999999999999999.0"} {
-		if _, err := Parse(in); err == nil || !strings.Contains(err.Error(), "too large") {
-			t.Errorf("Parse(%q) error = %v, want one saying a number is too large", in, err)
+		if _, err := version.Parse(in); err == nil || !strings.Contains(err.Error(), "too large") {
+			t.Errorf("version.Parse(%q) error = %v, want one saying a number is too large", in, err)
 		}
 	}
 }
@@ -207,21 +213,30 @@ func needTool(t *testing.T, name string) string {
 	return ""
 }
 
-func mustParse(t *testing.T, s string) Version {
+func mustParse(t *testing.T, s string) version.Version {
 	t.Helper()
-	v, err := Parse(s)
+	v, err := version.Parse(s)
 	if err != nil {
-		t.Fatalf("Parse(%q): %v", s, err)
+		t.Fatalf("version.Parse(%q): %v", s, err)
 	}
 	return v
 }
 
-func rpmEVR(v Version) string {
-	evr := v.RPMVersion() + "-" + v.RPMRelease(1, ".el9")
-	if e := v.RPMEpoch(); e != "" {
-		evr = e + ":" + evr
+// deb is the Debian version of v, as the deb format writes it.
+func deb(v version.Version, release int, suffix string) string {
+	return formatVersion("deb", v, release, suffix)
+}
+
+// rpmEVR is the rpm [epoch:]version-release of v with release 1.el9, as
+// the rpm format writes it.
+func rpmEVR(v version.Version) string { return formatVersion("rpm", v, 1, ".el9") }
+
+func formatVersion(format string, v version.Version, release int, suffix string) string {
+	f, err := packager.Get(format)
+	if err != nil {
+		panic(err)
 	}
-	return evr
+	return f.Version(&packager.Package{Name: "x", Version: v, Release: release, Distro: distro.Release{Suffix: suffix}})
 }
 
 func TestOrderDpkg(t *testing.T) {
@@ -230,7 +245,7 @@ func TestOrderDpkg(t *testing.T) {
 		t.Fatalf("only %d pairs", len(orderedPairs))
 	}
 	for _, p := range orderedPairs {
-		a, b := mustParse(t, p[0]).Deb(1, "+deb12"), mustParse(t, p[1]).Deb(1, "+deb12")
+		a, b := deb(mustParse(t, p[0]), 1, "+deb12"), deb(mustParse(t, p[1]), 1, "+deb12")
 		out, err := exec.Command(dpkg, "--compare-versions", a, "lt", b).CombinedOutput()
 		if err != nil {
 			t.Errorf("%s < %s, but not %s < %s in dpkg (%v) %s", p[0], p[1], a, b, err, out)
@@ -278,22 +293,25 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		v, err := Parse(s)
+		v, err := version.Parse(s)
 		if err != nil {
 			return
 		}
-		if deb := v.Deb(1, "+deb12"); !debVersion.MatchString(deb) {
-			t.Errorf("Parse(%q).Deb = %q, not a Debian version", s, deb)
+		if deb := deb(v, 1, "+deb12"); !debVersion.MatchString(deb) {
+			t.Errorf("version.Parse(%q).Deb = %q, not a Debian version", s, deb)
 		}
-		if deb := v.Deb(3, ""); !debVersion.MatchString(deb) {
-			t.Errorf("Parse(%q).Deb without suffix = %q, not a Debian version", s, deb)
+		if deb := deb(v, 3, ""); !debVersion.MatchString(deb) {
+			t.Errorf("version.Parse(%q).Deb without suffix = %q, not a Debian version", s, deb)
 		}
-		rv := v.RPMVersion()
+		_, rv, _ := strings.Cut(strings.TrimSuffix(rpmEVR(v), "-1.el9"), ":")
+		if !strings.Contains(rpmEVR(v), ":") {
+			rv = strings.TrimSuffix(rpmEVR(v), "-1.el9")
+		}
 		if rv == "" || strings.ContainsRune(rv, '-') || strings.IndexFunc(rv, unicode.IsSpace) >= 0 {
-			t.Errorf("Parse(%q).RPMVersion = %q: empty, or has '-' or whitespace", s, rv)
+			t.Errorf("version.Parse(%q).RPMVersion = %q: empty, or has '-' or whitespace", s, rv)
 		}
 		if v.Epoch < 0 {
-			t.Errorf("Parse(%q).Epoch = %d", s, v.Epoch)
+			t.Errorf("version.Parse(%q).Epoch = %d", s, v.Epoch)
 		}
 	})
 }

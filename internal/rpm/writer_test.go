@@ -1,4 +1,4 @@
-package rpmwriter
+package rpm
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ var (
 	run  = testtool.Run
 )
 
-func testPackage(t *testing.T, compression string) *Package {
+func testPackage(t *testing.T, compression string) *rpmFile {
 	t.Helper()
 	dir := t.TempDir()
 	big := append(bytes.Repeat([]byte("0123456789abcdef"), 70000), 'x') // 1.1 MB, odd size
@@ -30,15 +30,15 @@ func testPackage(t *testing.T, compression string) *Package {
 	if err := os.WriteFile(filepath.Join(dir, "tool"), []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &Package{
+	return &rpmFile{
 		Name: "demo", Version: "1.0", Release: "1.el9", Epoch: 2,
 		Summary: "Demo package", Description: "A package to test rpmwriter.",
 		License: "MIT", Group: "Applications/Internet", URL: "https://example.com/",
 		Packager: "Ops <ops@example.com>", BuildHost: "wsgipack", Arch: "noarch",
 		BuildTime: time.Unix(1700000000, 0),
-		Requires:  []Relation{{Name: "python3.11"}, {Name: "libpq", Op: ">=", Version: "13"}},
-		Scripts:   Scripts{Pre: "echo pre\n", Post: "echo post\n", PreUn: "echo preun\n", PostUn: "echo postun\n"},
-		Changelog: []Change{{Time: time.Unix(1700000000, 0), Author: "Ops <ops@example.com> - 1.0-1.el9", Text: "- First."}},
+		Requires:  []relation{{Name: "python3.11"}, {Name: "libpq", Op: ">=", Version: "13"}},
+		Scripts:   scriptlets{Pre: "echo pre\n", Post: "echo post\n", PreUn: "echo preun\n", PostUn: "echo postun\n"},
+		Changelog: []change{{Time: time.Unix(1700000000, 0), Author: "Ops <ops@example.com> - 1.0-1.el9", Text: "- First."}},
 		Entries: []archive.Entry{
 			{Path: "/opt/demo/big.bin", Kind: archive.File, Mode: 0o644, Size: int64(len(big)), Source: filepath.Join(dir, "big")},
 			{Path: "/opt/demo", Kind: archive.Dir, Mode: 0o755},
@@ -55,9 +55,9 @@ func testPackage(t *testing.T, compression string) *Package {
 	}
 }
 
-func write(t *testing.T, p *Package) (string, []byte) {
+func write(t *testing.T, p *rpmFile) (string, []byte) {
 	t.Helper()
-	return testtool.Output(t, "demo.rpm", func(w io.WriteSeeker) error { return Write(w, p) })
+	return testtool.Output(t, "demo.rpm", func(w io.WriteSeeker) error { return writeRPM(w, p) })
 }
 
 func TestWriteReadByRPM(t *testing.T) {
@@ -129,12 +129,12 @@ func TestWriteReadByRPM(t *testing.T) {
 }
 
 func TestWriteRefuses(t *testing.T) {
-	for name, change := range map[string]func(p *Package){
-		"changed file":  func(p *Package) { p.Entries[0].Size-- },
-		"duplicate":     func(p *Package) { p.Entries = append(p.Entries, p.Entries[1]) },
-		"relative path": func(p *Package) { p.Entries[1].Path = "opt/demo" },
-		"bad relation":  func(p *Package) { p.Requires = append(p.Requires, Relation{Name: "x", Op: "~", Version: "1"}) },
-		"compression":   func(p *Package) { p.Compression = "lz4" },
+	for name, change := range map[string]func(p *rpmFile){
+		"changed file":  func(p *rpmFile) { p.Entries[0].Size-- },
+		"duplicate":     func(p *rpmFile) { p.Entries = append(p.Entries, p.Entries[1]) },
+		"relative path": func(p *rpmFile) { p.Entries[1].Path = "opt/demo" },
+		"bad relation":  func(p *rpmFile) { p.Requires = append(p.Requires, relation{Name: "x", Op: "~", Version: "1"}) },
+		"compression":   func(p *rpmFile) { p.Compression = "lz4" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := testPackage(t, "zstd")
@@ -144,7 +144,7 @@ func TestWriteRefuses(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			if err := Write(f, p); err == nil {
+			if err := writeRPM(f, p); err == nil {
 				t.Error("accepted")
 			}
 		})

@@ -1,4 +1,4 @@
-package rpmwriter
+package rpm
 
 import (
 	"bytes"

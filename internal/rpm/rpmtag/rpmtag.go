@@ -1,5 +1,5 @@
 // Package rpmtag holds the numbers of the RPM v4 format that both the rpm
-// writer (internal/rpmwriter) and reader (internal/inspect) use: header
+// writer (internal/rpm) and reader (internal/inspect) use: header
 // and signature tags (rpm's lib/rpmtag.h), dependency flags (RPMSENSE_*)
 // and file flags (RPMFILE_*).
 package rpmtag

@@ -1,4 +1,4 @@
-package debwriter
+package deb
 
 import (
 	"bytes"
@@ -24,7 +24,7 @@ var (
 // file (ar pads members to even sizes) and a file larger than the read
 // buffer and than several of libzstd's multi-threaded jobs (dpkg must read
 // the whole single frame they make).
-func testPackage(t *testing.T, compression string) *Package {
+func testPackage(t *testing.T, compression string) *debFile {
 	t.Helper()
 	dir := t.TempDir()
 	var big []byte
@@ -39,11 +39,11 @@ func testPackage(t *testing.T, compression string) *Package {
 	if err := os.WriteFile(filepath.Join(dir, "tool"), []byte("#!/bin/sh\necho hi\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	control := "Package: demo\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Ops <ops@example.com>\n" +
+	control := "debFile: demo\nVersion: 1.0-1\nArchitecture: all\nMaintainer: Ops <ops@example.com>\n" +
 		"Installed-Size: 1100\nDescription: demo\n test package\n"
-	return &Package{
+	return &debFile{
 		Control: []byte(control),
-		Scripts: Scripts{Postinst: "#!/bin/sh\nset -e\necho configured\n", Prerm: "#!/bin/sh\nexit 0\n"},
+		Scripts: maintainerScripts{Postinst: "#!/bin/sh\nset -e\necho configured\n", Prerm: "#!/bin/sh\nexit 0\n"},
 		Entries: []archive.Entry{
 			{Path: "/opt/demo/big.bin", Kind: archive.File, Mode: 0o644, Size: int64(len(big)), Source: filepath.Join(dir, "big")},
 			// An MD5 the caller computed (wsgipack's leak scan does).
@@ -60,9 +60,9 @@ func testPackage(t *testing.T, compression string) *Package {
 
 var toolMD5 = md5.Sum([]byte("#!/bin/sh\necho hi\n"))
 
-func write(t *testing.T, p *Package) (string, []byte) {
+func write(t *testing.T, p *debFile) (string, []byte) {
 	t.Helper()
-	return testtool.Output(t, "demo.deb", func(w io.WriteSeeker) error { return Write(w, p) })
+	return testtool.Output(t, "demo.deb", func(w io.WriteSeeker) error { return writeDeb(w, p) })
 }
 
 func TestWriteReadByDpkg(t *testing.T) {
@@ -80,7 +80,7 @@ func TestWriteReadByDpkg(t *testing.T) {
 				t.Errorf("members:\n%s\nwant:\n%s", members, want)
 			}
 			info := run(t, "dpkg-deb", "--info", deb)
-			for _, w := range []string{"Package: demo", "Installed-Size: 1100", "conffiles", "postinst", "prerm"} {
+			for _, w := range []string{"debFile: demo", "Installed-Size: 1100", "conffiles", "postinst", "prerm"} {
 				if !strings.Contains(info, w) {
 					t.Errorf("dpkg-deb --info lacks %q:\n%s", w, info)
 				}
@@ -136,7 +136,7 @@ func TestWriteRefusesChangedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if err := Write(f, p); err == nil || !strings.Contains(err.Error(), "changed during the build") {
+	if err := writeDeb(f, p); err == nil || !strings.Contains(err.Error(), "changed during the build") {
 		t.Errorf("err = %v", err)
 	}
 }
@@ -154,8 +154,8 @@ func TestWriteRefusesBadEntries(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			p := &Package{Control: []byte("Package: x\n"), Entries: entries, Compression: "zstd"}
-			if err := Write(f, p); err == nil {
+			p := &debFile{Control: []byte("debFile: x\n"), Entries: entries, Compression: "zstd"}
+			if err := writeDeb(f, p); err == nil {
 				t.Error("accepted")
 			}
 		})

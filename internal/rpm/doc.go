@@ -1,5 +1,12 @@
-// Package rpmwriter writes binary RPM packages (format version 4) in one
-// streaming pass over the payload.
+// Package rpm is everything wsgipack knows about the RPM package format:
+// the file name, the Version, Release and Epoch tags, the architecture names
+// (x86_64, aarch64, noarch), rpm's relation syntax (which the spec's depends
+// are checked against), the %changelog and the streaming writer of binary
+// RPM packages (format version 4). It registers itself with
+// internal/packager as "rpm". Tag and flag numbers are in rpm/rpmtag, which
+// internal/inspect reads packages with.
+//
+// The writer produces the package in one streaming pass over the payload.
 //
 // An RPM file is, in this order:
 //
@@ -26,4 +33,4 @@
 // types, rpmlib() dependencies, sorted file list); the tests check the
 // result with rpm -K, rpm -qp, rpmlint and an installation with rpm --root.
 // Equal inputs give byte-identical packages.
-package rpmwriter
+package rpm

@@ -1,4 +1,4 @@
-package rpmwriter
+package rpm
 
 import (
 	"crypto/sha1" //nolint:gosec // rpm's header SHA-1 digest, beside the SHA-256 one
@@ -16,27 +16,27 @@ import (
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/compression"
 	"github.com/wsgipack/wsgipack/internal/readahead"
-	"github.com/wsgipack/wsgipack/internal/rpmtag"
+	"github.com/wsgipack/wsgipack/internal/rpm/rpmtag"
 )
 
-// Relation is a dependency: Name, or Name Op Version with Op one of <, <=,
+// relation is a dependency: Name, or Name Op Version with Op one of <, <=,
 // =, >=, >.
-type Relation struct{ Name, Op, Version string }
+type relation struct{ Name, Op, Version string }
 
-// Change is one changelog entry.
-type Change struct {
+// change is one changelog entry.
+type change struct {
 	Time   time.Time
 	Author string // "Name <mail> - version-release", as rpm shows it
 	Text   string // "- what changed"
 }
 
-// Scripts are the scriptlets, run by /bin/sh; empty ones are left out.
-type Scripts struct {
+// scriptlets are the scriptlets, run by /bin/sh; empty ones are left out.
+type scriptlets struct {
 	Pre, Post, PreUn, PostUn string
 }
 
-// Package is everything an RPM holds.
-type Package struct {
+// rpmFile is everything an RPM holds.
+type rpmFile struct {
 	Name, Version, Release string
 	Epoch                  int // 0: none
 	Summary, Description   string
@@ -44,9 +44,9 @@ type Package struct {
 	Packager, BuildHost    string
 	Arch                   string // x86_64, aarch64, noarch
 	BuildTime              time.Time
-	Requires               []Relation
-	Scripts                Scripts
-	Changelog              []Change
+	Requires               []relation
+	Scripts                scriptlets
+	Changelog              []change
 	// Entries are the files, directories and symlinks, in any order. Only
 	// these are owned: parent directories are not added.
 	Entries []archive.Entry
@@ -61,8 +61,8 @@ var senses = map[string]uint32{
 	">=": rpmtag.SenseGreater | rpmtag.SenseEqual, ">": rpmtag.SenseGreater,
 }
 
-// Write writes the package to w, which must be at its start position.
-func Write(w io.WriteSeeker, p *Package) error {
+// writeRPM writes the package to w, which must be at its start position.
+func writeRPM(w io.WriteSeeker, p *rpmFile) error {
 	entries, err := sorted(p.Entries)
 	if err != nil {
 		return err
@@ -194,7 +194,7 @@ func sorted(in []archive.Entry) ([]*archive.Entry, error) {
 
 // header returns the package header for the entries with the given file
 // digests (hex, empty for directories and symlinks) and payload digest.
-func (p *Package) header(entries []*archive.Entry, digests []string, payloadDigest string, installed int64) (*header, error) {
+func (p *rpmFile) header(entries []*archive.Entry, digests []string, payloadDigest string, installed int64) (*header, error) {
 	h := newHeader()
 	h.strs(rpmtag.I18NTable, []string{"C"})
 	h.str(rpmtag.Name, p.Name)

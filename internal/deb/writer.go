@@ -1,4 +1,4 @@
-package debwriter
+package deb
 
 import (
 	"archive/tar"
@@ -21,16 +21,16 @@ import (
 	"github.com/wsgipack/wsgipack/internal/readahead"
 )
 
-// Scripts are the maintainer scripts; empty ones are left out.
-type Scripts struct {
+// maintainerScripts are the maintainer scripts; empty ones are left out.
+type maintainerScripts struct {
 	Preinst, Postinst, Prerm, Postrm string
 }
 
-// Package is everything a .deb holds.
-type Package struct {
+// debFile is everything a .deb holds.
+type debFile struct {
 	// Control is the text of the control file, ending in a newline.
 	Control []byte
-	Scripts Scripts
+	Scripts maintainerScripts
 	// Entries are the files, directories and symlinks, in any order.
 	// Parent directories that are not listed are added (mode 0755).
 	Entries []archive.Entry
@@ -38,13 +38,11 @@ type Package struct {
 	Compression string
 	// MTime is stamped on every member and entry.
 	MTime time.Time
-	// TempDir holds the temporary data member; empty means os.TempDir().
-	TempDir string
 }
 
-// InstalledSize is the Installed-Size of the control file, in KiB: the
+// installedSize is the Installed-Size of the control file, in KiB: the
 // sum of the file sizes, rounded up.
-func InstalledSize(entries []archive.Entry) int64 {
+func installedSize(entries []archive.Entry) int64 {
 	var n int64
 	for _, e := range entries {
 		if e.Kind == archive.File {
@@ -54,8 +52,8 @@ func InstalledSize(entries []archive.Entry) int64 {
 	return (n + 1023) / 1024
 }
 
-// Write writes the package to w, which must be at its start position.
-func Write(w io.WriteSeeker, p *Package) error {
+// writeDeb writes the package to w, which must be at its start position.
+func writeDeb(w io.WriteSeeker, p *debFile) error {
 	if !bytes.HasSuffix(p.Control, []byte("\n")) {
 		return errors.New("the control file must end in a newline")
 	}
@@ -317,7 +315,7 @@ func copyContent(w io.Writer, e *archive.Entry, buf []byte) error {
 }
 
 // controlMember returns control.tar.gz.
-func controlMember(p *Package, entries []*archive.Entry, md5sums []byte) ([]byte, error) {
+func controlMember(p *debFile, entries []*archive.Entry, md5sums []byte) ([]byte, error) {
 	var conffiles bytes.Buffer
 	for _, e := range entries {
 		if e.Config {

@@ -1,4 +1,4 @@
-package templates
+package entrypoint
 
 import (
 	"os"
@@ -7,29 +7,27 @@ import (
 	"testing"
 
 	"github.com/wsgipack/wsgipack/internal/golden"
+	"github.com/wsgipack/wsgipack/internal/layout"
 )
 
+func renderApp(t *testing.T, a App) (script, env []byte) {
+	t.Helper()
+	entries, err := Render(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2 || entries[0].Path != a.Layout.EntryScript || entries[1].Path != a.Layout.EnvFile ||
+		!entries[1].Config || entries[1].Mode != 0o640 {
+		t.Fatalf("entries: %+v", entries)
+	}
+	return entries[0].Data, entries[1].Data
+}
+
 func TestGolden(t *testing.T) {
-	env := []struct{ Key, Value string }{{"INVENTORY_STATE", "/var/lib/inventory"}, {"QUOTED", `a "b" c`}}
-	data := map[string]any{
-		"Name": "inventory", "Version": "1.4.2", "Root": "/opt/inventory", "EnvFile": "/etc/inventory/environment",
-		"Module": "inventory.web", "Callable": "create_app", "Factory": true, "WSGI": "inventory.web:create_app()",
-		"Environment": env, "Maintainer": "Ops Team <ops@example.com>", "License": "MIT",
-		"Homepage": "https://example.com/inventory", "Year": 2023,
-	}
-	for _, tt := range []struct{ tmpl, golden string }{
-		{"wsgi.tmpl", "inventory.wsgi"},
-		{"environment.tmpl", "environment"},
-		{"copyright.tmpl", "copyright"},
-	} {
-		t.Run(tt.tmpl, func(t *testing.T) {
-			got, err := Render(tt.tmpl, data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			golden.Check(t, filepath.Join("..", "testdata", "golden", tt.golden+".golden"), got)
-		})
-	}
+	script, env := renderApp(t, App{Layout: layout.For("inventory"), Version: "1.4.2", WSGI: "inventory.web:create_app()",
+		Environment: map[string]string{"INVENTORY_STATE": "/var/lib/inventory", "QUOTED": `a "b" c`}})
+	golden.Check(t, filepath.Join("..", "..", "testdata", "golden", "inventory.wsgi.golden"), script)
+	golden.Check(t, filepath.Join("..", "..", "testdata", "golden", "environment.golden"), env)
 }
 
 // TestEntryScriptLoadsEnvironment runs the rendered entry script with a
@@ -45,11 +43,9 @@ func TestEntryScriptLoadsEnvironment(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "app", "demo", "__init__.py"), []byte(
 		"import os\ndef make():\n    return lambda environ, start: [os.environ['GREETING'].encode()]\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "environment"), []byte("# comment\nGREETING=\"hello there\"\nexport OTHER=1\n"), 0o644)
-	script, err := Render("wsgi.tmpl", map[string]any{"Name": "demo", "Root": dir, "EnvFile": filepath.Join(dir, "environment"),
-		"Module": "demo", "Callable": "make", "Factory": true, "WSGI": "demo:make()"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	lay := layout.For("demo")
+	lay.EnvFile = filepath.Join(dir, "environment")
+	script, _ := renderApp(t, App{Layout: lay, Version: "1.0", WSGI: "demo:make()"})
 	os.WriteFile(filepath.Join(dir, "demo.wsgi"), script, 0o644)
 	out, err := exec.Command(py, "-c", `import os, runpy, sys
 sys.path.insert(0, sys.argv[1] + "/app")

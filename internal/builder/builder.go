@@ -1,0 +1,331 @@
+// Package builder runs wsgipack's main job: from a spec, a project and the
+// venv CI made, it checks everything, collects one payload, renders what
+// each target adds (Apache configuration, install scripts, docs) and writes
+// one package per target into the output directory with a SHA256SUMS file
+// beside them, all or nothing.
+package builder
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wsgipack/wsgipack/internal/apache"
+	"github.com/wsgipack/wsgipack/internal/archive"
+	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/docs"
+	"github.com/wsgipack/wsgipack/internal/entrypoint"
+	"github.com/wsgipack/wsgipack/internal/layout"
+	"github.com/wsgipack/wsgipack/internal/native"
+	"github.com/wsgipack/wsgipack/internal/packager"
+	"github.com/wsgipack/wsgipack/internal/payload"
+	"github.com/wsgipack/wsgipack/internal/scripts"
+	"github.com/wsgipack/wsgipack/internal/spec"
+	"github.com/wsgipack/wsgipack/internal/venv"
+	"github.com/wsgipack/wsgipack/internal/version"
+
+	// The package formats, registered with internal/packager.
+	_ "github.com/wsgipack/wsgipack/internal/deb"
+	_ "github.com/wsgipack/wsgipack/internal/rpm"
+)
+
+// Options are the inputs of a build or check. The command line checks its
+// own flags; Options holds their parsed values.
+type Options struct {
+	SpecFile string           // path of wsgipack.yaml
+	Targets  []distro.Release // when set, build only these (instead of the spec's)
+	Version  *version.Version // when set, overrides the spec's version
+	OutDir   string           // where packages go
+	// Time, when set ($SOURCE_DATE_EPOCH), is stamped on every file.
+	Time *time.Time
+	// NoBytecode skips .pyc compilation whatever the spec says.
+	NoBytecode bool
+	// Warn receives warnings, one per call; may be nil.
+	Warn func(string)
+	// Progress receives a line per step that may take seconds; may be nil.
+	Progress func(string)
+	// AnyPython builds even when a target offers no mod_wsgi for the venv's
+	// Python, assuming /usr/bin/pythonX.Y. Only tests use it: to prove that
+	// such a package refuses to install.
+	AnyPython bool
+}
+
+// Package is one package written (or, for check, planned).
+type Package struct {
+	Target  distro.Release
+	File    string // path of the written file; empty for check
+	Name    string // file name
+	Arch    string // in the format's own naming
+	Size    int64
+	Depends []string
+	SHA256  string
+}
+
+// Result says what a build did.
+type Result struct {
+	Packages    []Package
+	Files       int
+	Bytes       int64
+	Compiled    int
+	NotCompiled []string
+	Time        time.Time
+	TimeSource  string // SOURCE_DATE_EPOCH, git commit or newest input
+	Python      string
+	Arch        string
+}
+
+// plan is everything checked and collected, ready to be written.
+type plan struct {
+	spec    *spec.Spec
+	layout  layout.App
+	version version.Version
+	targets []distro.Release
+	formats map[string]packager.Packager // by format name
+	payload *payload.Payload
+	machine string
+	glibc   string // newest glibc the native code needs
+	venv    *venv.Venv
+	stage   string
+	pythons map[string]distro.Python // by target name
+	// bytecode is true when the package ships .pyc files; otherwise the
+	// install scripts compile them.
+	bytecode bool
+}
+
+// Check runs every validation of Build and writes nothing.
+func Check(o Options) (*Result, error) {
+	o.NoBytecode = true
+	p, err := prepare(o, false)
+	if p != nil {
+		defer os.RemoveAll(p.stage)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res := p.result()
+	for _, t := range p.targets {
+		pkg := p.pkg(t, time.Time{})
+		f := p.formats[t.Format]
+		res.Packages = append(res.Packages, Package{Target: t, Name: f.FileName(pkg), Arch: f.Arch(p.machine), Depends: f.Relations(pkg)})
+	}
+	return res, nil
+}
+
+// Build checks the inputs and writes one package per target. The packages
+// and SHA256SUMS appear in the output directory together, once every
+// target is written; a failed build leaves the directory as it was.
+func Build(o Options) (*Result, error) {
+	p, err := prepare(o, true)
+	if p != nil {
+		defer os.RemoveAll(p.stage)
+	}
+	if err != nil {
+		return nil, err
+	}
+	mtime, source := timestamp(o, p)
+	res := p.result()
+	res.Time, res.TimeSource = mtime, source
+	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create the output directory: %w", err)
+	}
+	out := newOutput(o.OutDir)
+	defer out.discard()
+	for _, t := range p.targets {
+		pkg, err := p.complete(p.pkg(t, mtime))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name, err)
+		}
+		f := p.formats[t.Format]
+		name := f.FileName(pkg)
+		if o.Progress != nil {
+			o.Progress(fmt.Sprintf("writing %s (%s)", name, t.Name))
+		}
+		written, err := out.add(name, func(w io.Writer) error { return f.Write(pkg, w) })
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name, err)
+		}
+		res.Packages = append(res.Packages, Package{Target: t, File: filepath.Join(o.OutDir, name), Name: name,
+			Arch: f.Arch(p.machine), Size: written.size, Depends: f.Relations(pkg), SHA256: written.sha256})
+	}
+	if err := out.commit(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (p *plan) result() *Result {
+	return &Result{Files: p.payload.Files(), Bytes: p.payload.Size(), Compiled: p.payload.Compiled,
+		NotCompiled: p.payload.NotCompiled, Python: p.venv.Python, Arch: p.machine}
+}
+
+// prepare loads the spec, applies the options, and checks and collects
+// everything. Problems are reported all together where they are
+// independent. forWrite has the scan record what the formats need before
+// writing (MD5s).
+func prepare(o Options, forWrite bool) (*plan, error) {
+	if o.Warn == nil {
+		o.Warn = func(string) {}
+	}
+	s, err := spec.Load(o.SpecFile)
+	if err != nil {
+		return nil, err
+	}
+	var v version.Version
+	switch {
+	case o.Version != nil:
+		v = *o.Version
+		s.Version = v.Input
+	case s.Version == "":
+		return nil, spec.Problems{{File: o.SpecFile, Field: "version", Msg: "is not set: add 'version:' to the spec or pass --version"}}
+	default:
+		if v, err = version.Parse(s.Version); err != nil {
+			return nil, err // validated by spec.Load already
+		}
+	}
+	targets := o.Targets
+	if len(targets) == 0 {
+		for _, n := range s.Targets {
+			t, err := distro.Lookup(n)
+			if err != nil {
+				return nil, err // validated by spec.Load already
+			}
+			targets = append(targets, t)
+		}
+	}
+	formats := map[string]packager.Packager{}
+	md5 := false
+	for _, t := range targets {
+		f, err := packager.Get(t.Format)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name, err)
+		}
+		formats[t.Format] = f
+		md5 = md5 || (forWrite && f.NeedsMD5())
+	}
+
+	dir, err := filepath.Abs(filepath.Dir(o.SpecFile))
+	if err != nil {
+		return nil, err
+	}
+	ve, err := venv.Open(filepath.Join(dir, s.Venv))
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	var interpreter string
+	pythons := map[string]distro.Python{}
+	for _, t := range targets {
+		py, err := t.Python(ve.Python)
+		if err != nil && o.AnyPython {
+			py, err = distro.Python{Version: ve.Python, Interpreter: "/usr/bin/python" + ve.Python,
+				Package: "python" + ve.Python, ModWSGI: t.Pythons[0].ModWSGI}, nil
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		pythons[t.Name] = py
+		interpreter = py.Interpreter // /usr/bin/pythonX.Y on every target
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	stage, err := os.MkdirTemp("", "wsgipack-stage-")
+	if err != nil {
+		return nil, err
+	}
+	lay := layout.For(s.Name)
+	p := &plan{spec: s, layout: lay, version: v, targets: targets, formats: formats, venv: ve, stage: stage,
+		pythons: pythons, bytecode: s.CompileBytecode() && !o.NoBytecode}
+	generated, err := entrypoint.Render(entrypoint.App{Layout: lay, Version: s.Version, WSGI: s.App.WSGI, Environment: s.Environment})
+	if err != nil {
+		return p, err
+	}
+	p.payload, err = payload.Collect(payload.Options{
+		Spec: s, Layout: lay, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
+		Bytecode: p.bytecode, MD5: md5, Generated: generated, Progress: o.Progress,
+	})
+	if err != nil {
+		return p, err
+	}
+	for _, w := range p.payload.Warnings {
+		o.Warn(w)
+	}
+	p.machine, err = native.Arch(p.payload.Binaries)
+	if err != nil {
+		return p, err
+	}
+	for _, b := range p.payload.Binaries {
+		if b.Glibc != "" && (p.glibc == "" || native.Compare(b.Glibc, p.glibc) > 0) {
+			p.glibc = b.Glibc
+		}
+	}
+	for _, t := range targets {
+		errs = append(errs, native.CheckGlibc(p.payload.Binaries, t.Name, t.Glibc)...)
+	}
+	return p, errors.Join(errs...)
+}
+
+// pkg is the package of target t, without its contents and scripts.
+func (p *plan) pkg(t distro.Release, mtime time.Time) *packager.Package {
+	s := p.spec
+	py := p.pythons[t.Name]
+	return &packager.Package{
+		Name: s.Name, Summary: s.Summary, Description: s.Description, Maintainer: s.Maintainer,
+		License: s.License, Homepage: s.Homepage, Version: p.version, Release: s.Release,
+		Distro: t, Machine: p.machine, Glibc: p.glibc,
+		System: []string{py.Package, py.ModWSGI, t.Apache.Package}, Depends: s.Depends[t.Name], MTime: mtime,
+	}
+}
+
+// complete renders what pkg's target adds to the shared payload: the
+// Apache configuration in the target's layout, the copyright and the
+// install scripts.
+func (p *plan) complete(pkg *packager.Package) (*packager.Package, error) {
+	t := pkg.Distro
+	conf, err := apache.Render(p.spec, t.Apache)
+	if err != nil {
+		return nil, err
+	}
+	copyright, err := docs.Copyright(docs.App{Layout: p.layout, Maintainer: pkg.Maintainer, License: pkg.License,
+		Homepage: pkg.Homepage, Time: pkg.MTime})
+	if err != nil {
+		return nil, err
+	}
+	sc, err := scripts.Render(scripts.Input{
+		Spec: p.spec, Version: p.version.Input, Target: t, Python: p.pythons[t.Name],
+		PythonVersion: p.venv.Python, Conf: conf, InstallBytecode: !p.bytecode,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pkg.Scripts = packager.Scripts(sc)
+	pkg.Entries = p.payload.With([]archive.Entry{conf.Entry(), copyright}...)
+	return pkg, nil
+}
+
+// timestamp picks the time stamped on every file: $SOURCE_DATE_EPOCH, else
+// the commit time of the project's git checkout, else the newest input file.
+// Never the clock, so that builds are reproducible.
+func timestamp(o Options, p *plan) (time.Time, string) {
+	if o.Time != nil {
+		return o.Time.UTC(), "SOURCE_DATE_EPOCH"
+	}
+	dir := filepath.Dir(o.SpecFile)
+	if out, err := exec.Command("git", "-C", dir, "log", "-1", "--format=%ct").Output(); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64); err == nil {
+			return time.Unix(n, 0).UTC(), "git commit"
+		}
+	}
+	newest := p.payload.Newest
+	if fi, err := os.Stat(o.SpecFile); err == nil && fi.ModTime().After(newest) {
+		newest = fi.ModTime()
+	}
+	return newest.UTC().Truncate(time.Second), "newest input file"
+}
