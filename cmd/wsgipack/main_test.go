@@ -43,6 +43,11 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("name: Bad Name\ncolour: blue\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	noVersion := filepath.Join(filepath.Dir(good), "noversion.yaml")
+	data, _ := os.ReadFile(good)
+	if err := os.WriteFile(noVersion, bytes.Replace(data, []byte("version: 1.0\n"), nil, 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	notPackage := filepath.Join(dir, "notes.deb")
 	if err := os.WriteFile(notPackage, []byte("just some notes\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -52,23 +57,30 @@ func TestExitCodes(t *testing.T) {
 		args []string
 		code int
 		want string
+		env  string // SOURCE_DATE_EPOCH
 	}{
-		{"version", []string{"version"}, exitOK, "wsgipack dev"},
-		{"help", []string{"build", "--help"}, exitOK, "wsgipack build -f deploy/wsgipack.yaml"},
-		{"unknown command", []string{"bogus"}, exitUsage, `unknown command "bogus"`},
-		{"unknown flag", []string{"build", "--bogus"}, exitUsage, "unknown flag: --bogus"},
-		{"extra argument", []string{"check", "x"}, exitUsage, `unknown command "x"`},
-		{"invalid spec", []string{"check", "-f", bad}, exitUsage, "wsgipack.yaml:2:1: colour: unknown key"},
-		{"missing spec", []string{"check", "-f", filepath.Join(dir, "none.yaml")}, exitFailed, "cannot read spec"},
-		{"unknown target", []string{"check", "-f", good, "--target", "centos-7"}, exitUsage, `unknown target "centos-7"`},
-		{"bad version flag", []string{"check", "-f", good, "--version", "x.y"}, exitUsage, `version "x.y" is neither SemVer`},
-		{"inspect help", []string{"inspect", "--help"}, exitOK, "wsgipack inspect --json"},
-		{"inspect without a file", []string{"inspect"}, exitUsage, "accepts 1 arg(s), received 0"},
-		{"inspect not a package", []string{"inspect", notPackage}, exitFailed, notPackage + `: not a .deb or .rpm package: it starts with "just som"`},
-		{"inspect missing file", []string{"inspect", filepath.Join(dir, "none.rpm")}, exitFailed, "none.rpm: no such file"},
+		{"version", []string{"version"}, exitOK, "wsgipack dev", ""},
+		{"help", []string{"build", "--help"}, exitOK, "wsgipack build -f deploy/wsgipack.yaml", ""},
+		{"unknown command", []string{"bogus"}, exitUsage, `unknown command "bogus"`, ""},
+		{"unknown flag", []string{"build", "--bogus"}, exitUsage, "unknown flag: --bogus", ""},
+		{"extra argument", []string{"check", "x"}, exitUsage, `unknown command "x"`, ""},
+		{"invalid spec", []string{"check", "-f", bad}, exitUsage, "wsgipack.yaml:2:1: colour: unknown key", ""},
+		{"missing spec", []string{"check", "-f", filepath.Join(dir, "none.yaml")}, exitFailed, "cannot read spec", ""},
+		{"unknown target", []string{"check", "-f", good, "--target", "centos-7"}, exitUsage, `unknown target "centos-7"`, ""},
+		{"bad version flag", []string{"check", "-f", good, "--version", "x.y"}, exitUsage, `version "x.y" is neither SemVer`, ""},
+		{"bad flag value", []string{"build", "--no-bytecode=maybe"}, exitUsage, `invalid argument "maybe"`, ""},
+		{"bad SOURCE_DATE_EPOCH", []string{"check", "-f", good}, exitUsage, `SOURCE_DATE_EPOCH="yesterday" is not a number`, "yesterday"},
+		{"no version anywhere", []string{"check", "-f", noVersion}, exitUsage, "noversion.yaml: version: is not set: add 'version:' to the spec or pass --version", ""},
+		{"version from the flag", []string{"check", "-f", noVersion, "--version", "1.0"}, exitOK, "check passed", ""},
+		{"build fails", []string{"build", "-f", good, "--out", "/proc/version/dist"}, exitFailed, "cannot create the output directory", ""},
+		{"inspect help", []string{"inspect", "--help"}, exitOK, "wsgipack inspect --json", ""},
+		{"inspect without a file", []string{"inspect"}, exitUsage, "accepts 1 arg(s), received 0", ""},
+		{"inspect not a package", []string{"inspect", notPackage}, exitFailed, notPackage + `: not a .deb or .rpm package: it starts with "just som"`, ""},
+		{"inspect missing file", []string{"inspect", filepath.Join(dir, "none.rpm")}, exitFailed, "none.rpm: no such file", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("SOURCE_DATE_EPOCH", tt.env)
 			var stdout, stderr bytes.Buffer
 			code := run(tt.args, &stdout, &stderr)
 			if code != tt.code {

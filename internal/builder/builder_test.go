@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
@@ -43,8 +44,25 @@ func newProject(t *testing.T, kind string) (dir, specFile string) {
 	return dir, filepath.Join(dir, "wsgipack.yaml")
 }
 
+// opts are the options of wsgipack build -f specFile --out out with
+// SOURCE_DATE_EPOCH=1700000000.
 func opts(specFile, out string) Options {
-	return Options{SpecFile: specFile, OutDir: out, SourceDateEpoch: "1700000000"}
+	mtime := time.Unix(1700000000, 0).UTC()
+	return Options{SpecFile: specFile, OutDir: out, Time: &mtime}
+}
+
+// releases looks up distribution releases by name.
+func releases(t *testing.T, names ...string) []distro.Release {
+	t.Helper()
+	var out []distro.Release
+	for _, n := range names {
+		r, err := distro.Lookup(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // treeHash hashes every path, mode and content below dir.
@@ -170,6 +188,10 @@ func TestBuildExample(t *testing.T) {
 		if !strings.Contains(flags, "cn /etc/inventory/settings.ini") {
 			t.Errorf("settings.ini is not %%config(noreplace):\n%s", flags)
 		}
+		// The package owns its doc directory, so that rpm -e removes it.
+		if list := run(t, "rpm", "-qlvp", rpm); !regexp.MustCompile(`(?m)^drwxr-xr-x .* /usr/share/doc/inventory$`).MatchString(list) {
+			t.Errorf("rpm -qlvp does not list /usr/share/doc/inventory as a directory of the package:\n%s", list)
+		}
 		owners := run(t, "rpm", "-qp", "--qf", "[%{FILEUSERNAME}:%{FILEGROUPNAME}\n]", rpm)
 		if strings.TrimSpace(strings.ReplaceAll(owners, "root:root\n", "")) != "" {
 			t.Errorf("files not owned by root:root:\n%s", owners)
@@ -245,7 +267,7 @@ func TestVenvKinds(t *testing.T) {
 			_, specFile := newProject(t, kind)
 			out := t.TempDir()
 			o := opts(specFile, out)
-			o.Targets = []string{"debian-12"}
+			o.Targets = releases(t, "debian-12")
 			if _, err := Build(o); err != nil {
 				t.Fatal(err)
 			}
@@ -295,7 +317,7 @@ func TestReproducible(t *testing.T) {
 	// the clock.
 	out3, out4 := t.TempDir(), t.TempDir()
 	o := opts(spec1, out3)
-	o.SourceDateEpoch = ""
+	o.Time = nil
 	if _, err := Build(o); err != nil {
 		t.Fatal(err)
 	}
@@ -379,7 +401,7 @@ func TestBadVenvs(t *testing.T) {
 			dir, specFile := newProject(t, "venv")
 			tt.break_(t, dir)
 			o := opts(specFile, t.TempDir())
-			o.Targets = tt.targets
+			o.Targets = releases(t, tt.targets...)
 			_, err := Check(o)
 			if err == nil {
 				t.Fatal("accepted; want an error")
@@ -420,5 +442,67 @@ func TestBuildLeavesNothingHalfWritten(t *testing.T) {
 	entries, _ := os.ReadDir(out)
 	if len(entries) != 0 {
 		t.Errorf("output directory holds %d files after a failed build", len(entries))
+	}
+}
+
+// TestFailedBuildLeavesOutputAsItWas: the second target's package does not
+// fit on the output file system (a tmpfs of 96 KiB) after the first one was
+// written. The build fails and the output directory holds exactly what it
+// held before: no first package, no temporary file, the old SHA256SUMS.
+func TestFailedBuildLeavesOutputAsItWas(t *testing.T) {
+	need(t, "python3", "mount", "umount")
+	if os.Getuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("mounting a small tmpfs needs root; CI runs the tests as root")
+		}
+		t.Skip("mounting a small tmpfs needs root")
+	}
+	_, specFile := newProject(t, "venv")
+	out := t.TempDir()
+	run(t, "mount", "-t", "tmpfs", "-o", "size=96k", "wsgipack-test", out)
+	t.Cleanup(func() { exec.Command("umount", out).Run() })
+	old := map[string]string{
+		"inventory_1.4.1-1+deb12_amd64.deb": "an older package\n",
+		"SHA256SUMS":                        "0000  inventory_1.4.1-1+deb12_amd64.deb\n",
+	}
+	for name, data := range old {
+		if err := os.WriteFile(filepath.Join(out, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	listing := func() string { // names, modes and contents; not the directory's time
+		entries, err := os.ReadDir(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b strings.Builder
+		for _, e := range entries {
+			data, _ := os.ReadFile(filepath.Join(out, e.Name()))
+			fmt.Fprintf(&b, "%s %v %q\n", e.Name(), e.Type(), data)
+		}
+		return b.String()
+	}
+	before := listing()
+	o := opts(specFile, out)
+	o.Targets = releases(t, "debian-12", "el9") // the deb (31 KiB) fits, the rpm (67 KiB) does not
+	_, err := Build(o)
+	if err == nil || !strings.Contains(err.Error(), "el9") || !strings.Contains(err.Error(), "no space left") {
+		t.Fatalf("build on a full file system: %v", err)
+	}
+	if after := listing(); after != before {
+		t.Errorf("the output directory changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+
+	// With room for both, the same build succeeds: the failure above was
+	// the file system's.
+	run(t, "mount", "-o", "remount,size=1m", out)
+	if _, err := Build(o); err != nil {
+		t.Fatal(err)
+	}
+	sums := run(t, "sh", "-c", "cd "+out+" && cat SHA256SUMS")
+	for _, want := range []string{"inventory_1.4.1-1+deb12_amd64.deb", "inventory_1.4.2-1+deb12_amd64.deb", "inventory-1.4.2-1.el9.x86_64.rpm"} {
+		if !strings.Contains(sums, want) {
+			t.Errorf("SHA256SUMS lacks %s:\n%s", want, sums)
+		}
 	}
 }
