@@ -1,6 +1,6 @@
 // Package compression opens the payload compressor of a package from a
 // setting such as "zstd:fastest", "zstd:3" or "gzip:6" (kept per target in
-// internal/target). The compressors write reproducible output: no file name
+// internal/distro). The compressors write reproducible output: no file name
 // or time in gzip headers; zstd is libzstd (github.com/DataDog/zstd, cgo)
 // in its multi-threaded mode, which writes one frame (dpkg 1.21 reads only
 // the first) whose bytes do not depend on the number of threads. libzstd

@@ -16,6 +16,7 @@ import (
 	_ "github.com/wsgipack/wsgipack/internal/deb"
 	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/packager"
+	"github.com/wsgipack/wsgipack/internal/packager/packagertest"
 	_ "github.com/wsgipack/wsgipack/internal/rpm"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
@@ -237,20 +238,12 @@ func smokeRPM(t *testing.T, v, log string) string {
 // snippet at confPath (with extra lines), and the given scripts.
 func smokePackage(t *testing.T, tgtName, v, confPath, extra string, scripts packager.Scripts) string {
 	t.Helper()
-	dir := t.TempDir()
-	hello := filepath.Join(dir, "hello.txt")
-	conf := filepath.Join(dir, "e2esmoke.conf")
-	if err := os.WriteFile(hello, []byte("hello "+v+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	snippet := "Alias /e2esmoke /opt/e2esmoke/hello.txt\n<Directory /opt/e2esmoke>\n    Require all granted\n</Directory>\n" + extra
-	if err := os.WriteFile(conf, []byte(snippet), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	hello := []byte("hello " + v + "\n")
+	snippet := []byte("Alias /e2esmoke /opt/e2esmoke/hello.txt\n<Directory /opt/e2esmoke>\n    Require all granted\n</Directory>\n" + extra)
 	entries := []archive.Entry{
-		{Path: confPath, Kind: archive.File, Mode: 0o644, Source: conf, Size: int64(len(snippet)), Config: true},
+		{Path: confPath, Kind: archive.File, Mode: 0o644, Data: snippet, Size: int64(len(snippet)), Config: true},
 		{Path: "/opt/e2esmoke", Kind: archive.Dir, Mode: 0o755},
-		{Path: "/opt/e2esmoke/hello.txt", Kind: archive.File, Mode: 0o644, Source: hello, Size: int64(len("hello " + v + "\n"))},
+		{Path: "/opt/e2esmoke/hello.txt", Kind: archive.File, Mode: 0o644, Data: hello, Size: int64(len(hello))},
 	}
 	tgt, err := distro.Lookup(tgtName)
 	if err != nil {
@@ -265,22 +258,7 @@ func smokePackage(t *testing.T, tgtName, v, confPath, extra string, scripts pack
 		Maintainer: "E2E <e2e@example.com>", License: "MIT", Version: ver, Release: 1, Distro: tgt, Machine: "all",
 		MTime: time.Unix(1700000000, 0), Scripts: scripts, Entries: entries,
 	}
-	p, err := packager.Get(tgt.Format)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(dir, p.FileName(m))
-	f, err := os.Create(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Write(m, f); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return file
+	return packagertest.Write(t, m)
 }
 
 // workerUIDs returns the real uids of the children of Apache's main process.

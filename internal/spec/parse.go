@@ -1,7 +1,6 @@
 package spec
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -29,16 +28,6 @@ func Load(path string) (*Spec, error) {
 	}
 	s.SetDefaults()
 	validate(s, filepath.Dir(path), r)
-	if len(r.problems) > 0 {
-		return nil, r.problems.sorted()
-	}
-	return s, nil
-}
-
-// Parse decodes data strictly. It reports unknown keys, wrong types and YAML
-// syntax errors, all of them, with line and column. It does not validate.
-func Parse(file string, data []byte) (*Spec, error) {
-	s, r := parse(file, data)
 	if len(r.problems) > 0 {
 		return nil, r.problems.sorted()
 	}
@@ -189,10 +178,4 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 		m[name] = f
 	}
 	return m
-}
-
-// IsProblems reports whether err is (or wraps) an invalid-spec error.
-func IsProblems(err error) bool {
-	var ps Problems
-	return errors.As(err, &ps)
 }

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -61,6 +62,19 @@ func TestLoadValid(t *testing.T) {
 	if s.Release != 1 || s.User != "inventory" || s.Apache.Mount != "/" || s.Apache.Processes != 2 ||
 		s.Apache.Threads != 15 || s.Description != s.Summary || !s.CompileBytecode() {
 		t.Errorf("defaults not applied: %+v", s)
+	}
+}
+
+// TestDependsInEachFormatsSyntax: each target's depends are written in
+// its format's relation syntax.
+func TestDependsInEachFormatsSyntax(t *testing.T) {
+	dir := project(t)
+	s, err := load(t, dir, validSpec+"depends:\n  debian-12: [\"libpq5 (>= 13)\", libssl3]\n  el9: [\"libpq >= 13\", \"perl(DBI)\"]\n")
+	if err != nil {
+		t.Fatalf("relations in each format's syntax rejected:\n%v", err)
+	}
+	if len(s.Depends["debian-12"]) != 2 || len(s.Depends["el9"]) != 2 {
+		t.Errorf("depends: %v", s.Depends)
 	}
 }
 
@@ -125,7 +139,7 @@ func TestLoadInvalid(t *testing.T) {
 			if err == nil {
 				t.Fatal("accepted; want an error")
 			}
-			if !IsProblems(err) {
+			if !errors.As(err, new(Problems)) {
 				t.Fatalf("error is %T, want Problems (exit code 2): %v", err, err)
 			}
 			msg := strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
@@ -210,7 +224,8 @@ func TestSkeletonIsValid(t *testing.T) {
 		t.Error("overwrote an existing spec without --force")
 	}
 	data, _ := os.ReadFile(file)
-	if _, err := Parse(file, data); err != nil {
+	if _, r := parse(file, data); len(r.problems) > 0 {
+		err := r.problems
 		t.Fatalf("init writes a spec that does not parse:\n%v", err)
 	}
 }
@@ -221,12 +236,14 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("targets: &a [x]\ndepends: {x: *a}\n"))
 	f.Add([]byte("name: [\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		s, err := Parse("fuzz.yaml", data)
-		if err == nil && s == nil {
-			t.Fatal("nil spec without error")
+		s, r := parse("fuzz.yaml", data)
+		if len(r.problems) == 0 && s == nil {
+			t.Fatal("nil spec without problems")
 		}
-		if err != nil && !IsProblems(err) {
-			t.Fatalf("error of type %T: %v", err, err)
+		for _, p := range r.problems {
+			if p.File != "fuzz.yaml" || p.Msg == "" {
+				t.Fatalf("problem without file or message: %+v", p)
+			}
 		}
 	})
 }
