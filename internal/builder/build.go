@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +19,9 @@ import (
 	"time"
 
 	"github.com/wsgipack/wsgipack/internal/apache"
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/native"
 	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/payload"
@@ -25,6 +29,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/spec"
 	"github.com/wsgipack/wsgipack/internal/venv"
 	"github.com/wsgipack/wsgipack/internal/version"
+	"github.com/wsgipack/wsgipack/templates"
 )
 
 // Options are the inputs of a build or check.
@@ -84,7 +89,7 @@ type plan struct {
 	spec    *spec.Spec
 	version version.Version
 	targets []distro.Release
-	tree    *payload.Tree
+	tree    *payload.Payload
 	arch    string
 	venv    *venv.Venv
 	stage   string
@@ -234,9 +239,14 @@ func prepare(o Options) (*plan, error) {
 	}
 	p := &plan{spec: s, version: v, targets: targets, venv: ve, stage: stage, pythons: pythons,
 		bytecode: s.CompileBytecode() && !o.NoBytecode}
+	l := layout.For(s.Name)
+	gen, err := generated(s, l)
+	if err != nil {
+		return p, err
+	}
 	p.tree, err = payload.Collect(payload.Options{
-		Spec: s, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
-		Bytecode: p.bytecode, Progress: o.Progress,
+		Spec: s, Layout: l, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
+		Bytecode: p.bytecode, Progress: o.Progress, Generated: gen,
 		MD5: o.md5 && slices.ContainsFunc(targets, func(t distro.Release) bool { return t.Format == distro.Deb }),
 	})
 	if err != nil {
@@ -280,18 +290,11 @@ func (p *plan) meta(t distro.Release, mtime time.Time) *packager.Meta {
 }
 
 // install adds what makes the package install itself on t: the Apache
-// configuration in t's layout (to the tree it returns) and the install
+// configuration in t's layout (to the entries it returns) and the install
 // scripts (to m).
-func (p *plan) install(t distro.Release, m *packager.Meta) (*payload.Tree, error) {
+func (p *plan) install(t distro.Release, m *packager.Meta) ([]archive.Entry, error) {
 	conf, err := apache.Render(p.spec, t.Apache)
 	if err != nil {
-		return nil, err
-	}
-	file := filepath.Join(p.stage, "apache", t.Name+".conf")
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(file, conf.Data, 0o644); err != nil {
 		return nil, err
 	}
 	m.Scripts, err = scripts.Render(scripts.Input{
@@ -301,8 +304,45 @@ func (p *plan) install(t distro.Release, m *packager.Meta) (*payload.Tree, error
 	if err != nil {
 		return nil, err
 	}
-	return p.tree.With(&payload.Entry{Path: conf.Path, Kind: payload.File, Mode: 0o644, Source: file,
+	return p.tree.With(archive.Entry{Path: conf.Path, Kind: archive.File, Mode: 0o644, Data: conf.Data,
 		Size: int64(len(conf.Data)), Config: true, Origin: "generated apache.conf.tmpl"}), nil
+}
+
+// keyValue is one environment variable, in file order.
+type keyValue struct{ Key, Value string }
+
+// generated renders the files wsgipack writes itself into the payload: the
+// WSGI entry script and the environment file.
+func generated(s *spec.Spec, l layout.App) ([]archive.Entry, error) {
+	module, callable, _ := strings.Cut(s.App.WSGI, ":")
+	var env []keyValue
+	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
+		env = append(env, keyValue{k, s.Environment[k]})
+	}
+	data := map[string]any{
+		"Name": s.Name, "Version": s.Version, "Root": l.Root, "EnvFile": l.EnvFile,
+		"Module": module, "Callable": strings.TrimSuffix(callable, "()"), "Factory": strings.HasSuffix(callable, "()"),
+		"WSGI": s.App.WSGI, "Environment": env,
+	}
+	var out []archive.Entry
+	for _, f := range []struct {
+		tmpl, dest string
+		mode       fs.FileMode
+		config     bool
+	}{
+		{"wsgi.tmpl", l.EntryScript, 0o644, false},
+		// Readable by root only until the install scripts give the app's
+		// group read access: it may hold secrets.
+		{"environment.tmpl", l.EnvFile, 0o640, true},
+	} {
+		text, err := templates.Render(f.tmpl, data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, archive.Entry{Path: f.dest, Kind: archive.File, Mode: f.mode, Data: text, Size: int64(len(text)),
+			Config: f.config, Origin: "generated " + f.tmpl})
+	}
+	return out, nil
 }
 
 // timestamp picks the time stamped on every file: $SOURCE_DATE_EPOCH, else

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/packager"
-	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
 
@@ -245,11 +245,11 @@ func smokePackage(t *testing.T, tgtName, v, confPath, extra string, scripts pack
 	if err := os.WriteFile(conf, []byte(snippet), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tree := &payload.Tree{Root: "/opt/e2esmoke", Entries: []*payload.Entry{
-		{Path: confPath, Kind: payload.File, Mode: 0o644, Source: conf, Size: int64(len(snippet)), Config: true},
-		{Path: "/opt/e2esmoke", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/e2esmoke/hello.txt", Kind: payload.File, Mode: 0o644, Source: hello, Size: int64(len("hello " + v + "\n"))},
-	}}
+	tree := []archive.Entry{
+		{Path: confPath, Kind: archive.File, Mode: 0o644, Source: conf, Size: int64(len(snippet)), Config: true},
+		{Path: "/opt/e2esmoke", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/e2esmoke/hello.txt", Kind: archive.File, Mode: 0o644, Source: hello, Size: int64(len("hello " + v + "\n"))},
+	}
 	tgt, err := distro.Lookup(tgtName)
 	if err != nil {
 		t.Fatal(err)

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/golden"
 	"github.com/wsgipack/wsgipack/internal/packager"
-	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
@@ -68,18 +68,18 @@ func buildPackage(t testing.TB, dir, tname, compression string) string {
 	hello, helloSize := file("hello.py", "def app(environ, start_response):\n    pass\n")
 	runScript, runSize := file("run", "#!/bin/sh\nexec /opt/demo/venv/bin/python3 -m demo\n")
 	env, envSize := file("environment", "DEMO_DEBUG=0\n")
-	tree := &payload.Tree{Root: "/opt/demo", Entries: []*payload.Entry{
-		{Path: "/etc/demo", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/etc/demo/environment", Kind: payload.File, Mode: 0o640, Source: env, Size: envSize, Config: true},
-		{Path: "/opt/demo", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/app", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/app/hello.py", Kind: payload.File, Mode: 0o644, Source: hello, Size: helloSize},
-		{Path: "/opt/demo/bin", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/bin/run", Kind: payload.File, Mode: 0o755, Source: runScript, Size: runSize},
-		{Path: "/opt/demo/venv", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/venv/bin", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/venv/bin/python3", Kind: payload.Symlink, Mode: 0o777, Link: "/usr/bin/python3.11"},
-	}}
+	tree := []archive.Entry{
+		{Path: "/etc/demo", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/etc/demo/environment", Kind: archive.File, Mode: 0o640, Source: env, Size: envSize, Config: true},
+		{Path: "/opt/demo", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/app", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/app/hello.py", Kind: archive.File, Mode: 0o644, Source: hello, Size: helloSize},
+		{Path: "/opt/demo/bin", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/bin/run", Kind: archive.File, Mode: 0o755, Source: runScript, Size: runSize},
+		{Path: "/opt/demo/venv", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/venv/bin", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/venv/bin/python3", Kind: archive.Symlink, Mode: 0o777, Link: "/usr/bin/python3.11"},
+	}
 	depends := []string{"python3.11", "apache2 (>= 2.4)"}
 	if tg.Format == distro.RPM {
 		depends = []string{"python3.11", "httpd >= 2.4"}

@@ -7,8 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/debwriter"
-	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/templates"
 )
 
@@ -50,7 +50,7 @@ var lintianOverrides = []lintianOverride{
 	{"package-contains-no-arch-dependent-files", "the arch is derived from native code; this tag fires only for all-arch packages and is informational"},
 }
 
-func (debPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
+func (debPackager) Write(m *Meta, entries []archive.Entry, w io.Writer) error {
 	version := m.Version.Deb(m.Release, m.Target.Suffix)
 	changelog, err := templates.Render("changelog.tmpl", map[string]any{
 		"Name": m.Name, "Version": version, "Upstream": m.Version.Input, "Target": m.Target.Title,
@@ -80,7 +80,7 @@ func (debPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
 		{dest: "/usr/share/lintian/overrides/" + m.Name, data: overrides},
 	}
 
-	entries := entries(tree, docs)
+	entries = withDocs(entries, docs)
 	control := debControl(m, version, debwriter.InstalledSize(entries))
 	s := m.Scripts
 	pkg := &debwriter.Package{

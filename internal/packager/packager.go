@@ -12,7 +12,6 @@ import (
 
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/distro"
-	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/version"
 	"github.com/wsgipack/wsgipack/templates"
 )
@@ -46,8 +45,8 @@ type Scripts struct {
 type Packager interface {
 	// FileName is the conventional file name of the package.
 	FileName(m *Meta) string
-	// Write writes the package of tree to w.
-	Write(m *Meta, tree *payload.Tree, w io.Writer) error
+	// Write writes the package of entries (the payload) to w.
+	Write(m *Meta, entries []archive.Entry, w io.Writer) error
 }
 
 // For returns the packager of a format.
@@ -88,14 +87,10 @@ type docFile struct {
 	doc  bool // rpm %doc
 }
 
-// entries returns the payload and the generated docs as the writers take
-// them.
-func entries(tree *payload.Tree, docs []docFile) []archive.Entry {
-	out := make([]archive.Entry, 0, len(tree.Entries)+len(docs))
-	for _, e := range tree.Entries {
-		out = append(out, archive.Entry{Path: e.Path, Kind: e.Kind, Mode: e.Mode, Size: e.Size,
-			Source: e.Source, Link: e.Link, Config: e.Config, MD5: e.MD5})
-	}
+// withDocs returns a copy of the payload's entries plus the generated docs.
+func withDocs(entries []archive.Entry, docs []docFile) []archive.Entry {
+	out := make([]archive.Entry, 0, len(entries)+len(docs))
+	out = append(out, entries...)
 	for _, d := range docs {
 		out = append(out, archive.Entry{Path: d.dest, Kind: archive.File, Mode: 0o644,
 			Size: int64(len(d.data)), Data: d.data, Doc: d.doc})

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/distro"
-	"github.com/wsgipack/wsgipack/internal/payload"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
@@ -25,7 +25,7 @@ var repo, _ = filepath.Abs(filepath.Join("..", ".."))
 
 // fixture is a small payload with a config file (as the Apache
 // configuration will be) and metadata with all four install scripts.
-func fixture(t *testing.T, targetName string) (*Meta, *payload.Tree) {
+func fixture(t *testing.T, targetName string) (*Meta, []archive.Entry) {
 	t.Helper()
 	dir := t.TempDir()
 	files := map[string]string{"app.py": "print('hi')\n", "site.conf": "Alias /demo /opt/demo/app\n"}
@@ -34,13 +34,13 @@ func fixture(t *testing.T, targetName string) (*Meta, *payload.Tree) {
 			t.Fatal(err)
 		}
 	}
-	tree := &payload.Tree{Root: "/opt/demo", Entries: []*payload.Entry{
-		{Path: "/etc/demo/site.conf", Kind: payload.File, Mode: 0o644, Source: filepath.Join(dir, "site.conf"), Size: int64(len(files["site.conf"])), Config: true},
-		{Path: "/opt/demo", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/app", Kind: payload.Dir, Mode: 0o755},
-		{Path: "/opt/demo/app/app.py", Kind: payload.File, Mode: 0o644, Source: filepath.Join(dir, "app.py"), Size: int64(len(files["app.py"]))},
-		{Path: "/opt/demo/app/current", Kind: payload.Symlink, Mode: 0o777, Link: "app.py"},
-	}}
+	tree := []archive.Entry{
+		{Path: "/etc/demo/site.conf", Kind: archive.File, Mode: 0o644, Source: filepath.Join(dir, "site.conf"), Size: int64(len(files["site.conf"])), Config: true},
+		{Path: "/opt/demo", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/app", Kind: archive.Dir, Mode: 0o755},
+		{Path: "/opt/demo/app/app.py", Kind: archive.File, Mode: 0o644, Source: filepath.Join(dir, "app.py"), Size: int64(len(files["app.py"]))},
+		{Path: "/opt/demo/app/current", Kind: archive.Symlink, Mode: 0o777, Link: "app.py"},
+	}
 	tg, err := distro.Lookup(targetName)
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func fixture(t *testing.T, targetName string) (*Meta, *payload.Tree) {
 
 // write writes the package to a file, and to a bytes.Buffer (the path
 // for writers that cannot seek): both must be equal.
-func write(t *testing.T, m *Meta, tree *payload.Tree) string {
+func write(t *testing.T, m *Meta, tree []archive.Entry) string {
 	t.Helper()
 	pk := For(m.Target.Format)
 	file := filepath.Join(t.TempDir(), pk.FileName(m))

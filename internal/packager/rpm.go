@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/wsgipack/wsgipack/internal/payload"
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/rpmwriter"
 	"github.com/wsgipack/wsgipack/templates"
 )
@@ -18,7 +18,7 @@ func (rpmPackager) FileName(m *Meta) string {
 		m.Version.RPMRelease(m.Release, m.Target.Suffix), m.Target.PackageArch(m.Arch))
 }
 
-func (rpmPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
+func (rpmPackager) Write(m *Meta, entries []archive.Entry, w io.Writer) error {
 	cr, err := copyright(m)
 	if err != nil {
 		return err
@@ -35,7 +35,7 @@ func (rpmPackager) Write(m *Meta, tree *payload.Tree, w io.Writer) error {
 		return err
 	}
 
-	entries := entries(tree, []docFile{cr})
+	entries = withDocs(entries, []docFile{cr})
 
 	s := m.Scripts
 	pkg := &rpmwriter.Package{
