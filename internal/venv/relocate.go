@@ -150,10 +150,12 @@ func (v *Venv) Relocate(o RelocateOptions) (*Relocated, error) {
 		r.Compiled, r.NotCompiled = len(pyc), failed
 		entries = append(entries, pyc...)
 	}
-	entries = append(entries, fstree.Parents(entries, o.Dest)...)
+	// The RECORDs name what is shipped so far: the directories added next
+	// (__pycache__ of the new bytecode) are not in them.
 	if err := fixRecords(entries, o.Dest, rewritten); err != nil {
 		return nil, err
 	}
+	entries = append(entries, fstree.Parents(entries, o.Dest)...)
 	fstree.Sort(entries)
 	r.Entries = entries
 	return r, nil

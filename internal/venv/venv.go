@@ -1,7 +1,10 @@
 // Package venv reads a virtualenv that CI built (by python -m venv,
-// virtualenv or uv) and relocates it: it rewrites, in memory, every file
-// that names the build path so that the venv works at its final path with
-// the target's interpreter. The venv on disk is never modified.
+// virtualenv or uv) and relocates it (Venv.Relocate): it returns the venv as
+// it is shipped, as package entries, with every file that names the build
+// path rewritten in memory, the installers left out, the interpreter links
+// and pyvenv.cfg made for the target's interpreter, bytecode compiled for
+// the final paths and the RECORD files made true, so that the venv works at
+// its final path. The venv on disk is never modified.
 package venv
 
 import (
