@@ -2,7 +2,6 @@ package builder
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"os"
@@ -65,44 +64,17 @@ func releases(t *testing.T, names ...string) []distro.Release {
 	return out
 }
 
-// treeHash hashes every path, mode and content below dir.
-func treeHash(t *testing.T, dir string) string {
-	t.Helper()
-	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(h, "%s %v %v\n", p, info.Mode(), info.ModTime().UnixNano())
-		if info.Mode().IsRegular() {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			h.Write(data)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("%x", h.Sum(nil))
-}
 
 func TestBuildExample(t *testing.T) {
 	need(t, "dpkg-deb", "rpm", "lintian", "rpmlint", "python3.11")
 	dir, specFile := newProject(t, "venv")
-	before := treeHash(t, filepath.Join(dir, "venv"))
+	before := testtool.TreeHash(t, filepath.Join(dir, "venv"))
 	out := t.TempDir()
 	res, err := Build(opts(specFile, out))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := treeHash(t, filepath.Join(dir, "venv")); after != before {
+	if after := testtool.TreeHash(t, filepath.Join(dir, "venv")); after != before {
 		t.Error("the build modified the CI venv on disk")
 	}
 	if len(res.Packages) != 2 || res.Arch != "amd64" || res.Python != "3.11" {

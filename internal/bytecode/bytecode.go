@@ -53,10 +53,15 @@ func Compile(python string, jobs []Job) (failed []string, err error) {
 			return nil, err
 		}
 	}
-	cmd := exec.Command(python, "-I", script.Name(), strconv.Itoa(runtime.NumCPU()))
+	// A fixed hash seed keeps set constants (x in {"a", "b"}) in a stable
+	// order: Python before 3.11 marshals them in hash order. -I would ignore
+	// PYTHONHASHSEED (it implies -E), so the environment is a clean one
+	// instead, and -s leaves out the user's site-packages. -B: starting
+	// the interpreter must not write bytecode into the CI venv (virtualenv's
+	// .pth files import modules at startup).
+	cmd := exec.Command(python, "-s", "-B", script.Name(), strconv.Itoa(runtime.NumCPU()))
 	cmd.Stdin = &in
-	// A fixed hash seed keeps set and dict constants in a stable order.
-	cmd.Env = append(os.Environ(), "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1")
+	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1"}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

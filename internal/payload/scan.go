@@ -13,12 +13,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/native"
 )
 
 // leak is one file of the payload that names a build path.
 type leak struct {
-	entry  *Entry
+	entry  *archive.Entry
 	needle string
 	elf    bool
 }
@@ -28,11 +29,11 @@ type leak struct {
 // set, records each file's MD5. Any such file fails the
 // build: a shipped path of the build machine is at best a leak and at worst a
 // file that breaks on the server.
-func scan(entries []*Entry, needles []string, withMD5 bool) ([]*native.Binary, error) {
-	var files []*Entry
-	for _, e := range entries {
-		if e.Kind == File {
-			files = append(files, e)
+func scan(entries []archive.Entry, needles []string, withMD5 bool) ([]*native.Binary, error) {
+	var files []*archive.Entry
+	for i := range entries {
+		if entries[i].Kind == archive.File {
+			files = append(files, &entries[i])
 		}
 	}
 	type result struct {
@@ -84,14 +85,25 @@ func scan(entries []*Entry, needles []string, withMD5 bool) ([]*native.Binary, e
 	return bins, errors.Join(errs...)
 }
 
-// scanFile streams one file through buf, searching for the needles across
-// chunk boundaries, and through h when not nil, setting e.MD5.
-func scanFile(e *Entry, needles []string, buf []byte, h hash.Hash) (*native.Binary, *leak, error) {
-	f, err := os.Open(e.Source)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read %s: %w", e.Origin, err)
+// content is what scanFile reads: the file of e.Source, or e.Data.
+type content interface {
+	io.Reader
+	io.ReaderAt
+}
+
+// scanFile streams one file (from its Source, or its Data) through buf,
+// searching for the needles across chunk boundaries, and through h when not
+// nil, setting e.MD5.
+func scanFile(e *archive.Entry, needles []string, buf []byte, h hash.Hash) (*native.Binary, *leak, error) {
+	var f content = bytes.NewReader(e.Data)
+	if e.Source != "" {
+		file, err := os.Open(e.Source)
+		if err != nil {
+			return nil, nil, fmt.Errorf("cannot read %s: %w", e.Origin, err)
+		}
+		defer file.Close()
+		f = file
 	}
-	defer f.Close()
 	overlap := 0
 	for _, n := range needles {
 		overlap = max(overlap, len(n)-1)

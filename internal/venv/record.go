@@ -8,11 +8,11 @@ import (
 	"strings"
 )
 
-// UpdateRecord rewrites a .dist-info/RECORD file (recordRel, relative to the
+// updateRecord rewrites a .dist-info/RECORD file (recordRel, relative to the
 // venv) for the shipped venv: lines of files that are not shipped are
 // dropped, and files whose content wsgipack rewrote get their new hash and
 // size, so that the RECORD stays true.
-func UpdateRecord(record []byte, recordRel string, shipped func(rel string) bool, rewritten map[string][]byte) []byte {
+func updateRecord(record []byte, recordRel string, shipped func(rel string) bool, rewritten map[string][]byte) []byte {
 	base := path.Dir(path.Dir(recordRel)) // site-packages
 	var b strings.Builder
 	for _, line := range strings.SplitAfter(string(record), "\n") {

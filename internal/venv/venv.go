@@ -1,7 +1,10 @@
 // Package venv reads a virtualenv that CI built (by python -m venv,
-// virtualenv or uv) and relocates it: it rewrites, in memory, every file
-// that names the build path so that the venv works at its final path with
-// the target's interpreter. The venv on disk is never modified.
+// virtualenv or uv) and relocates it (Venv.Relocate): it returns the venv as
+// it is shipped, as package entries, with every file that names the build
+// path rewritten in memory, the installers left out, the interpreter links
+// and pyvenv.cfg made for the target's interpreter, bytecode compiled for
+// the final paths and the RECORD files made true, so that the venv works at
+// its final path. The venv on disk is never modified.
 package venv
 
 import (
@@ -88,25 +91,25 @@ func Open(dir string) (*Venv, error) {
 // CacheTag is the bytecode cache tag of the venv's Python, e.g. cpython-311.
 func (v *Venv) CacheTag() string { return "cpython-" + strings.ReplaceAll(v.Python, ".", "") }
 
-// IsInterpreter reports whether rel (relative to the venv) is one of the
+// isInterpreter reports whether rel (relative to the venv) is one of the
 // venv's interpreter links or copies, which are replaced by links to the
 // target's interpreter.
-func (v *Venv) IsInterpreter(rel string) bool {
+func (v *Venv) isInterpreter(rel string) bool {
 	dir, name := path.Split(rel)
 	return dir == "bin/" && (name == "python" || name == "python3" || name == "python"+v.Python)
 }
 
-// Interpreters returns the interpreter links of the shipped venv: name ->
+// interpreters returns the interpreter links of the shipped venv: name ->
 // target. python3.X points at the target's interpreter, the others at it.
-func (v *Venv) Interpreters(interpreter string) map[string]string {
+func (v *Venv) interpreters(interpreter string) map[string]string {
 	x := "python" + v.Python
 	return map[string]string{"bin/" + x: interpreter, "bin/python3": x, "bin/python": x}
 }
 
-// PyvenvCfg returns pyvenv.cfg for the final venv: home, executable and the
+// pyvenvCfg returns pyvenv.cfg for the final venv: home, executable and the
 // base-* keys point at the target's interpreter, command (which names the
 // build path) is dropped, everything else is kept.
-func (v *Venv) PyvenvCfg(interpreter string) []byte {
+func (v *Venv) pyvenvCfg(interpreter string) []byte {
 	var b bytes.Buffer
 	dir := path.Dir(interpreter)
 	for _, l := range v.cfg {
@@ -126,10 +129,10 @@ func (v *Venv) PyvenvCfg(interpreter string) []byte {
 	return b.Bytes()
 }
 
-// Relocate rewrites a text file of the venv's bin directory (console-script
+// relocateText rewrites a text file of the venv's bin directory (console-script
 // shebangs in both forms, activate scripts) so that every mention of the
 // build path names finalDir instead. It returns nil when nothing changed.
-func (v *Venv) Relocate(data []byte, finalDir string) []byte {
+func (v *Venv) relocateText(data []byte, finalDir string) []byte {
 	out := data
 	for _, old := range v.buildPaths() {
 		out = bytes.ReplaceAll(out, []byte(old), []byte(finalDir))
@@ -151,10 +154,10 @@ func (v *Venv) buildPaths() []string {
 	return paths
 }
 
-// Editables returns one error per editable install (or other path-file
+// editables returns one error per editable install (or other path-file
 // entry that points outside the venv), naming the distribution. Such installs
 // point at a source checkout that does not exist on a server.
-func (v *Venv) Editables() []error {
+func (v *Venv) editables() []error {
 	sp := filepath.Join(v.Dir, v.SitePackages)
 	entries, err := os.ReadDir(sp)
 	if err != nil {
@@ -207,30 +210,30 @@ func (v *Venv) inside(p string) bool {
 	return false
 }
 
-// DirectURL is the part of PEP 610's direct_url.json wsgipack reads.
-type DirectURL struct {
+// directURL is the part of PEP 610's direct_url.json wsgipack reads.
+type directURL struct {
 	URL     string `json:"url"`
 	DirInfo struct {
 		Editable bool `json:"editable"`
 	} `json:"dir_info"`
 }
 
-func readDirectURL(p string) (*DirectURL, error) {
+func readDirectURL(p string) (*directURL, error) {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		return nil, err
 	}
-	var du DirectURL
+	var du directURL
 	if err := json.Unmarshal(data, &du); err != nil {
 		return nil, fmt.Errorf("%s: %w", p, err)
 	}
 	return &du, nil
 }
 
-// IsLocalDirectURL reports whether a direct_url.json names a local file or
+// isLocalDirectURL reports whether a direct_url.json names a local file or
 // directory (a file:// URL, which leaks the build machine's paths).
-func IsLocalDirectURL(data []byte) bool {
-	var du DirectURL
+func isLocalDirectURL(data []byte) bool {
+	var du directURL
 	return json.Unmarshal(data, &du) == nil && strings.HasPrefix(du.URL, "file:")
 }
 
@@ -248,10 +251,10 @@ func normalize(name string) string {
 	return strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(name))
 }
 
-// Dropped returns the venv-relative paths of every file belonging to the
+// dropped returns the venv-relative paths of every file belonging to the
 // installer distributions (pip, setuptools, wheel) not listed in keep, from
 // their RECORD files, plus their .dist-info directories.
-func (v *Venv) Dropped(installers, keep []string) (files map[string]bool, dirs []string, err error) {
+func (v *Venv) dropped(installers, keep []string) (files map[string]bool, dirs []string, err error) {
 	files = map[string]bool{}
 	sp := filepath.Join(v.Dir, v.SitePackages)
 	entries, err := os.ReadDir(sp)
@@ -295,9 +298,9 @@ func recordPath(line string) string {
 	return p
 }
 
-// RequiresDropped returns, for each shipped distribution whose metadata
+// requiresDropped returns, for each shipped distribution whose metadata
 // requires a dropped installer, a warning naming both.
-func (v *Venv) RequiresDropped(dropped []string) []string {
+func (v *Venv) requiresDropped(dropped []string) []string {
 	sp := filepath.Join(v.Dir, v.SitePackages)
 	entries, _ := os.ReadDir(sp)
 	var out []string

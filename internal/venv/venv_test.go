@@ -40,14 +40,14 @@ func TestPyvenvCfg(t *testing.T) {
 			if v.Python != "3.11" || v.Creator != tt.creator {
 				t.Errorf("Python %q creator %q", v.Python, v.Creator)
 			}
-			if got := string(v.PyvenvCfg("/usr/bin/python3.11")); got != tt.want {
+			if got := string(v.pyvenvCfg("/usr/bin/python3.11")); got != tt.want {
 				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
 	}
 }
 
-func TestRelocate(t *testing.T) {
+func TestRelocateText(t *testing.T) {
 	v := fakeVenv(t, "version = 3.11.7\n")
 	tests := []struct{ name, in, want string }{
 		{"shebang", "#!VENV/bin/python3\nimport sys\n", "#!/opt/app/venv/bin/python3\nimport sys\n"},
@@ -58,13 +58,13 @@ func TestRelocate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := v.Relocate([]byte(strings.ReplaceAll(tt.in, "VENV", v.Dir)), "/opt/app/venv")
+			got := v.relocateText([]byte(strings.ReplaceAll(tt.in, "VENV", v.Dir)), "/opt/app/venv")
 			if string(got) != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
 	}
-	if v.Relocate([]byte("# Activate.ps1 is path-free\n"), "/opt/app/venv") != nil {
+	if v.relocateText([]byte("# Activate.ps1 is path-free\n"), "/opt/app/venv") != nil {
 		t.Error("unchanged file reported as changed")
 	}
 }
@@ -72,7 +72,7 @@ func TestRelocate(t *testing.T) {
 func TestUpdateRecord(t *testing.T) {
 	record := "../../../bin/tool,sha256=old,10\nmylib/__init__.py,sha256=abc,3\nmylib-1.0.dist-info/direct_url.json,sha256=x,9\n\"odd,name.py\",,\n/abs/path,,\nmylib-1.0.dist-info/RECORD,,\n"
 	shipped := func(rel string) bool { return !strings.HasSuffix(rel, "direct_url.json") }
-	got := string(UpdateRecord([]byte(record), "lib/python3.11/site-packages/mylib-1.0.dist-info/RECORD", shipped,
+	got := string(updateRecord([]byte(record), "lib/python3.11/site-packages/mylib-1.0.dist-info/RECORD", shipped,
 		map[string][]byte{"bin/tool": []byte("#!/opt/x\n")}))
 	// The hash is pip's: urlsafe base64 of SHA-256, unpadded (checked with Python's hashlib).
 	want := "../../../bin/tool,sha256=-JIlJDKMdZ0WSE9bN_Wo0p9sMzwuQQi67HWVAfbO_JU,9\nmylib/__init__.py,sha256=abc,3\n\"odd,name.py\",,\nmylib-1.0.dist-info/RECORD,,\n"
@@ -84,7 +84,7 @@ func TestUpdateRecord(t *testing.T) {
 func FuzzUpdateRecord(f *testing.F) {
 	f.Add([]byte("../../../bin/tool,sha256=old,10\n\"a,b\",,\n"), "lib/python3.11/site-packages/x.dist-info/RECORD")
 	f.Fuzz(func(t *testing.T, record []byte, rel string) {
-		out := UpdateRecord(record, rel, func(string) bool { return true }, map[string][]byte{"bin/tool": []byte("x")})
+		out := updateRecord(record, rel, func(string) bool { return true }, map[string][]byte{"bin/tool": []byte("x")})
 		if len(out) > len(record)+200*strings.Count(string(record), "\n")+200 {
 			t.Fatalf("output grew unreasonably: %d -> %d", len(record), len(out))
 		}
@@ -107,19 +107,19 @@ func TestEditablesAndDropped(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	errs := v.Editables()
+	errs := v.editables()
 	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `"devlib" is an editable install`) {
-		t.Errorf("Editables() = %v", errs)
+		t.Errorf("editables() = %v", errs)
 	}
-	dropped, dirs, err := v.Dropped([]string{"pip", "setuptools", "wheel"}, nil)
+	dropped, dirs, err := v.dropped([]string{"pip", "setuptools", "wheel"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !dropped["bin/pip"] || !dropped["lib/python3.11/site-packages/pip/__init__.py"] || len(dirs) != 1 {
-		t.Errorf("Dropped() = %v %v", dropped, dirs)
+		t.Errorf("dropped() = %v %v", dropped, dirs)
 	}
-	warns := v.RequiresDropped([]string{"pip", "setuptools", "wheel"})
+	warns := v.requiresDropped([]string{"pip", "setuptools", "wheel"})
 	if len(warns) != 1 || !strings.Contains(warns[0], "app-lib requires setuptools") {
-		t.Errorf("RequiresDropped() = %v", warns)
+		t.Errorf("requiresDropped() = %v", warns)
 	}
 }
