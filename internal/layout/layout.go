@@ -42,6 +42,12 @@ func For(name string) App {
 // Opt returns the install path of rel, a path relative to Root.
 func (a App) Opt(rel string) string { return path.Join(a.Root, rel) }
 
+// Filled are the names of the directories under Root that wsgipack fills
+// itself (app, venv, wsgi): app.files and writable paths cannot take them.
+func (a App) Filled() []string {
+	return []string{path.Base(a.Code), path.Base(a.Venv), path.Base(a.WSGIDir)}
+}
+
 // Owned are the directories the package owns (and removes) with everything
 // below them; their parents are the system's.
 func (a App) Owned() []string { return []string{a.Root, a.Etc, a.Doc} }

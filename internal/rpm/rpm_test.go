@@ -80,3 +80,23 @@ func TestVersionAndRelations(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseRelation: any string either is refused or gives a relation
+// whose parts are single words, with an operator rpm knows.
+func FuzzParseRelation(f *testing.F) {
+	for _, s := range []string{"httpd", "libpq >= 13", "perl(DBI) >= 1.6", "libpq (>= 13)", "x << 1", "a b c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := parseRelation(s)
+		if err != nil {
+			return
+		}
+		if r.Name == "" || strings.ContainsAny(r.Name+r.Version, " \t\n<>=") || (r.Op == "") != (r.Version == "") {
+			t.Errorf("%q parsed as %+v", s, r)
+		}
+		if _, ok := senses[r.Op]; !ok {
+			t.Errorf("%q: operator %q unknown to the writer", s, r.Op)
+		}
+	})
+}

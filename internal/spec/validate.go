@@ -15,6 +15,7 @@ import (
 	"github.com/gobwas/glob"
 
 	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
@@ -53,12 +54,11 @@ var (
 	hostRE     = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
 	urlPathRE  = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 	reservedUs = []string{"root", "daemon", "bin", "sys", "nobody", "www-data", "apache", "wwwrun", "httpd"}
-	// Top-level names under /opt/<name> that wsgipack fills itself.
-	reservedDirs = []string{"app", "venv", "wsgi"}
 )
 
 // validate checks a defaulted spec whose relative paths are relative to dir.
 func validate(s *Spec, dir string, r *reporter) {
+	lay := layout.For(s.Name)
 	checkName(r, "name", s.Name, true)
 	if s.Version != "" {
 		if _, err := version.Parse(s.Version); err != nil {
@@ -107,8 +107,8 @@ func validate(s *Spec, dir string, r *reporter) {
 	for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
 		f := "app.files." + dest
 		checkOptPath(r, f, dest, s.Name)
-		if first, _, _ := strings.Cut(dest, "/"); slices.Contains(reservedDirs, first) {
-			r.add(f, "%q: /opt/%s/%s is filled by wsgipack; choose another destination", dest, s.Name, first)
+		if first, _, _ := strings.Cut(dest, "/"); slices.Contains(lay.Filled(), first) {
+			r.add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Opt(first))
 		}
 		checkPath(r, dir, f, s.App.Files[dest], false)
 	}
@@ -200,7 +200,7 @@ func validate(s *Spec, dir string, r *reporter) {
 			r.add("environment."+k, "the value must be one line")
 		}
 	}
-	dests := map[string]bool{"/etc/" + s.Name + "/environment": true}
+	dests := map[string]bool{lay.EnvFile: true}
 	for i, c := range s.Config {
 		f := index("config", i)
 		if c.Source == "" {
@@ -221,7 +221,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	for i, w := range s.Writable {
 		f := index("writable", i)
 		checkOptPath(r, f, w, s.Name)
-		if strings.HasPrefix(w, "venv/") || w == "venv" || strings.HasPrefix(w, "wsgi") {
+		if first, _, _ := strings.Cut(w, "/"); first == path.Base(lay.Venv) || first == path.Base(lay.WSGIDir) {
 			r.add(f, "%q: the venv and the entry script stay read-only; write under app/ or a path of your own", w)
 		}
 	}
@@ -283,6 +283,6 @@ func checkPath(r *reporter, dir, field, p string, wantDir bool) bool {
 func checkOptPath(r *reporter, field, p, name string) {
 	clean := path.Clean(p)
 	if p == "" || path.IsAbs(p) || clean != p || clean == "." || strings.HasPrefix(clean, "../") || clean == ".." {
-		r.add(field, "%q must be a clean path relative to /opt/%s", p, name)
+		r.add(field, "%q must be a clean path relative to %s", p, layout.For(name).Root)
 	}
 }
