@@ -64,7 +64,6 @@ func releases(t *testing.T, names ...string) []distro.Release {
 	return out
 }
 
-
 func TestBuildExample(t *testing.T) {
 	need(t, "dpkg-deb", "rpm", "lintian", "rpmlint", "python3.11")
 	dir, specFile := newProject(t, "venv")
