@@ -35,6 +35,10 @@ type Package struct {
 	// control fields not above (Section, Priority, ...), rpm's Group, Vendor,
 	// Build-Host, Build-Time, Payload, ...
 	Extra []Field `json:"extra,omitempty"`
+	// Signature is an rpm's OpenPGP header signature, as the signature
+	// packet states it; inspect does not verify it (rpm -K does, with the
+	// signer's key). Nil for an unsigned rpm and for a deb.
+	Signature *Signature `json:"signature,omitempty"`
 
 	// Relations are deb's Pre-Depends, Depends, Recommends, Suggests,
 	// Enhances, Breaks, Conflicts, Provides and Replaces, and rpm's Requires,
@@ -54,6 +58,13 @@ type Package struct {
 type Field struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
+}
+
+// Signature is who signed a package, with what and when.
+type Signature struct {
+	Algorithm string `json:"algorithm"`      // as rpm names it: RSA/SHA256, EdDSA/SHA256, ...
+	KeyID     string `json:"key_id"`         // the signing key's ID, 16 hex digits
+	Time      string `json:"time,omitempty"` // when it was signed, RFC 3339 in UTC
 }
 
 // Relation is one entry of a relation field.

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"bytes"
+	"crypto"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+
 	"github.com/wsgipack/wsgipack/internal/archive"
 	_ "github.com/wsgipack/wsgipack/internal/deb"
 	"github.com/wsgipack/wsgipack/internal/distro"
@@ -17,7 +21,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/golden"
 	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/packager"
-	_ "github.com/wsgipack/wsgipack/internal/rpm"
+	wrpm "github.com/wsgipack/wsgipack/internal/rpm"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 	"github.com/wsgipack/wsgipack/internal/version"
 )
@@ -425,6 +429,7 @@ func FuzzRead(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	f.Add(signedRPM(f, dir))
 	f.Add([]byte{})
 	f.Add([]byte(arMagic))
 	f.Add(ar("debian-binary", "2.0\n", "control.tar", "", "data.tar", ""))
@@ -443,4 +448,121 @@ func FuzzRead(f *testing.F) {
 			t.Error(err)
 		}
 	})
+}
+
+// An rpm's header signature, as rpm shows it, in the text and the JSON.
+func TestRPMSignature(t *testing.T) {
+	need(t, "rpm")
+	dir := t.TempDir()
+	keyTime := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	sigTime := time.Date(2026, 12, 2, 16, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name, algorithm, tag string
+		algo                 packet.PublicKeyAlgorithm
+	}{
+		{"RSA", "RSA/SHA256", "RSAHEADER", packet.PubKeyAlgoRSA},
+		{"EdDSA", "EdDSA/SHA256", "DSAHEADER", packet.PubKeyAlgoEdDSA},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			file := buildPackage(t, t.TempDir(), "el9", "")
+			key, err := openpgp.NewEntity("wsgipack test", "", "test@example.com", &packet.Config{
+				DefaultHash: crypto.SHA256, Algorithm: c.algo, RSABits: 2048, Time: func() time.Time { return keyTime },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(file, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			err = wrpm.Sign(f, func(data []byte) ([]byte, error) {
+				var b bytes.Buffer
+				err := openpgp.DetachSign(&b, key, bytes.NewReader(data), &packet.Config{DefaultHash: crypto.SHA256, Time: func() time.Time { return sigTime }})
+				return b.Bytes(), err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := read(t, file)
+			keyID := fmt.Sprintf("%016x", key.PrimaryKey.KeyId)
+			equal(t, "signature", p.Signature, &Signature{Algorithm: c.algorithm, KeyID: keyID, Time: "2026-12-02T16:00:00Z"})
+			// rpm: "RSA/SHA256, Wed Dec  2 16:00:00 2026, Key ID 0123456789abcdef"
+			pgpsig := run(t, "rpm", "-qp", "--nosignature", "--nodigest", "--qf", "%{"+c.tag+":pgpsig}", file)
+			if !strings.HasPrefix(pgpsig, c.algorithm+", ") || !strings.HasSuffix(pgpsig, ", Key ID "+keyID) {
+				t.Errorf("rpm shows the signature as %q", pgpsig)
+			}
+
+			var text bytes.Buffer
+			if err := WriteText(&text, p, TextOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			want := "\nSignature: " + c.algorithm + ", key ID " + keyID + ", 2026-12-02 16:00:00 UTC\nDescription:\n"
+			if !strings.Contains(text.String(), want) {
+				t.Errorf("the text lacks %q:\n%s", want, text.String())
+			}
+			js, _ := json.Marshal(p)
+			if want := `"signature":{"algorithm":"` + c.algorithm + `","key_id":"` + keyID + `","time":"2026-12-02T16:00:00Z"}`; !strings.Contains(string(js), want) {
+				t.Errorf("the JSON lacks %s:\n%s", want, js)
+			}
+
+			// A signature packet inspect cannot read is an error, as any
+			// other corrupt tag is.
+			data, _ := os.ReadFile(file)
+			i := bytes.Index(data, []byte{0x04, 0x00, byte(c.algo), 8}) // version 4, binary, algorithm, SHA-256
+			if i < 0 {
+				t.Fatal("no signature packet in the file")
+			}
+			data[i] = 9
+			if _, err := ReadFrom(bytes.NewReader(data), int64(len(data))); err == nil || !strings.Contains(err.Error(), "unsupported OpenPGP signature version 9") {
+				t.Errorf("a version 9 signature: %v", err)
+			}
+		})
+	}
+
+	unsigned := read(t, buildPackage(t, dir, "el9", ""))
+	if unsigned.Signature != nil {
+		t.Errorf("unsigned package: %+v", unsigned.Signature)
+	}
+	if js, _ := json.Marshal(unsigned); strings.Contains(string(js), `"signature"`) {
+		t.Errorf("the JSON of an unsigned package has a signature: %s", js)
+	}
+	var text bytes.Buffer
+	if err := WriteText(&text, read(t, buildPackage(t, dir, "debian-12", "")), TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(text.String(), "Signature:") {
+		t.Errorf("a deb has a Signature line:\n%s", text.String())
+	}
+}
+
+// signedRPM is a small rpm signed with a new EdDSA key.
+func signedRPM(t testing.TB, dir string) []byte {
+	t.Helper()
+	dir = filepath.Join(dir, "signed")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file := buildPackage(t, dir, "el9", "")
+	key, err := openpgp.NewEntity("fuzz", "", "fuzz@example.com", &packet.Config{DefaultHash: crypto.SHA256, Algorithm: packet.PubKeyAlgoEdDSA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(file, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := wrpm.Sign(f, func(data []byte) ([]byte, error) {
+		var b bytes.Buffer
+		err := openpgp.DetachSign(&b, key, bytes.NewReader(data), nil)
+		return b.Bytes(), err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/cavaliergopher/rpm"
 
+	wrpm "github.com/wsgipack/wsgipack/internal/rpm"
 	"github.com/wsgipack/wsgipack/internal/rpm/rpmtag"
 )
 
@@ -195,7 +196,35 @@ func readRPM(r io.ReaderAt, size int64) (*Package, error) {
 	if want := sigInt(pkg, rpmtag.SigLongSize, rpmtag.SigSize); want > 0 && hdrStart+want > size {
 		return nil, fmt.Errorf("truncated rpm: header and payload should have %d bytes, the file ends after %d", want, size-hdrStart)
 	}
-	return rpmPackage(&pkg.Header)
+	p, err := rpmPackage(&pkg.Header)
+	if err != nil {
+		return nil, err
+	}
+	if p.Signature, err = rpmSignature(&pkg.Signature); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// rpmSignature reports the header signature rpm -K checks: RSA, else
+// DSA or EdDSA.
+func rpmSignature(sig *rpm.Header) (*Signature, error) {
+	for _, tag := range []int{rpmtag.SigRSA, rpmtag.SigDSA} {
+		t := sig.GetTag(tag)
+		if t == nil {
+			continue
+		}
+		s, err := wrpm.ParseSignature(t.Bytes())
+		if err != nil {
+			return nil, fmt.Errorf("corrupt rpm: the header signature (signature tag %d): %v", tag, err)
+		}
+		out := &Signature{Algorithm: s.Algorithm(), KeyID: s.KeyIDHex()}
+		if !s.Created.IsZero() {
+			out.Time = s.Created.UTC().Format(time.RFC3339)
+		}
+		return out, nil
+	}
+	return nil, nil
 }
 
 func sigInt(pkg *rpm.Package, tags ...int) int64 {

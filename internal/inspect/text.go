@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // TextOptions choose the sections of the text output.
@@ -19,6 +20,7 @@ type TextOptions struct {
 // each line greppable on its own:
 //
 //	[metadata]           Key: value lines, the same keys for deb and rpm, then the format's own
+//	                     (an rpm's Signature: algorithm, key ID and time, or (none))
 //	[depends]            Kind: relation, one per line (Depends: apache2, Requires: httpd)
 //	[config files]       one path per line
 //	[scripts]            "name: interpreter X, N lines", then the script indented by 4 spaces
@@ -51,6 +53,16 @@ func WriteText(w io.Writer, p *Package, o TextOptions) error {
 	}
 	for _, f := range p.Extra {
 		field(f.Name, f.Value)
+	}
+	switch {
+	case p.Signature != nil:
+		v := p.Signature.Algorithm + ", key ID " + p.Signature.KeyID
+		if t, err := time.Parse(time.RFC3339, p.Signature.Time); err == nil {
+			v += ", " + t.UTC().Format("2006-01-02 15:04:05 UTC")
+		}
+		field("Signature", v)
+	case p.Format == "rpm":
+		field("Signature", "(none)")
 	}
 	if p.Description != "" {
 		fmt.Fprintln(bw, "Description:")

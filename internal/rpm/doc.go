@@ -12,8 +12,10 @@
 //
 //	lead       96 bytes, obsolete but still required
 //	signature  a header structure: header digests (SHA-256, SHA-1), the
-//	           size of header plus payload, the uncompressed payload size;
-//	           padded to a multiple of 8 bytes
+//	           size of header plus payload, the uncompressed payload size,
+//	           4128 zero bytes of reserved space (RESERVEDSPACE) and, once
+//	           signed, the OpenPGP header signature; padded to a multiple
+//	           of 8 bytes
 //	header     the package: name, version, dependencies, scriptlets,
 //	           changelog, and one array per file attribute (sizes, modes,
 //	           SHA-256 digests, flags such as %config(noreplace)); it also
@@ -28,6 +30,16 @@
 // the lead, signature and header for real. Memory stays flat whatever the
 // payload size. Packages of 4 GiB or more (payload or installed size) are
 // refused: they would need rpm's 64-bit size tags.
+//
+// Sign adds an OpenPGP v4 header signature (RSA in tag 268, EdDSA in tag
+// 267, as rpmsign stores them) to a written package in place: the
+// signature is over the header, which stays as it is, and the reserved
+// space shrinks by what the signature tag takes, so the signature header
+// keeps its length and nothing after it moves. The 4128 bytes reserved
+// are rpmbuild's (32 + %__gpg_reserved_space 4096): an RSA-4096
+// signature takes about 640 of them, an EdDSA one about 190, and rpmsign
+// too signs wsgipack's packages in place. ReadSignature and
+// ParseSignature tell who signed and when, for inspect.
 //
 // The header follows what rpmbuild writes for the same content (tags,
 // types, rpmlib() dependencies, sorted file list); the tests check the

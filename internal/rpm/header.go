@@ -9,8 +9,11 @@ import (
 
 // Header data types.
 const (
+	typeChar        = 1
+	typeInt8        = 2
 	typeInt16       = 3
 	typeInt32       = 4
+	typeInt64       = 5
 	typeString      = 6
 	typeBin         = 7
 	typeStringArray = 8
@@ -74,7 +77,10 @@ func (h *header) int16s(tag int, v ...uint16) {
 func (h *header) bin(tag int, b []byte) { h.put(tag, typeBin, len(b), b) }
 
 // align is the alignment of each data type in the data store.
-var align = map[int]int{typeInt16: 2, typeInt32: 4}
+var align = map[int]int{typeInt16: 2, typeInt32: 4, typeInt64: 8}
+
+// typeSize is the size of one value of the fixed-size data types.
+var typeSize = map[int]int{typeChar: 1, typeInt8: 1, typeInt16: 2, typeInt32: 4, typeInt64: 8, typeBin: 1}
 
 // bytes encodes the header structure: magic, index entries (the region
 // entry first), then the data store, which ends with the region trailer,
@@ -138,4 +144,90 @@ func checkUint32(what string, n int64) error {
 		return fmt.Errorf("%s is %d bytes: packages of 4 GiB or more are not supported", what, n)
 	}
 	return nil
+}
+
+var headerMagic = []byte{0x8e, 0xad, 0xe8, 0x01}
+
+// headerLen reads the intro of the header structure at the start of b
+// (magic, number of index entries, data size) and returns its length
+// without padding, or 0 when b holds too few bytes for the intro.
+func headerLen(b []byte, what string) (int, error) {
+	if len(b) < 16 {
+		return 0, nil
+	}
+	if !bytes.Equal(b[:4], headerMagic) {
+		return 0, fmt.Errorf("the %s does not start with the header magic 8e ad e8 01", what)
+	}
+	il, dl := binary.BigEndian.Uint32(b[8:12]), binary.BigEndian.Uint32(b[12:16])
+	if il < 1 || il > 0xffff || dl > 256<<20 {
+		return 0, fmt.Errorf("the %s claims %d tags and %d bytes of data", what, il, dl)
+	}
+	return 16 + 16*int(il) + int(dl), nil
+}
+
+// parseHeader decodes the header structure b (exactly as long as
+// headerLen says) whose first entry is the region tag, covering the whole
+// header as rpm requires of the headers of a package file. The region entry
+// is not among the entries returned: bytes adds it again.
+func parseHeader(b []byte, region int, what string) (*header, error) {
+	n, err := headerLen(b, what)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 || n != len(b) {
+		return nil, fmt.Errorf("the %s is cut off", what)
+	}
+	il := int(binary.BigEndian.Uint32(b[8:12]))
+	index, data := b[16:16+16*il], b[16+16*il:]
+	at := func(i int) (tag, typ, off, count int) {
+		e := index[16*i:]
+		return int(int32(binary.BigEndian.Uint32(e))), int(int32(binary.BigEndian.Uint32(e[4:]))),
+			int(int32(binary.BigEndian.Uint32(e[8:]))), int(int32(binary.BigEndian.Uint32(e[12:])))
+	}
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("the %s is corrupt: %s", what, fmt.Sprintf(format, a...))
+	}
+	tag, typ, off, count := at(0)
+	if tag != region || typ != typeBin || count != 16 || off < 0 || off > len(data)-16 {
+		return nil, bad("no region tag %d first", region)
+	}
+	trailer := data[off : off+16]
+	if t := int(binary.BigEndian.Uint32(trailer)); (t != region && t != 61) || -int(int32(binary.BigEndian.Uint32(trailer[8:]))) != 16*il || off+16 != len(data) {
+		return nil, bad("the region does not cover the whole header")
+	}
+	h := newHeader()
+	for i := 1; i < il; i++ {
+		tag, typ, off, count := at(i)
+		if off < 0 || off > len(data) || count < 1 || count > len(data) {
+			return nil, bad("tag %d lies outside the header", tag)
+		}
+		var size int
+		switch typ {
+		case typeString, typeStringArray, typeI18NString:
+			if typ == typeString && count != 1 {
+				return nil, bad("tag %d is a string with %d values", tag, count)
+			}
+			for j := 0; j < count; j++ {
+				z := bytes.IndexByte(data[off+size:], 0)
+				if z < 0 {
+					return nil, bad("tag %d has an unterminated string", tag)
+				}
+				size += z + 1
+			}
+		default:
+			ts, ok := typeSize[typ]
+			if !ok {
+				return nil, bad("tag %d has the unknown type %d", tag, typ)
+			}
+			size = ts * count
+			if size > len(data)-off {
+				return nil, bad("tag %d runs past the end of the header", tag)
+			}
+		}
+		if _, dup := h.entries[tag]; dup || tag == region {
+			return nil, bad("tag %d is there twice", tag)
+		}
+		h.put(tag, typ, count, data[off:off+size])
+	}
+	return h, nil
 }

@@ -52,7 +52,21 @@ type rpmFile struct {
 	Entries []archive.Entry
 	// Compression of the payload, e.g. "zstd:fastest".
 	Compression string
+	// reserve is the size of the signature header's RESERVEDSPACE: 0 for
+	// SignatureReserve, negative for none (the tests' foreign package).
+	reserve int
 }
+
+// SignatureReserve is the number of zero bytes every package's signature
+// header reserves (RPMSIGTAG_RESERVEDSPACE) so that Sign, or rpmsign, can
+// add a header signature in place, without rewriting the file: the same
+// as rpmbuild (32 bytes plus %__gpg_reserved_space, 4096). An RSA-4096
+// signature takes about 640 bytes (its index entry, 512 bytes of
+// signature, subpackets such as the issuer, its fingerprint and a salt
+// notation), an EdDSA one about 190; the rest leaves room for any signer's
+// subpackets and larger keys, and keeps packages signable in place by
+// rpmsign as rpmbuild's are.
+const SignatureReserve = 32 + 4096
 
 const hashAlgoSHA256 = 8
 
@@ -100,7 +114,7 @@ func writeRPM(w io.WriteSeeker, p *rpmFile) error {
 		return err
 	}
 	hb := h.bytes(regionImmutable)
-	sb := signature(hb, 0, 0)
+	sb := signature(hb, 0, 0, p.reserve)
 	reserved := int64(96 + len(sb) + len(hb))
 
 	start, err := w.Seek(0, io.SeekCurrent)
@@ -139,7 +153,7 @@ func writeRPM(w io.WriteSeeker, p *rpmFile) error {
 	if err := checkUint32("the package", int64(len(hb))+compressed.N); err != nil {
 		return err
 	}
-	sb = signature(hb, int64(len(hb))+compressed.N, uncompressed.N)
+	sb = signature(hb, int64(len(hb))+compressed.N, uncompressed.N, p.reserve)
 	nevr := p.Name + "-" + p.Version + "-" + p.Release
 	if got := int64(96 + len(sb) + len(hb)); got != reserved {
 		return fmt.Errorf("rpm header: %d bytes, %d reserved", got, reserved)
@@ -156,8 +170,9 @@ func writeRPM(w io.WriteSeeker, p *rpmFile) error {
 	return err
 }
 
-// signature returns the signature header, padded to 8 bytes.
-func signature(hb []byte, size, payloadSize int64) []byte {
+// signature returns the signature header, padded to 8 bytes: the header
+// digests, the sizes and reserve zero bytes of reserved space.
+func signature(hb []byte, size, payloadSize int64, reserve int) []byte {
 	s := newHeader()
 	s1 := sha1.Sum(hb) //nolint:gosec
 	s256 := sha256.Sum256(hb)
@@ -165,7 +180,18 @@ func signature(hb []byte, size, payloadSize int64) []byte {
 	s.str(rpmtag.SigSHA256, hex.EncodeToString(s256[:]))
 	s.int32s(rpmtag.SigSize, uint32(size))
 	s.int32s(rpmtag.SigPayloadSize, uint32(payloadSize))
-	b := s.bytes(regionSignatures)
+	if reserve == 0 {
+		reserve = SignatureReserve
+	}
+	if reserve > 0 {
+		s.bin(rpmtag.SigReservedSpace, make([]byte, reserve))
+	}
+	return pad8(s.bytes(regionSignatures))
+}
+
+// pad8 pads a signature header with zeros to a multiple of 8 bytes, as the
+// header after it starts there.
+func pad8(b []byte) []byte {
 	for len(b)%8 != 0 {
 		b = append(b, 0)
 	}

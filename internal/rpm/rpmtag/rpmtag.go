@@ -75,11 +75,18 @@ const (
 
 // Signature tags.
 const (
-	SigSize        = 1000 // header + payload size
-	SigPayloadSize = 1007
-	SigSHA1        = 269
-	SigLongSize    = 270
-	SigSHA256      = 273
+	SigDSA           = 267 // OpenPGP signature of the header: DSA, EdDSA
+	SigRSA           = 268 // OpenPGP signature of the header: RSA
+	SigSHA1          = 269
+	SigLongSize      = 270
+	SigSHA256        = 273
+	SigSize          = 1000 // header + payload size
+	SigPGP           = 1002 // v3 RSA signature of header + payload
+	SigMD5           = 1004
+	SigGPG           = 1005 // v3 DSA/EdDSA signature of header + payload
+	SigPGP5          = 1006
+	SigPayloadSize   = 1007
+	SigReservedSpace = 1008 // zeros a signature can later take the place of
 )
 
 // Dependency flags (RPMSENSE_*).
