@@ -553,7 +553,13 @@ func byPkgid(doc *node) map[string]*node {
 // the arguments name, as EL9 x86_64.
 func dnf(t testing.TB, root string, args ...string) string {
 	t.Helper()
-	base := []string{"-q", "-y", "--installroot", root, "--releasever=9", "--forcearch", "x86_64"}
+	return dnfArch(t, "x86_64", root, args...)
+}
+
+// dnfArch is dnf as EL9 on another arch.
+func dnfArch(t testing.TB, arch, root string, args ...string) string {
+	t.Helper()
+	base := []string{"-q", "-y", "--installroot", root, "--releasever=9", "--forcearch", arch}
 	out, err := exec.Command("dnf", append(base, args...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("dnf %s: %v\n%s", strings.Join(args, " "), err, out)

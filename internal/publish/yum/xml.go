@@ -46,58 +46,80 @@ func primaryFile(p string) bool {
 	return strings.HasPrefix(p, "/etc/") || p == "/usr/lib/sendmail" || strings.Contains(p, "bin/")
 }
 
-// writeMetadata renders the three data files and repomd.xml of pkgs.
+// writeMetadata renders the three data files (side by side) and
+// repomd.xml of pkgs.
 func writeMetadata(dir string, pkgs []*Package, now time.Time) ([]File, error) {
+	type doc struct{ xml, gz []byte }
+	docs := make([]doc, len(dataTypes))
+	errs := make([]error, len(dataTypes))
+	var wg sync.WaitGroup
+	for i, typ := range dataTypes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			docs[i].xml = renderXML(typ, pkgs)
+			var gz bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression) // no name, time 0
+			if _, err := zw.Write(docs[i].xml); err != nil {
+				errs[i] = err
+				return
+			}
+			errs[i] = zw.Close()
+			docs[i].gz = gz.Bytes()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	var files []File
 	var repomd bytes.Buffer
 	repomd.WriteString(xmlDecl)
 	fmt.Fprintf(&repomd, "<repomd xmlns=%q xmlns:rpm=%q>\n", nsRepo, nsRPM)
 	fmt.Fprintf(&repomd, "  <revision>%d</revision>\n", now.Unix())
-	for _, typ := range dataTypes {
-		var x bytes.Buffer
-		x.WriteString(xmlDecl)
-		switch typ {
-		case "primary":
-			fmt.Fprintf(&x, "<metadata xmlns=%q xmlns:rpm=%q packages=\"%d\">\n", nsCommon, nsRPM, len(pkgs))
-			for _, p := range pkgs {
-				writePrimary(&x, p)
-			}
-			x.WriteString("</metadata>\n")
-		case "filelists":
-			fmt.Fprintf(&x, "<filelists xmlns=%q packages=\"%d\">\n", nsFilelists, len(pkgs))
-			for _, p := range pkgs {
-				writeFilelists(&x, p)
-			}
-			x.WriteString("</filelists>\n")
-		case "other":
-			fmt.Fprintf(&x, "<otherdata xmlns=%q packages=\"%d\">\n", nsOther, len(pkgs))
-			for _, p := range pkgs {
-				writeOther(&x, p)
-			}
-			x.WriteString("</otherdata>\n")
-		}
-		var gz bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&gz, gzip.DefaultCompression) // no name, time 0
-		if _, err := zw.Write(x.Bytes()); err != nil {
-			return nil, err
-		}
-		if err := zw.Close(); err != nil {
-			return nil, err
-		}
-		sum, open := sha256.Sum256(gz.Bytes()), sha256.Sum256(x.Bytes())
+	for i, typ := range dataTypes {
+		d := docs[i]
+		sum, open := sha256.Sum256(d.gz), sha256.Sum256(d.xml)
 		href := fmt.Sprintf("repodata/%x-%s.xml.gz", sum, typ)
-		files = append(files, File{Name: path.Join(dir, href), Data: gz.Bytes()})
+		files = append(files, File{Name: path.Join(dir, href), Data: d.gz})
 		fmt.Fprintf(&repomd, "  <data type=\"%s\">\n", typ)
 		fmt.Fprintf(&repomd, "    <checksum type=\"sha256\">%x</checksum>\n", sum)
 		fmt.Fprintf(&repomd, "    <open-checksum type=\"sha256\">%x</open-checksum>\n", open)
 		fmt.Fprintf(&repomd, "    <location href=\"%s\"/>\n", href)
 		fmt.Fprintf(&repomd, "    <timestamp>%d</timestamp>\n", now.Unix())
-		fmt.Fprintf(&repomd, "    <size>%d</size>\n", gz.Len())
-		fmt.Fprintf(&repomd, "    <open-size>%d</open-size>\n", x.Len())
+		fmt.Fprintf(&repomd, "    <size>%d</size>\n", len(d.gz))
+		fmt.Fprintf(&repomd, "    <open-size>%d</open-size>\n", len(d.xml))
 		repomd.WriteString("  </data>\n")
 	}
 	repomd.WriteString("</repomd>\n")
 	return append(files, File{Name: path.Join(dir, "repodata/repomd.xml"), Data: repomd.Bytes()}), nil
+}
+
+// renderXML writes the XML document of one data type.
+func renderXML(typ string, pkgs []*Package) []byte {
+	var x bytes.Buffer
+	x.WriteString(xmlDecl)
+	switch typ {
+	case "primary":
+		fmt.Fprintf(&x, "<metadata xmlns=%q xmlns:rpm=%q packages=\"%d\">\n", nsCommon, nsRPM, len(pkgs))
+		for _, p := range pkgs {
+			writePrimary(&x, p)
+		}
+		x.WriteString("</metadata>\n")
+	case "filelists":
+		fmt.Fprintf(&x, "<filelists xmlns=%q packages=\"%d\">\n", nsFilelists, len(pkgs))
+		for _, p := range pkgs {
+			writeFilelists(&x, p)
+		}
+		x.WriteString("</filelists>\n")
+	case "other":
+		fmt.Fprintf(&x, "<otherdata xmlns=%q packages=\"%d\">\n", nsOther, len(pkgs))
+		for _, p := range pkgs {
+			writeOther(&x, p)
+		}
+		x.WriteString("</otherdata>\n")
+	}
+	return x.Bytes()
 }
 
 func writePrimary(w *bytes.Buffer, p *Package) {
@@ -509,56 +531,6 @@ func (e *elem) num(child, attr string) (int64, error) {
 		return 0, fmt.Errorf("<%s %s=%q>: not a number", child, attr, c.attr(attr))
 	}
 	return n, nil
-}
-
-// eachPackage calls f with every <package> element of doc (encoding/xml's
-// raw tokens: no namespace lookups, which would double the time).
-func eachPackage(doc []byte, f func(*elem) error) error {
-	d := xml.NewDecoder(bytes.NewReader(doc))
-	var stack []*elem
-	for {
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			if len(stack) > 0 {
-				return fmt.Errorf("unexpected end of the document")
-			}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if len(stack) == 0 && t.Name.Local != "package" {
-				continue // the document's root
-			}
-			e := &elem{name: t.Name.Local, attrs: t.Attr}
-			if len(stack) > 0 {
-				top := stack[len(stack)-1]
-				top.kids = append(top.kids, e)
-			}
-			stack = append(stack, e)
-		case xml.EndElement:
-			if len(stack) == 0 {
-				continue
-			}
-			e := stack[len(stack)-1]
-			if e.name != t.Name.Local {
-				return fmt.Errorf("<%s> ends with </%s>", e.name, t.Name.Local)
-			}
-			stack = stack[:len(stack)-1]
-			if len(stack) == 0 {
-				if err := f(e); err != nil {
-					return err
-				}
-			}
-		case xml.CharData:
-			if len(stack) > 0 {
-				top := stack[len(stack)-1]
-				top.text = append(top.text, t...)
-			}
-		}
-	}
 }
 
 // byID indexes the packages of filelists.xml or other.xml by package id.

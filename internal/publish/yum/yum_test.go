@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
@@ -262,6 +265,33 @@ func TestDNF(t *testing.T) {
 	if got := sortedLines(out); !reflect.DeepEqual(got, want) {
 		t.Errorf("dnf repoquery through the .repo file:\n%s", out)
 	}
+
+	// Once el9/aarch64 exists, a noarch package goes into both arch
+	// directories, and an aarch64 dnf finds it through the same .repo file.
+	writeFiles(t, mustOpen(t, st, "el9/aarch64"), st, now)
+	beta, err := ReadRPM(testRPMs(t)["beta"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, err := Dirs(st, "", beta)
+	if err != nil || !reflect.DeepEqual(dirs, []string{"el9/x86_64", "el9/aarch64"}) {
+		t.Fatalf("Dirs(beta) = %v, %v", dirs, err)
+	}
+	publish(t, st, "el9/aarch64", now, testRPMs(t)["beta"])
+	out = dnfArch(t, "aarch64", filepath.Join(tmp, "root3"), "--setopt=reposdir="+reposdir, "--setopt=apps.gpgcheck=0", "--setopt=apps.repo_gpgcheck=0",
+		"repoquery", "--qf", "%{name} %{epoch}:%{version}-%{release} %{arch} %{location}")
+	if got := sortedLines(out); !reflect.DeepEqual(got, []string{"beta 0:0.9-1.el9 noarch packages/beta-0.9-1.el9.noarch.rpm"}) {
+		t.Errorf("aarch64 dnf repoquery:\n%s", out)
+	}
+}
+
+func mustOpen(t testing.TB, st Store, dir string) *Repo {
+	t.Helper()
+	r, err := Open(st, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 func sortedLines(s string) []string {
@@ -477,5 +507,74 @@ func TestAddOneReadsNoPackage(t *testing.T) {
 	r, err = Open(st, "el9/x86_64")
 	if err != nil || len(r.Packages()) != 2001 {
 		t.Fatalf("read back: %v", err)
+	}
+}
+
+// TestOpenOtherMetadata: sqlite databases (derived from the XML) become
+// stale; metadata wsgipack does not keep (updateinfo) is refused rather
+// than dropped; a data file that does not match its checksum is an error.
+func TestOpenOtherMetadata(t *testing.T) {
+	st := memStore{}
+	publish(t, st, "el9/x86_64", now, testRPMs(t)["beta"])
+	repomd := string(st["el9/x86_64/repodata/repomd.xml"])
+	extra := func(typ string) string {
+		return strings.Replace(repomd, "</repomd>", `  <data type="`+typ+`">
+    <checksum type="sha256">00</checksum>
+    <location href="repodata/00-`+typ+`.sqlite.bz2"/>
+  </data>
+</repomd>`, 1)
+	}
+	st["el9/x86_64/repodata/repomd.xml"] = []byte(extra("primary_db"))
+	r, err := Open(st, "el9/x86_64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, stale, err := r.Files(now); err != nil || !reflect.DeepEqual(stale, []string{"el9/x86_64/repodata/00-primary_db.sqlite.bz2"}) {
+		t.Errorf("stale %v, %v", stale, err)
+	}
+	st["el9/x86_64/repodata/repomd.xml"] = []byte(extra("updateinfo"))
+	if _, err := Open(st, "el9/x86_64"); err == nil || !strings.Contains(err.Error(), "updateinfo metadata is not kept") {
+		t.Errorf("Open with updateinfo: %v", err)
+	}
+	st["el9/x86_64/repodata/repomd.xml"] = []byte(repomd)
+	for name, data := range st {
+		if strings.HasSuffix(name, "-other.xml.gz") {
+			st[name] = append(data[:len(data):len(data)], 0)
+		}
+	}
+	if _, err := Open(st, "el9/x86_64"); err == nil || !strings.Contains(err.Error(), "but repomd.xml says") {
+		t.Errorf("Open with a changed data file: %v", err)
+	}
+}
+
+// TestOpenZstd: metadata that newer createrepo_c writes with zstd reads as
+// the gzip one does (Files writes gzip again).
+func TestOpenZstd(t *testing.T) {
+	st := memStore{}
+	r := publish(t, st, "el9/x86_64", now, testRPMs(t)["alpha"])
+	repomd := string(st["el9/x86_64/repodata/repomd.xml"])
+	zw, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range maps.Clone(st) {
+		if !strings.HasSuffix(name, ".xml.gz") {
+			continue
+		}
+		z := zw.EncodeAll(gunzip(t, data), nil)
+		href := strings.TrimPrefix(name, "el9/x86_64/")
+		zhref := fmt.Sprintf("repodata/%x-%s.zst", sha256.Sum256(z), strings.TrimSuffix(href[strings.IndexByte(href, '-')+1:], ".gz"))
+		repomd = strings.Replace(repomd, href, zhref, 1)
+		repomd = strings.Replace(repomd, fmt.Sprintf("%x", sha256.Sum256(data)), fmt.Sprintf("%x", sha256.Sum256(z)), 1)
+		st["el9/x86_64/"+zhref] = z
+		delete(st, name)
+	}
+	st["el9/x86_64/repodata/repomd.xml"] = []byte(repomd)
+	z, err := Open(st, "el9/x86_64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(z.Packages(), r.Packages()) {
+		t.Error("the zstd metadata reads back into other packages")
 	}
 }
