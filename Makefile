@@ -7,8 +7,9 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 # Debian packages the tests and the demo use: package tools and linters,
 # what testdata/mkvenv.sh needs to build venvs with no index, and gpg (with
-# its agent and gpgv) for internal/sign's tests; rpm brings rpmsign.
-DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-virtualenv \
+# its agent and gpgv) for internal/sign's tests; rpm brings rpmsign;
+# createrepo-c and dnf check the yum repositories publish writes.
+DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-virtualenv createrepo-c dnf \
             python3-wheel-whl python3-setuptools-whl python3-pip-whl gcc shellcheck \
             gpg gpg-agent gpgv
 # What the end-to-end tests (make e2e) need on top: debootstrap builds the
