@@ -7,7 +7,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 LDFLAGS  := -X main.version=$(VERSION)
 # Debian packages the tests and the demo use: package tools and linters, and
 # what testdata/mkvenv.sh needs to build venvs with no index.
-DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-virtualenv \
+DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-virtualenv apt-utils xz-utils \
             python3-wheel-whl python3-setuptools-whl python3-pip-whl gcc shellcheck
 # What the end-to-end tests (make e2e) need on top: debootstrap builds the
 # Debian 12 root they install packages into, rpm plays EL9's rpm on it,
