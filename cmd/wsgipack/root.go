@@ -58,6 +58,7 @@ mod_wsgi: servers need no compiler, no PyPI and no internet.`,
 		newCheckCommand(),
 		newInitCommand(),
 		newInspectCommand(),
+		newPublishCommand(),
 		newVersionCommand(),
 	)
 	return root
