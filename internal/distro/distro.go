@@ -6,6 +6,7 @@ package distro
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -65,6 +66,7 @@ type Release struct {
 	Title       string // e.g. Debian 12 (bookworm)
 	Format      string // package format, as internal/packager registers it: deb or rpm
 	Suffix      string // appended to the package revision, e.g. +deb12 or .el9
+	Codename    string // apt's name of the release (bookworm); empty on rpm releases
 	Glibc       string // glibc version, X.Y
 	Compression string // payload compression the target's dpkg or rpm reads: zstd:LEVEL or gzip:LEVEL
 	Pythons     []Python
@@ -79,9 +81,9 @@ const (
 	rpmZstd = "zstd:fastest"
 )
 
-func debian(name, title, suffix, glibc, compression, py string) Release {
+func debian(name, title, codename, suffix, glibc, compression, py string) Release {
 	return Release{
-		Name: name, Title: title, Format: "deb", Suffix: suffix, Glibc: glibc,
+		Name: name, Title: title, Format: "deb", Suffix: suffix, Codename: codename, Glibc: glibc,
 		Compression: compression, Apache: debianApache,
 		Pythons: []Python{{Version: py, Interpreter: "/usr/bin/python" + py,
 			Package: "python" + py, ModWSGI: "libapache2-mod-wsgi-py3"}},
@@ -100,12 +102,12 @@ func elPython(version, pkg, modwsgi string) Python {
 }
 
 var all = []Release{
-	debian("debian-11", "Debian 11 (bullseye)", "+deb11", "2.31", debOld, "3.9"),
-	debian("debian-12", "Debian 12 (bookworm)", "+deb12", "2.36", debZstd, "3.11"),
-	debian("debian-13", "Debian 13 (trixie)", "+deb13", "2.41", debZstd, "3.13"),
-	debian("ubuntu-20.04", "Ubuntu 20.04 (focal)", "+ubuntu20.04", "2.31", debOld, "3.8"),
-	debian("ubuntu-22.04", "Ubuntu 22.04 (jammy)", "+ubuntu22.04", "2.35", debZstd, "3.10"),
-	debian("ubuntu-24.04", "Ubuntu 24.04 (noble)", "+ubuntu24.04", "2.39", debZstd, "3.12"),
+	debian("debian-11", "Debian 11 (bullseye)", "bullseye", "+deb11", "2.31", debOld, "3.9"),
+	debian("debian-12", "Debian 12 (bookworm)", "bookworm", "+deb12", "2.36", debZstd, "3.11"),
+	debian("debian-13", "Debian 13 (trixie)", "trixie", "+deb13", "2.41", debZstd, "3.13"),
+	debian("ubuntu-20.04", "Ubuntu 20.04 (focal)", "focal", "+ubuntu20.04", "2.31", debOld, "3.8"),
+	debian("ubuntu-22.04", "Ubuntu 22.04 (jammy)", "jammy", "+ubuntu22.04", "2.35", debZstd, "3.10"),
+	debian("ubuntu-24.04", "Ubuntu 24.04 (noble)", "noble", "+ubuntu24.04", "2.39", debZstd, "3.12"),
 	// EL 8.2 and later: python3-mod_wsgi no longer provides mod_wsgi, so
 	// depend on full package names. The pythonX.Y-mod_wsgi packages conflict
 	// with each other (one module file).
@@ -132,6 +134,9 @@ func Lookup(name string) (Release, error) {
 	}
 	return Release{}, fmt.Errorf("unknown target %q; known targets: %s", name, strings.Join(Names(), ", "))
 }
+
+// All lists every known release, in the table's order.
+func All() []Release { return slices.Clone(all) }
 
 // Names lists every known target, sorted.
 func Names() []string {
