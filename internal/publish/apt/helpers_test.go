@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"fmt"
-	"io/fs"
+	"github.com/wsgipack/wsgipack/internal/publish/store"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,92 +17,8 @@ import (
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
-// dirStore is a Store on a local directory, as the orchestrator's will be.
-type dirStore string
-
-func (d dirStore) ReadFile(name string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(string(d), filepath.FromSlash(name)))
-}
-
-func (d dirStore) WriteFile(name string, data []byte) error {
-	file := filepath.Join(string(d), filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(file), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), file)
-}
-
-func (d dirStore) Remove(name string) error {
-	return os.Remove(filepath.Join(string(d), filepath.FromSlash(name)))
-}
-
-// memStore is a Store in memory.
-type memStore struct {
-	mu    sync.Mutex
-	files map[string][]byte
-}
-
-func newMemStore() *memStore { return &memStore{files: map[string][]byte{}} }
-
-func (m *memStore) ReadFile(name string) ([]byte, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	data, ok := m.files[name]
-	if !ok {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: fs.ErrNotExist}
-	}
-	return data, nil
-}
-
-func (m *memStore) WriteFile(name string, data []byte) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.files[name] = bytes.Clone(data)
-	return nil
-}
-
-func (m *memStore) Remove(name string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, ok := m.files[name]; !ok {
-		return &fs.PathError{Op: "remove", Path: name, Err: fs.ErrNotExist}
-	}
-	delete(m.files, name)
-	return nil
-}
-
-// countingStore records every file read through it.
-type countingStore struct {
-	Store
-	reads []string
-}
-
-func (c *countingStore) ReadFile(name string) ([]byte, error) {
-	c.reads = append(c.reads, name)
-	return c.Store.ReadFile(name)
-}
-
 // writeFiles writes files into st in order.
-func writeFiles(t testing.TB, st Store, files []File) {
+func writeFiles(t testing.TB, st store.Files, files []File) {
 	t.Helper()
 	for _, f := range files {
 		if err := st.WriteFile(f.Name, f.Data); err != nil {

@@ -35,21 +35,9 @@ import (
 	"time"
 
 	"github.com/ulikunitz/xz"
-)
 
-// Store holds a repository's files, named by slash-separated paths from the
-// repository root. The Index only reads; the caller writes what Files
-// returns and removes what Prune returns.
-type Store interface {
-	// ReadFile returns a file's content, an error wrapping
-	// fs.ErrNotExist when there is none.
-	ReadFile(name string) ([]byte, error)
-	// WriteFile replaces a file atomically: readers see the old content or
-	// the new, never a part.
-	WriteFile(name string, data []byte) error
-	// Remove removes a file.
-	Remove(name string) error
-}
+	"github.com/wsgipack/wsgipack/internal/publish/store"
+)
 
 // File is a file to write into the store.
 type File struct {
@@ -87,7 +75,7 @@ var codenameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 // architecture's Packages file by the hash the Release gives (the by-hash
 // copy, else the canonical file, which must then match that hash). No
 // Release means a codename with no packages yet. Nothing under pool/ is read.
-func Open(st Store, codename string) (*Index, error) {
+func Open(st store.Files, codename string) (*Index, error) {
 	if !codenameRE.MatchString(codename) {
 		return nil, fmt.Errorf("codename %q: want lower-case letters, digits, '.', '_' or '-'", codename)
 	}
@@ -142,7 +130,7 @@ func Open(st Store, codename string) (*Index, error) {
 }
 
 // readByHash reads dir/name as the Release knows it, with SHA-256 sum.
-func readByHash(st Store, dir, name, sum string) ([]byte, error) {
+func readByHash(st store.Files, dir, name, sum string) ([]byte, error) {
 	data, err := st.ReadFile(byHash(dir+"/"+name, sum))
 	if errors.Is(err, fs.ErrNotExist) {
 		data, err = st.ReadFile(dir + "/" + name)

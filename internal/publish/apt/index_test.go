@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/wsgipack/wsgipack/internal/publish/publishtest"
+	"github.com/wsgipack/wsgipack/internal/publish/store"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -84,7 +86,7 @@ Description: Web service that tracks stock (wsgipack example)
 // orchestrator would make it.
 type published struct {
 	root  string
-	st    dirStore
+	st    store.Dir
 	debs  map[string]string // pool path -> .deb built by dpkg-deb
 	index map[string]*Index // by codename
 }
@@ -96,7 +98,7 @@ func publish(t *testing.T) *published {
 	t.Helper()
 	testtool.Need(t, "dpkg-deb")
 	r := &published{root: t.TempDir(), debs: map[string]string{}, index: map[string]*Index{}}
-	r.st = dirStore(r.root)
+	r.st = store.Dir(r.root)
 	for _, control := range controls {
 		deb := dpkgDeb(t, control)
 		p, err := ReadDeb(deb)
@@ -367,7 +369,7 @@ Description: wsgipack test repository
 	}
 	// Deterministic: a second index made the same way writes the same bytes.
 	ix := r.index["bookworm"]
-	again, err := Open(newMemStore(), "bookworm")
+	again, err := Open(publishtest.Mem{}, "bookworm")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +415,7 @@ func TestAllOnly(t *testing.T) {
 // only by its epoch (it would have the same pool file).
 func TestAdd(t *testing.T) {
 	testtool.Need(t, "dpkg-deb")
-	ix, err := Open(newMemStore(), "bookworm")
+	ix, err := Open(publishtest.Mem{}, "bookworm")
 	if err != nil {
 		t.Fatal(err)
 	}

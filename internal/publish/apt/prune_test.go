@@ -2,6 +2,8 @@ package apt
 
 import (
 	"fmt"
+	"github.com/wsgipack/wsgipack/internal/publish/publishtest"
+	"github.com/wsgipack/wsgipack/internal/publish/store"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +23,7 @@ import (
 func TestPrune(t *testing.T) {
 	versions := []string{"1.0-1+deb12", "1:0.9-1+deb12", "1.1~rc1-1+deb12", "1.1-1+deb12", "1.0-2+deb12"}
 	dir := t.TempDir()
-	st := newMemStore()
+	st := publishtest.Mem{}
 	ix, err := Open(st, "bookworm")
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +82,7 @@ func TestPrune(t *testing.T) {
 	}
 	writeFiles(t, st, files)
 	left := map[string][]string{}
-	paras, err := parseParagraphs(st.files["dists/bookworm/main/binary-amd64/Packages"], "Packages")
+	paras, err := parseParagraphs(st["dists/bookworm/main/binary-amd64/Packages"], "Packages")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +111,7 @@ func TestPrune(t *testing.T) {
 // and a new package (on disk) to add to it.
 type bigIndex struct {
 	root  string // the pool on disk
-	store *memStore
+	store publishtest.Mem
 	deb   string
 }
 
@@ -128,7 +130,7 @@ func twoThousand(tb testing.TB) bigIndex {
 		}
 		start := time.Now()
 		ps := tinyPool(tb, root, 2000)
-		st := newMemStore()
+		st := publishtest.Mem{}
 		ix, err := Open(st, "bookworm")
 		if err != nil {
 			tb.Fatal(err)
@@ -168,7 +170,7 @@ func TestMain(m *testing.M) {
 }
 
 // addOne is one incremental publish: open, read the new .deb, add, files.
-func addOne(tb testing.TB, st Store, deb string) []File {
+func addOne(tb testing.TB, st store.Files, deb string) []File {
 	ix, err := Open(st, "bookworm")
 	if err != nil {
 		tb.Fatal(err)
@@ -192,20 +194,20 @@ func addOne(tb testing.TB, st Store, deb string) []File {
 // the pool.
 func TestIncremental(t *testing.T) {
 	b := twoThousand(t)
-	cs := &countingStore{Store: b.store}
+	cs := &publishtest.Counting{Files: b.store}
 	files := addOne(t, cs, b.deb)
 	var want []string
 	want = append(want, "dists/bookworm/Release")
-	rel := string(b.store.files["dists/bookworm/Release"])
+	rel := string(b.store["dists/bookworm/Release"])
 	for _, line := range strings.Split(rel, "\n") {
 		if f := strings.Fields(line); len(f) == 3 && strings.HasSuffix(f[2], "/Packages") {
 			want = append(want, "dists/bookworm/"+filepath.Dir(f[2])+"/by-hash/SHA256/"+f[0])
 		}
 	}
-	if !slices.Equal(cs.reads, want) {
-		t.Errorf("reads %v, want %v", cs.reads, want)
+	if !slices.Equal(cs.Reads, want) {
+		t.Errorf("reads %v, want %v", cs.Reads, want)
 	}
-	for _, name := range cs.reads {
+	for _, name := range cs.Reads {
 		if strings.HasPrefix(name, "pool/") {
 			t.Errorf("read the pool: %s", name)
 		}

@@ -1,16 +1,22 @@
-// Package publishtest drives the real clients of a published repository
-// in tests: apt-get and apt-cache with a private configuration, state and
-// cache (the host's sources, lists and status are not involved), and dnf
-// with its own install root.
+// Package publishtest helps test publishing: repository files in memory
+// (Mem) and a reader that counts (Counting), and the real clients of a
+// published repository: apt-get and apt-cache with a private
+// configuration, state and cache (the host's sources, lists and status are
+// not involved), and dnf with its own install root.
 package publishtest
 
 import (
+	"bytes"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/wsgipack/wsgipack/internal/publish/store"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
@@ -103,4 +109,36 @@ func DNF(t testing.TB, root string, args ...string) (string, error) {
 	base := []string{"-q", "-y", "--installroot", root, "--releasever=9", "--forcearch", "x86_64"}
 	out, err := exec.Command("dnf", append(base, args...)...).CombinedOutput()
 	return string(out), err
+}
+
+// Mem are repository files in memory (store.Files), by name.
+type Mem map[string][]byte
+
+// ReadFile returns a copy of a file's content.
+func (m Mem) ReadFile(name string) ([]byte, error) {
+	if d, ok := m[name]; ok {
+		return bytes.Clone(d), nil
+	}
+	return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
+}
+
+// WriteFile stores a copy of data.
+func (m Mem) WriteFile(name string, data []byte) error { m[name] = bytes.Clone(data); return nil }
+
+// Remove deletes a file.
+func (m Mem) Remove(name string) error { delete(m, name); return nil }
+
+// Counting records the name of every file read through it.
+type Counting struct {
+	store.Files
+	mu    sync.Mutex
+	Reads []string
+}
+
+// ReadFile records name and reads it.
+func (c *Counting) ReadFile(name string) ([]byte, error) {
+	c.mu.Lock()
+	c.Reads = append(c.Reads, name)
+	c.mu.Unlock()
+	return c.Files.ReadFile(name)
 }

@@ -16,9 +16,10 @@ import (
 	"syscall"
 )
 
-// Store holds a repository's files, named by slash-separated paths relative
-// to the repository's root.
-type Store interface {
+// Files are a repository's files, named by slash-separated paths relative
+// to the repository's root: what the apt and yum index logic reads and
+// writes through.
+type Files interface {
 	// ReadFile returns a file's content; an error wrapping fs.ErrNotExist
 	// when there is none.
 	ReadFile(name string) ([]byte, error)
@@ -27,6 +28,11 @@ type Store interface {
 	WriteFile(name string, data []byte) error
 	// Remove deletes a file; removing a missing file is not an error.
 	Remove(name string) error
+}
+
+// Store is a repository's Files and its lock.
+type Store interface {
+	Files
 	// Lock waits until no other publisher holds the repository, then holds
 	// it until the returned function is called.
 	Lock() (unlock func() error, err error)

@@ -2,6 +2,7 @@ package yum
 
 import (
 	"fmt"
+	"github.com/wsgipack/wsgipack/internal/publish/store"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,12 +14,12 @@ import (
 )
 
 // benchRepo is a repository of 2,000 tiny rpms of wsgipack's writer, made
-// once: ours in a dirStore, createrepo_c's beside it, and the rpm to add.
+// once: ours in a store.Dir, createrepo_c's beside it, and the rpm to add.
 var benchRepo struct {
 	once            sync.Once
 	err             error
 	dir, newRPM     string
-	ours            dirStore
+	ours            store.Dir
 	repomd          []byte // ours before the add
 	createrepoDir   string // createrepo_c's repository directory
 	createrepoSaved string // a copy of its repodata before the add
@@ -70,7 +71,7 @@ func makeBenchRepo(b *testing.B) error {
 	if br.newRPM, err = writeWsgipackRPM(rpmDir, "app0000", "1.0.1", false); err != nil {
 		return err
 	}
-	br.ours = dirStore(filepath.Join(br.dir, "ours"))
+	br.ours = store.Dir(filepath.Join(br.dir, "ours"))
 	publish(b, br.ours, "el9/x86_64", time.Unix(1700000000, 0), files...)
 	if br.repomd, err = br.ours.ReadFile("el9/x86_64/repodata/repomd.xml"); err != nil {
 		return err

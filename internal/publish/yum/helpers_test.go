@@ -5,8 +5,8 @@ import (
 	"compress/gzip"
 	"encoding/xml"
 	"fmt"
+	"github.com/wsgipack/wsgipack/internal/publish/store"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,58 +24,9 @@ import (
 	"github.com/wsgipack/wsgipack/internal/version"
 )
 
-// dirStore is a Store on a local directory.
-type dirStore string
-
-func (d dirStore) ReadFile(name string) ([]byte, error) {
-	return os.ReadFile(filepath.Join(string(d), filepath.FromSlash(name)))
-}
-
-func (d dirStore) WriteFile(name string, data []byte) error {
-	file := filepath.Join(string(d), filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return err
-	}
-	tmp := file + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, file)
-}
-
-func (d dirStore) Remove(name string) error {
-	return os.Remove(filepath.Join(string(d), filepath.FromSlash(name)))
-}
-
-// countingStore counts the files read through it.
-type countingStore struct {
-	Store
-	mu    sync.Mutex
-	reads []string
-}
-
-func (c *countingStore) ReadFile(name string) ([]byte, error) {
-	c.mu.Lock()
-	c.reads = append(c.reads, name)
-	c.mu.Unlock()
-	return c.Store.ReadFile(name)
-}
-
-// memStore is a Store in memory.
-type memStore map[string][]byte
-
-func (m memStore) ReadFile(name string) ([]byte, error) {
-	if d, ok := m[name]; ok {
-		return d, nil
-	}
-	return nil, fmt.Errorf("%s: %w", name, fs.ErrNotExist)
-}
-func (m memStore) WriteFile(name string, data []byte) error { m[name] = data; return nil }
-func (m memStore) Remove(name string) error                 { delete(m, name); return nil }
-
 // publish adds rpms to the repository dir of st, copies them to their
 // locations and writes the metadata.
-func publish(t testing.TB, st Store, dir string, now time.Time, rpms ...string) *Repo {
+func publish(t testing.TB, st store.Files, dir string, now time.Time, rpms ...string) *Repo {
 	t.Helper()
 	r, err := Open(st, dir)
 	if err != nil {
@@ -101,7 +52,7 @@ func publish(t testing.TB, st Store, dir string, now time.Time, rpms ...string) 
 	return r
 }
 
-func writeFiles(t testing.TB, r *Repo, st Store, now time.Time) {
+func writeFiles(t testing.TB, r *Repo, st store.Files, now time.Time) {
 	t.Helper()
 	files, _, err := r.Files(now)
 	if err != nil {

@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/wsgipack/wsgipack/internal/publish/store"
 )
 
 const (
@@ -341,7 +343,7 @@ func checkText(p Package) error {
 
 // readMetadata reads the packages of dir's repodata and the names of the
 // repodata files its repomd.xml lists.
-func readMetadata(st Store, dir string) ([]Package, []string, error) {
+func readMetadata(st store.Files, dir string) ([]Package, []string, error) {
 	repomdName := path.Join(dir, "repodata/repomd.xml")
 	data, err := st.ReadFile(repomdName)
 	if errors.Is(err, fs.ErrNotExist) {

@@ -27,19 +27,9 @@ import (
 	"sort"
 	"strings"
 	"time"
-)
 
-// Store holds the files of a repository tree; names are slash-separated
-// and relative to the tree's root (el9/x86_64/repodata/repomd.xml).
-type Store interface {
-	// ReadFile returns a file's content, or an error wrapping
-	// fs.ErrNotExist when there is none.
-	ReadFile(name string) ([]byte, error)
-	// WriteFile replaces a file atomically (temporary file, sync, rename).
-	WriteFile(name string, data []byte) error
-	// Remove deletes a file.
-	Remove(name string) error
-}
+	"github.com/wsgipack/wsgipack/internal/publish/store"
+)
 
 // Package is one rpm as the metadata describes it: everything
 // primary.xml, filelists.xml and other.xml say about it.
@@ -114,7 +104,7 @@ func (p Package) FileName() string {
 // Repo is one release and arch directory of a repository, as its metadata
 // describes it.
 type Repo struct {
-	st    Store
+	st    store.Files
 	dir   string
 	pkgs  map[string]*Package // by NEVRA
 	locs  map[string]*Package // by Location
@@ -124,7 +114,7 @@ type Repo struct {
 // Open reads the repository in dir (such as "el9/x86_64") from its
 // repodata; a directory without repodata/repomd.xml is an empty repository.
 // It reads no rpm.
-func Open(st Store, dir string) (*Repo, error) {
+func Open(st store.Files, dir string) (*Repo, error) {
 	dir = path.Clean(dir)
 	r := &Repo{st: st, dir: dir, pkgs: map[string]*Package{}, locs: map[string]*Package{}}
 	pkgs, prior, err := readMetadata(st, dir)
@@ -300,7 +290,7 @@ func Release(p Package) string {
 // read from p's Release tag (see Release). Publish arch packages before
 // noarch ones, so that a new arch directory exists when noarch packages
 // are placed.
-func Dirs(st Store, release string, p Package) ([]string, error) {
+func Dirs(st store.Files, release string, p Package) ([]string, error) {
 	if release == "" {
 		release = Release(p)
 	}

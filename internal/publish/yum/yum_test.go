@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"github.com/wsgipack/wsgipack/internal/publish/publishtest"
+	"github.com/wsgipack/wsgipack/internal/publish/store"
 	"maps"
 	"os"
 	"path/filepath"
@@ -52,7 +54,7 @@ func TestAgainstCreaterepo(t *testing.T) {
 	tmp := t.TempDir()
 	crDir := filepath.Join(tmp, "cr", "el9", "x86_64")
 	createrepo(t, crDir, all...)
-	st := dirStore(filepath.Join(tmp, "ours"))
+	st := store.Dir(filepath.Join(tmp, "ours"))
 	publish(t, st, "el9/x86_64", now, all...)
 
 	ours, theirs := repoDocs(t, filepath.Join(tmp, "ours", "el9", "x86_64")), repoDocs(t, crDir)
@@ -111,8 +113,8 @@ func TestAgainstCreaterepo(t *testing.T) {
 
 	for _, repo := range []struct {
 		name string
-		st   Store
-	}{{"ours", st}, {"createrepo_c's", dirStore(filepath.Join(tmp, "cr"))}} {
+		st   store.Files
+	}{{"ours", st}, {"createrepo_c's", store.Dir(filepath.Join(tmp, "cr"))}} {
 		r, err := Open(repo.st, "el9/x86_64")
 		if err != nil {
 			t.Fatal(err)
@@ -134,7 +136,7 @@ func TestAgainstCreaterepo(t *testing.T) {
 // back; nothing is stale until the packages change, then the old data is.
 func TestMetadataFiles(t *testing.T) {
 	all := allRPMs(t)
-	st := memStore{}
+	st := publishtest.Mem{}
 	r := publish(t, st, "el9/x86_64", now, all...)
 	files, stale, err := r.Files(now)
 	if err != nil {
@@ -208,7 +210,7 @@ func TestDNF(t *testing.T) {
 	testtool.Need(t, "dnf", "rpm")
 	all := allRPMs(t)
 	tmp := t.TempDir()
-	st := dirStore(filepath.Join(tmp, "repo"))
+	st := store.Dir(filepath.Join(tmp, "repo"))
 	publish(t, st, "el9/x86_64", now, all...)
 	root := filepath.Join(tmp, "root")
 	repo := []string{"--setopt=reposdir=/dev/null", "--repofrompath=ours,file://" + filepath.Join(tmp, "repo", "el9", "x86_64"),
@@ -285,7 +287,7 @@ func TestDNF(t *testing.T) {
 	}
 }
 
-func mustOpen(t testing.TB, st Store, dir string) *Repo {
+func mustOpen(t testing.TB, st store.Files, dir string) *Repo {
 	t.Helper()
 	r, err := Open(st, dir)
 	if err != nil {
@@ -330,7 +332,7 @@ func TestPrune(t *testing.T) {
 	for _, g := range gammas {
 		gs = append(gs, rpms["gamma-"+g.ver])
 	}
-	st := memStore{}
+	st := publishtest.Mem{}
 	r := publish(t, st, "el9/x86_64", now, append(gs, rpms["beta"])...)
 	removed := r.Prune(2, nil)
 	want := []string{
@@ -353,7 +355,7 @@ func TestPrune(t *testing.T) {
 	if _, err := os.Stat("/usr/bin/dnf"); err == nil || os.Getenv("CI") != "" {
 		testtool.Need(t, "dnf")
 		tmp := t.TempDir()
-		publish(t, dirStore(filepath.Join(tmp, "repo")), "el9/x86_64", now, gs...)
+		publish(t, store.Dir(filepath.Join(tmp, "repo")), "el9/x86_64", now, gs...)
 		out := dnf(t, filepath.Join(tmp, "root"), "--setopt=reposdir=/dev/null", "--repofrompath=ours,file://"+filepath.Join(tmp, "repo", "el9", "x86_64"),
 			"--repo", "ours", "repoquery", "--latest-limit", "2", "--qf", "%{name}-%{epoch}:%{version}-%{release}.%{arch}", "gamma")
 		if got, want := sortedLines(out), []string{kept[2], kept[1]}; !reflect.DeepEqual(got, want) {
@@ -361,7 +363,7 @@ func TestPrune(t *testing.T) {
 		}
 	}
 
-	r = publish(t, memStore{}, "el9/x86_64", now, gs...)
+	r = publish(t, publishtest.Mem{}, "el9/x86_64", now, gs...)
 	removed = r.Prune(1, func(p Package) bool { return p.Version == "1.9" })
 	if len(removed) != 3 || len(r.Packages()) != 2 || r.Packages()[0].Version != "1.0" || r.Packages()[1].Version != "1.9" {
 		t.Errorf("Prune(1, protect 1.9) removed %v, kept %+v", removed, r.Packages())
@@ -379,7 +381,7 @@ func TestAdd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := Open(memStore{}, "el9/x86_64")
+	r, err := Open(publishtest.Mem{}, "el9/x86_64")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -420,7 +422,7 @@ func TestAdd(t *testing.T) {
 
 func TestDirs(t *testing.T) {
 	noarch := Package{Name: "app", Arch: "noarch", Version: "1", Release: "1.el9"}
-	st := memStore{}
+	st := publishtest.Mem{}
 	check := func(release string, p Package, want ...string) {
 		t.Helper()
 		got, err := Dirs(st, release, p)
@@ -467,7 +469,7 @@ func TestAddOneReadsNoPackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := memStore{}
+	st := publishtest.Mem{}
 	r, err := Open(st, "el9/x86_64")
 	if err != nil {
 		t.Fatal(err)
@@ -487,7 +489,7 @@ func TestAddOneReadsNoPackage(t *testing.T) {
 		}
 	}
 	writeFiles(t, r, st, now)
-	cs := &countingStore{Store: st}
+	cs := &publishtest.Counting{Files: st}
 	r, err = Open(cs, "el9/x86_64")
 	if err != nil {
 		t.Fatal(err)
@@ -496,10 +498,10 @@ func TestAddOneReadsNoPackage(t *testing.T) {
 		t.Fatal(added, err)
 	}
 	writeFiles(t, r, cs, now.Add(time.Minute))
-	if len(cs.reads) != 4 {
-		t.Errorf("read %v", cs.reads)
+	if len(cs.Reads) != 4 {
+		t.Errorf("read %v", cs.Reads)
 	}
-	for _, name := range cs.reads {
+	for _, name := range cs.Reads {
 		if !strings.HasPrefix(name, "el9/x86_64/repodata/") {
 			t.Errorf("read %s", name)
 		}
@@ -514,7 +516,7 @@ func TestAddOneReadsNoPackage(t *testing.T) {
 // stale; metadata wsgipack does not keep (updateinfo) is refused rather
 // than dropped; a data file that does not match its checksum is an error.
 func TestOpenOtherMetadata(t *testing.T) {
-	st := memStore{}
+	st := publishtest.Mem{}
 	publish(t, st, "el9/x86_64", now, testRPMs(t)["beta"])
 	repomd := string(st["el9/x86_64/repodata/repomd.xml"])
 	extra := func(typ string) string {
@@ -550,7 +552,7 @@ func TestOpenOtherMetadata(t *testing.T) {
 // TestOpenZstd: metadata that newer createrepo_c writes with zstd reads as
 // the gzip one does (Files writes gzip again).
 func TestOpenZstd(t *testing.T) {
-	st := memStore{}
+	st := publishtest.Mem{}
 	r := publish(t, st, "el9/x86_64", now, testRPMs(t)["alpha"])
 	repomd := string(st["el9/x86_64/repodata/repomd.xml"])
 	zw, err := zstd.NewWriter(nil)
