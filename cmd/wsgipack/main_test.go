@@ -73,6 +73,10 @@ func TestExitCodes(t *testing.T) {
 		{"no version anywhere", []string{"check", "-f", noVersion}, exitUsage, "noversion.yaml: version: is not set: add 'version:' to the spec or pass --version", ""},
 		{"version from the flag", []string{"check", "-f", noVersion, "--version", "1.0"}, exitOK, "check passed", ""},
 		{"build fails", []string{"build", "-f", good, "--out", "/proc/version/dist"}, exitFailed, "cannot create the output directory", ""},
+		{"publish without --to", []string{"publish", notPackage}, exitUsage, "--to: name the repository directory", ""},
+		{"publish without a key", []string{"publish", "--to", filepath.Join(dir, "repo"), notPackage}, exitUsage, "no signing key: set WSGIPACK_SIGNING_KEY", ""},
+		{"publish not a package", []string{"publish", "--unsigned", "--to", filepath.Join(dir, "repo"), notPackage}, exitFailed, "not a .deb or .rpm package", ""},
+		{"publish nothing", []string{"publish", "--to", filepath.Join(dir, "repo")}, exitUsage, "requires at least 1 arg(s)", ""},
 		{"inspect help", []string{"inspect", "--help"}, exitOK, "wsgipack inspect --json", ""},
 		{"inspect without a file", []string{"inspect"}, exitUsage, "accepts 1 arg(s), received 0", ""},
 		{"inspect not a package", []string{"inspect", notPackage}, exitFailed, notPackage + `: not a .deb or .rpm package: it starts with "just som"`, ""},
@@ -81,6 +85,7 @@ func TestExitCodes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Setenv("SOURCE_DATE_EPOCH", tt.env)
+			t.Setenv("WSGIPACK_SIGNING_KEY", "")
 			var stdout, stderr bytes.Buffer
 			code := run(tt.args, &stdout, &stderr)
 			if code != tt.code {
@@ -141,5 +146,30 @@ func TestInspect(t *testing.T) {
 	}
 	if strings.Contains(text, "[files]") || strings.Contains(text, "[scripts]") {
 		t.Errorf("--files=false --scripts=false still print those sections:\n%s", text)
+	}
+}
+
+// TestPublish publishes what build writes (unsigned: the signed path is
+// tested in internal/publish) and again: the second publish adds nothing.
+func TestPublish(t *testing.T) {
+	spec := validProject(t)
+	out, repo := t.TempDir(), filepath.Join(t.TempDir(), "repo")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "-f", spec, "--out", out, "--no-bytecode"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("build: exit %d\n%s%s", code, &stdout, &stderr)
+	}
+	for i, want := range []string{"published 1 package(s)", "published 0 package(s) to " + repo + "; 1 already there"} {
+		stdout.Reset()
+		if code := run([]string{"publish", "--unsigned", "--to", repo, "--base-url", "https://repo.example.com/apps", out}, &stdout, &stderr); code != exitOK {
+			t.Fatalf("publish %d: exit %d\n%s%s", i+1, code, &stdout, &stderr)
+		}
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("publish %d: output lacks %q:\n%s", i+1, want, &stdout)
+		}
+	}
+	for _, f := range []string{"dists/bookworm/Release", "pool/main/d/demo/demo_1.0-1+deb12_all.deb", "wsgipack-bookworm.sources"} {
+		if _, err := os.Stat(filepath.Join(repo, f)); err != nil {
+			t.Errorf("repository lacks %s", f)
+		}
 	}
 }
