@@ -24,6 +24,8 @@ type buildOptions struct {
 	version    string
 	outDir     string
 	noBytecode bool
+	sign       bool
+	signing    signingOptions
 }
 
 func (o *buildOptions) addFlags(cmd *cobra.Command, withOutput bool) {
@@ -34,6 +36,8 @@ func (o *buildOptions) addFlags(cmd *cobra.Command, withOutput bool) {
 	if withOutput {
 		f.StringVarP(&o.outDir, "out", "o", "dist", "directory for the packages")
 		f.BoolVar(&o.noBytecode, "no-bytecode", false, "do not ship .pyc files, whatever the spec says")
+		f.BoolVar(&o.sign, "sign", false, "sign the rpm packages (header signature) with WSGIPACK_SIGNING_KEY or --gpg; debs are trusted through the signed repository")
+		o.signing.addFlags(cmd)
 	}
 	_ = cmd.RegisterFlagCompletionFunc("target", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return distro.Names(), cobra.ShellCompDirectiveNoFileComp
@@ -72,6 +76,13 @@ func (o *buildOptions) options(stderr io.Writer) (builder.Options, error) {
 		}
 		t := time.Unix(n, 0).UTC()
 		b.Time = &t
+	}
+	if o.sign && len(errs) == 0 {
+		s, err := o.signing.signer(stderr)
+		if err != nil {
+			return b, err
+		}
+		b.Sign = func(data []byte) ([]byte, error) { return s.DetachSign(data, false) }
 	}
 	if isTerminal(stderr) {
 		b.Progress = func(step string) { fmt.Fprintf(stderr, "... %s\n", step) }

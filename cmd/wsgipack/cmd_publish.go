@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -19,8 +18,7 @@ type publishOptions struct {
 	generations int
 	dryRun      bool
 	unsigned    bool
-	gpg         bool
-	keyID       string
+	signing     signingOptions
 	codename    string
 	elRelease   string
 	baseURL     string
@@ -33,26 +31,10 @@ func (o *publishOptions) addFlags(cmd *cobra.Command) {
 	f.IntVar(&o.generations, "generations", 3, "publishes whose index files stay for clients mid-update")
 	f.BoolVar(&o.dryRun, "dry-run", false, "check everything and say what would change, writing nothing")
 	f.BoolVar(&o.unsigned, "unsigned", false, "publish without signing (tests only: apt refuses unsigned repositories)")
-	f.BoolVar(&o.gpg, "gpg", false, "sign with the gpg binary (agent, smartcard) instead of WSGIPACK_SIGNING_KEY")
-	f.StringVar(&o.keyID, "sign-key-id", "", "the (sub)key to sign with: key id or fingerprint")
 	f.StringVar(&o.codename, "codename", "", "apt codename for .deb files whose version names none (e.g. bookworm)")
 	f.StringVar(&o.elRelease, "el-release", "", "EL release for .rpm files whose release names none (e.g. el9)")
 	f.StringVar(&o.baseURL, "base-url", "", "where clients reach the tree, for the .sources and .repo files written at its root")
-}
-
-// signer loads the signing key the flags and environment name.
-func (o *publishOptions) signer() (sign.Signer, error) {
-	switch {
-	case o.unsigned:
-		return nil, nil
-	case o.gpg:
-		return sign.GPG(o.keyID)
-	}
-	key := os.Getenv("WSGIPACK_SIGNING_KEY")
-	if key == "" {
-		return nil, usage(errors.New("no signing key: set WSGIPACK_SIGNING_KEY to an armored private key or @file (and WSGIPACK_SIGNING_PASSPHRASE), or pass --gpg; --unsigned is for tests"))
-	}
-	return sign.Load(sign.Options{Key: key, Passphrase: os.Getenv("WSGIPACK_SIGNING_PASSPHRASE"), KeyID: o.keyID})
+	o.signing.addFlags(cmd)
 }
 
 func newPublishCommand() *cobra.Command {
@@ -81,14 +63,11 @@ WSGIPACK_SIGNING_PASSPHRASE, --sign-key-id for a subkey; or --gpg.`,
 			if o.keep < 0 || o.generations < 1 {
 				return usage(errors.New("--keep must be 0 or more, --generations 1 or more"))
 			}
-			s, err := o.signer()
-			if err != nil {
-				return err
-			}
-			stderr := cmd.ErrOrStderr()
-			if s != nil {
-				for _, w := range s.Warnings() {
-					fmt.Fprintf(stderr, "warning: %s\n", w)
+			var s sign.Signer
+			if !o.unsigned {
+				var err error
+				if s, err = o.signing.signer(cmd.ErrOrStderr()); err != nil {
+					return err
 				}
 			}
 			res, err := publish.Publish(publish.Options{

@@ -3,14 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wsgipack/wsgipack/internal/inspect"
+	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
 // validProject writes a minimal valid project (with a stand-in venv) and
@@ -171,5 +175,47 @@ func TestPublish(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(repo, f)); err != nil {
 			t.Errorf("repository lacks %s", f)
 		}
+	}
+}
+
+// TestBuildSign: build --sign signs the rpm in place (rpm -Kv verifies it
+// with the key imported), leaves the deb as it is, and SHA256SUMS names
+// the signed bytes.
+func TestBuildSign(t *testing.T) {
+	testtool.Need(t, "gpg", "rpm", "rpmkeys", "sha256sum")
+	home := t.TempDir()
+	gpg := func(args ...string) []byte {
+		out, err := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
+			"--faked-system-time", fmt.Sprintf("%d!", time.Now().Add(-time.Hour).Unix())}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("gpg %v: %v", args, err)
+		}
+		return out
+	}
+	gpg("--quick-gen-key", "CI <ci@example.com>", "rsa2048", "sign", "never")
+	key := filepath.Join(home, "key.asc")
+	if err := os.WriteFile(key, gpg("--armor", "--export-secret-keys"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pub := filepath.Join(home, "key.pub")
+	if err := os.WriteFile(pub, gpg("--armor", "--export"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("WSGIPACK_SIGNING_KEY", "@"+key)
+	spec, out := validProject(t), t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"build", "-f", spec, "--out", out, "--no-bytecode", "--target", "debian-12", "--target", "el9", "--sign"}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("build --sign: exit %d\n%s%s", code, &stdout, &stderr)
+	}
+	db := t.TempDir()
+	testtool.Run(t, "rpmkeys", "--dbpath", db, "--import", pub)
+	rpm := filepath.Join(out, "demo-1.0-1.el9.noarch.rpm")
+	if k := testtool.Run(t, "rpm", "--dbpath", db, "-Kv", rpm); !strings.Contains(k, "Header V4 RSA/SHA256 Signature, key ID") || !strings.Contains(k, ": OK") {
+		t.Errorf("rpm -Kv:\n%s", k)
+	}
+	testtool.Run(t, "sh", "-c", "cd "+out+" && sha256sum -c SHA256SUMS")
+	stdout.Reset()
+	if code := run([]string{"inspect", "--files=false", "--scripts=false", rpm}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "Signature: RSA/SHA256, key ID ") {
+		t.Errorf("inspect: exit %d\n%s", code, &stdout)
 	}
 }

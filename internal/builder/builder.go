@@ -46,6 +46,9 @@ type Options struct {
 	Time *time.Time
 	// NoBytecode skips .pyc compilation whatever the spec says.
 	NoBytecode bool
+	// Sign, when set, signs the packages of formats that carry their own
+	// signature (rpm): it returns one binary OpenPGP signature of data.
+	Sign func(data []byte) ([]byte, error)
 	// Warn receives warnings, one per call; may be nil.
 	Warn func(string)
 	// Progress receives a line per step that may take seconds; may be nil.
@@ -146,7 +149,15 @@ func Build(o Options) (*Result, error) {
 		if o.Progress != nil {
 			o.Progress(fmt.Sprintf("writing %s (%s)", name, t.Name))
 		}
-		written, err := out.add(name, func(w io.Writer) error { return f.Write(pkg, w) })
+		written, err := out.add(name, func(w io.Writer) error {
+			if err := f.Write(pkg, w); err != nil {
+				return err
+			}
+			if s, ok := f.(packager.Signer); ok && o.Sign != nil {
+				return s.Sign(w.(*os.File), o.Sign)
+			}
+			return nil
+		})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t.Name, err)
 		}

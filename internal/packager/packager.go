@@ -74,6 +74,15 @@ type Packager interface {
 	Write(p *Package, w io.Writer) error
 }
 
+// Signer is implemented by formats whose packages carry a signature of
+// their own: rpm header signatures (apt trusts repositories, not .deb
+// files, so deb does not implement it).
+type Signer interface {
+	// Sign signs the package written to f in place; sign returns one
+	// binary OpenPGP signature of the data it is given.
+	Sign(f *os.File, sign func(data []byte) ([]byte, error)) error
+}
+
 var formats = map[string]Packager{}
 
 // Register makes a format's packager available under its name (deb, rpm).

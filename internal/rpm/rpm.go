@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -86,6 +87,9 @@ func parseRelation(rel string) (relation, error) {
 
 // NeedsMD5: rpm's file digests are SHA-256, computed while writing.
 func (rpmPackager) NeedsMD5() bool { return false }
+
+// Sign signs a written package in place (packager.Signer): see Sign.
+func (rpmPackager) Sign(f *os.File, sign func(data []byte) ([]byte, error)) error { return Sign(f, sign) }
 
 // changelogData fills changelog.tmpl.
 type changelogData struct{ Name, Upstream, Target string }
