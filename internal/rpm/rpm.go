@@ -89,7 +89,9 @@ func parseRelation(rel string) (relation, error) {
 func (rpmPackager) NeedsMD5() bool { return false }
 
 // Sign signs a written package in place (packager.Signer): see Sign.
-func (rpmPackager) Sign(f *os.File, sign func(data []byte) ([]byte, error)) error { return Sign(f, sign) }
+func (rpmPackager) Sign(f *os.File, sign func(data []byte) ([]byte, error)) error {
+	return Sign(f, sign)
+}
 
 // changelogData fills changelog.tmpl.
 type changelogData struct{ Name, Upstream, Target string }
