@@ -350,3 +350,21 @@ func TestKilledBeforeRelease(t *testing.T) {
 		}
 	}
 }
+
+// TestDryRun says what would be added and writes nothing.
+func TestDryRun(t *testing.T) {
+	repo := t.TempDir()
+	s := signer(t, "Repo <repo@example.com>")
+	publishTo(t, repo, s, 0, packages(t, "1.2.0"))
+	before := testtool.TreeHash(t, repo)
+	res, err := Publish(Options{Store: store.Dir(repo), Signer: s, DryRun: true, Keep: 1}, []string{packages(t, "1.3.0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Added) != 2 || len(res.Pruned) != 2 || res.Written != 0 {
+		t.Errorf("dry run: added %v, pruned %v, written %d", res.Added, res.Pruned, res.Written)
+	}
+	if after := testtool.TreeHash(t, repo); after != before {
+		t.Error("a dry run changed the repository")
+	}
+}
