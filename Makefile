@@ -15,8 +15,9 @@ DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-vi
             gpg gpg-agent gpgv apt-utils xz-utils
 # What the end-to-end tests (make e2e) need on top: debootstrap builds the
 # Debian 12 root they install packages into, rpm plays EL9's rpm on it,
-# util-linux has unshare, coreutils chroot and cp.
-E2E_DEPS := debootstrap debian-archive-keyring rpm util-linux coreutils
+# util-linux has unshare, coreutils chroot and cp; dnf and gpg are the
+# clients and the key of the published-repository scenarios.
+E2E_DEPS := debootstrap debian-archive-keyring rpm util-linux coreutils dnf gpg gpg-agent
 
 .PHONY: build deps e2e-deps test e2e lint fuzz demo bench clean
 
