@@ -136,6 +136,9 @@ func Publish(o Options, paths []string) (*Result, error) {
 	defer unlock()
 
 	p := &publisher{o: o, tmp: tmp, res: &Result{}, debs: map[string]*apt.Index{}, rpms: map[string]*yum.Repo{}}
+	if p.gens, err = p.readState(); err != nil {
+		return nil, err
+	}
 	if err := p.read(files); err != nil {
 		return nil, err
 	}
@@ -159,6 +162,7 @@ type publisher struct {
 	debs    map[string]*apt.Index // by codename
 	rpms    map[string]*yum.Repo  // by directory (el9/x86_64)
 	poolNew []*incoming           // packages whose files go into the pool
+	gens    []generation          // the repository's state before this publish; nil for a new one
 }
 
 // expand lists the package files of paths: files as given, directories'
@@ -434,6 +438,9 @@ func (p *publisher) aptIndex(codename string) (*apt.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apt repository %s: %w", codename, err)
 	}
+	if p.gens == nil && len(ix.Packages()) > 0 {
+		return nil, p.foreign("dists/" + codename)
+	}
 	p.debs[codename] = ix
 	return ix, nil
 }
@@ -446,8 +453,18 @@ func (p *publisher) yumRepo(dir string) (*yum.Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("yum repository %s: %w", dir, err)
 	}
+	if p.gens == nil && len(r.Packages()) > 0 {
+		return nil, p.foreign(dir + "/repodata")
+	}
 	p.rpms[dir] = r
 	return r, nil
+}
+
+// foreign is the error for indexes in a repository wsgipack has no state
+// of: another tool's (aptly, reprepro, createrepo_c), which publishing
+// would silently take over.
+func (p *publisher) foreign(where string) error {
+	return fmt.Errorf("the repository already holds %s, but no %s: another tool (or a first publish that did not finish) made it; publish into an empty directory or one that wsgipack publish made", where, stateFile)
 }
 
 // prune keeps the newest Keep versions in every index opened, never one
@@ -501,10 +518,7 @@ func (p *publisher) readState() ([]generation, error) {
 // names.
 func (p *publisher) write() error {
 	st := p.o.Store
-	gens, err := p.readState()
-	if err != nil {
-		return err
-	}
+	gens := p.gens
 	now := p.o.Now().UTC().Truncate(time.Second)
 	put := func(name string, data []byte) error {
 		p.res.Written++

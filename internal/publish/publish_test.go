@@ -234,6 +234,17 @@ func TestRepublishAndConflict(t *testing.T) {
 	if _, err := Publish(Options{Store: store.Dir(repo)}, []string{pkgs}); err == nil || !strings.Contains(err.Error(), "WSGIPACK_SIGNING_KEY") {
 		t.Errorf("publish without a key: %v", err)
 	}
+	// A repository another tool made (here: ours without its state).
+	foreign := t.TempDir()
+	testtool.Run(t, "cp", "-a", repo+"/.", foreign)
+	os.Remove(filepath.Join(foreign, stateFile))
+	before = testtool.TreeHash(t, foreign)
+	if _, err := Publish(Options{Store: store.Dir(foreign), Signer: s}, []string{packages(t, "1.4.0")}); err == nil || !strings.Contains(err.Error(), "another tool") {
+		t.Errorf("publish into another tool's repository: %v", err)
+	}
+	if after := testtool.TreeHash(t, foreign); after != before {
+		t.Error("a refused publish changed another tool's repository")
+	}
 	notPkg := filepath.Join(t.TempDir(), "notes.deb")
 	os.WriteFile(notPkg, []byte("notes\n"), 0o644)
 	if _, err := Publish(Options{Store: store.Dir(repo), Signer: s}, []string{notPkg}); err == nil || !strings.Contains(err.Error(), "not a .deb or .rpm") {

@@ -231,6 +231,15 @@ func BenchmarkAddOneTo2000(b *testing.B) {
 	}
 }
 
+// BenchmarkAddOneToEmpty is the same publish into an empty index: what
+// BenchmarkAddOneTo2000 is compared with.
+func BenchmarkAddOneToEmpty(b *testing.B) {
+	big := twoThousand(b)
+	for b.Loop() {
+		addOne(b, publishtest.Mem{}, big.deb)
+	}
+}
+
 // BenchmarkDpkgScanpackages2000 and BenchmarkAptFtparchive2000 index the
 // same 2,000-file pool with dpkg-scanpackages -m and apt-ftparchive
 // packages (no cache database), for comparison.
