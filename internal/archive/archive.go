@@ -36,6 +36,12 @@ type Entry struct {
 	// leak scan does); the deb writer trusts it (checking only the size)
 	// and computes the missing ones. The rpm writer does not use it.
 	MD5 []byte
+	// Group is the owning group when it is not root: the app's group for
+	// /etc/<name> and its config files, as the install scripts set them.
+	// The rpm declares it (its %pre creates the group before the files are
+	// unpacked), so that rpm -V finds nothing changed; a .deb owns
+	// everything as root:root and its postinst changes the group.
+	Group string
 	// Origin names where the entry comes from (a path of the project or
 	// the venv, "generated wsgi.tmpl"...), for messages.
 	Origin string

@@ -163,9 +163,22 @@ func TestBuildExample(t *testing.T) {
 		if list := run(t, "rpm", "-qlvp", rpm); !regexp.MustCompile(`(?m)^drwxr-xr-x .* /usr/share/doc/inventory$`).MatchString(list) {
 			t.Errorf("rpm -qlvp does not list /usr/share/doc/inventory as a directory of the package:\n%s", list)
 		}
-		owners := run(t, "rpm", "-qp", "--qf", "[%{FILEUSERNAME}:%{FILEGROUPNAME}\n]", rpm)
-		if strings.TrimSpace(strings.ReplaceAll(owners, "root:root\n", "")) != "" {
-			t.Errorf("files not owned by root:root:\n%s", owners)
+		// root owns everything; the app's group owns /etc/<name> and the
+		// config files, as the install scripts set them (rpm -V stays quiet).
+		owners := run(t, "rpm", "-qp", "--qf", "[%{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEMODES:perms} %{FILENAMES}\n]", rpm)
+		for _, line := range strings.Split(strings.TrimSpace(owners), "\n") {
+			f := strings.Fields(line)
+			want := "root:root"
+			switch f[2] {
+			case "/etc/inventory", "/etc/inventory/environment", "/etc/inventory/settings.ini":
+				want = "root:inventory"
+			}
+			if f[0] != want {
+				t.Errorf("%s is owned by %s, want %s", f[2], f[0], want)
+			}
+			if f[2] == "/etc/inventory" && f[1] != "drwxr-x---" {
+				t.Errorf("/etc/inventory has mode %s, want drwxr-x---", f[1])
+			}
 		}
 	})
 	t.Run("lintian", func(t *testing.T) {

@@ -335,6 +335,14 @@ func TestRPMLifecycle(t *testing.T) {
 		"greeting": "hello from settings.ini", "code_writable": "false",
 	})
 	report(t, "rpm -i (no network): app answers")
+	verify := func() string { // rpm -V: what differs from the package's record
+		out, _ := c.RPM(t, "-V", "inventory")
+		return strings.TrimSpace(out)
+	}
+	if v := verify(); v != "" {
+		t.Errorf("rpm -V after rpm -i:\n%s", v)
+	}
+	report(t, "rpm -V after rpm -i: nothing differs (/etc/inventory root:inventory 0750, config files 0640 as the header says)")
 
 	if code, body := c.Post(t, "/inventory/items", "sprocket"); code != 201 {
 		t.Fatalf("POST: %d %s", code, body)
@@ -349,6 +357,9 @@ func TestRPMLifecycle(t *testing.T) {
 		"version": "1.5.0", "items": "[gadget sprocket widget]", "greeting": "edited by the admin",
 	})
 	report(t, "rpm -U ($1 = 2): app stays enabled, new migration, data and config edit kept")
+	if v := verify(); !strings.HasSuffix(v, " c /etc/inventory/settings.ini") || strings.Contains(v, "\n") {
+		t.Errorf("rpm -V after rpm -U should name the admin's edit only:\n%s", v)
+	}
 
 	mustRPM("-U", "--oldpackage", rpmIn(inventory1))
 	expect(t, "after rollback", answer(t, c, "/inventory/"), map[string]string{"version": "1.4.2", "items": "[gadget sprocket widget]"})
@@ -362,5 +373,8 @@ func TestRPMLifecycle(t *testing.T) {
 	if !c.Exists("/var/lib/inventory/inventory.db") {
 		t.Error("rpm -e removed the data")
 	}
-	report(t, "rpm -e ($1 = 0): app gone, data kept")
+	if c.Exists("/usr/share/doc/inventory") || c.Exists("/opt/inventory") {
+		t.Error("rpm -e left /usr/share/doc/inventory or /opt/inventory")
+	}
+	report(t, "rpm -e ($1 = 0): app gone, data kept, no file of the package left")
 }

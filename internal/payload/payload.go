@@ -105,6 +105,25 @@ type collector struct {
 	warns   []string
 }
 
+// appGroup gives the app's group what the install scripts give it:
+// /etc/<name> (root:<user> 0750) and the config files (root:<user> 0640),
+// so that the package's own record of them matches the server (rpm -V).
+func (c *collector) appGroup(entries []archive.Entry) {
+	configs := map[string]bool{c.l.EnvFile: true}
+	for _, cf := range c.o.Spec.Config {
+		configs[cf.Dest] = true
+	}
+	for i := range entries {
+		e := &entries[i]
+		switch {
+		case e.Path == c.l.Etc && e.Kind == archive.Dir:
+			e.Mode, e.Group = 0o750, c.o.Spec.User
+		case configs[e.Path] && e.Kind == archive.File:
+			e.Mode, e.Group = 0o640, c.o.Spec.User
+		}
+	}
+}
+
 // Collect builds the payload. All problems found (setuid files, symlinks
 // leaving the package, editable installs, two things wanting one path,
 // leaks of the build path) are returned together.
@@ -150,6 +169,7 @@ func Collect(o Options) (*Payload, error) {
 
 	p.Entries = slices.Collect(maps.Values(c.entries))
 	p.Entries = append(p.Entries, fstree.Parents(p.Entries, c.l.Owned()...)...)
+	c.appGroup(p.Entries)
 	fstree.Sort(p.Entries)
 
 	progress("scanning for native code and build paths")

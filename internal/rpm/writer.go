@@ -362,6 +362,9 @@ func (p *rpmFile) header(entries []*archive.Entry, digests []string, payloadDige
 		devices[i] = 1
 		inodes[i] = uint32(i + 1)
 		users[i], groups[i] = "root", "root"
+		if e.Group != "" {
+			groups[i] = e.Group
+		}
 	}
 	h.int32s(rpmtag.FileSizes, sizes...)
 	h.int16s(rpmtag.FileModes, modes...)
