@@ -524,6 +524,13 @@ func (p *publisher) write() error {
 		p.res.Written++
 		return st.WriteFile(name, data)
 	}
+	if gens == nil {
+		// A new repository is marked as wsgipack's first, so that a first
+		// publish stopped half-way is not taken for another tool's.
+		if err := put(stateFile, []byte("[]\n")); err != nil {
+			return err
+		}
+	}
 	for _, in := range p.poolNew {
 		data, err := os.ReadFile(in.file)
 		if err != nil {
