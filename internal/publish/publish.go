@@ -532,13 +532,10 @@ func (p *publisher) write() error {
 		}
 	}
 	for _, in := range p.poolNew {
-		data, err := os.ReadFile(in.file)
-		if err != nil {
+		if err := p.copyToPool(in.file, in.pool); err != nil {
 			return err
 		}
-		if err := put(in.pool, data); err != nil {
-			return err
-		}
+		p.res.Written++
 		p.o.Log("added " + in.pool)
 	}
 	gen := generation{Time: now}
@@ -637,6 +634,24 @@ func (p *publisher) write() error {
 		p.res.Removed = append(p.res.Removed, name)
 	}
 	return nil
+}
+
+// copyToPool copies a package file into the repository, streaming it when
+// the store can.
+func (p *publisher) copyToPool(file, name string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if s, ok := p.o.Store.(store.Streamer); ok {
+		return s.WriteFrom(name, f)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	return p.o.Store.WriteFile(name, data)
 }
 
 // writeSigned writes a Release or repomd.xml with its signatures: Release,

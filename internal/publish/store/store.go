@@ -6,8 +6,10 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -28,6 +30,12 @@ type Files interface {
 	WriteFile(name string, data []byte) error
 	// Remove deletes a file; removing a missing file is not an error.
 	Remove(name string) error
+}
+
+// Streamer is implemented by stores that write a file from a reader
+// (atomically, as WriteFile), so that large files are not held in memory.
+type Streamer interface {
+	WriteFrom(name string, r io.Reader) error
 }
 
 // Store is a repository's Files and its lock.
@@ -69,7 +77,13 @@ func (d Dir) ReadFile(name string) ([]byte, error) {
 // WriteFile writes data to a temporary file beside name, syncs it, renames
 // it over name and syncs the directory, so that the new content survives
 // a crash once WriteFile returns.
-func (d Dir) WriteFile(name string, data []byte) (err error) {
+func (d Dir) WriteFile(name string, data []byte) error {
+	return d.WriteFrom(name, bytes.NewReader(data))
+}
+
+// WriteFrom is WriteFile with the content streamed from r: packages are
+// copied into the pool without being held in memory.
+func (d Dir) WriteFrom(name string, r io.Reader) (err error) {
 	p, err := d.path(name)
 	if err != nil {
 		return err
@@ -88,7 +102,7 @@ func (d Dir) WriteFile(name string, data []byte) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := tmp.Write(data); err != nil {
+	if _, err := io.Copy(tmp, r); err != nil {
 		return err
 	}
 	if err := tmp.Chmod(0o644); err != nil {
