@@ -104,6 +104,9 @@ func TestDebLifecycle(t *testing.T) {
 		t.Errorf("app user: %s", shell)
 	}
 	report(t, "install (no network): app answers as inventory from /opt/inventory/venv, C extension, env, config, migration, read-only code")
+	if out, code := c.Run(t, "dpkg", "--verify", "inventory"); code != 0 || strings.TrimSpace(out) != "" {
+		t.Errorf("dpkg --verify after install: exit %d\n%s", code, out)
+	}
 
 	// Idempotent: the configure step again changes nothing.
 	again := c.MustRun(t, "/var/lib/dpkg/info/inventory.postinst", "configure", "1.4.2-1+deb12")
