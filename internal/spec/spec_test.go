@@ -65,6 +65,21 @@ func TestLoadValid(t *testing.T) {
 	}
 }
 
+// TestOddButValidText: values that are odd but harmless reach the spec
+// unchanged: quotes at both ends, leading spaces, a tab, non-ASCII text.
+func TestOddButValidText(t *testing.T) {
+	dir := project(t)
+	s, err := load(t, dir, validSpec+"environment:\n  QUOTED: \"'both ends'\"\n  SPACED: \"  leading\"\n  TAB: \"a\\tb\"\n  UNICODE: \"Grüße – ok\"\n")
+	if err != nil {
+		t.Fatalf("rejected:\n%v", err)
+	}
+	for k, want := range map[string]string{"QUOTED": "'both ends'", "SPACED": "  leading", "TAB": "a\tb", "UNICODE": "Grüße – ok"} {
+		if s.Environment[k] != want {
+			t.Errorf("%s = %q, want %q", k, s.Environment[k], want)
+		}
+	}
+}
+
 // TestDependsInEachFormatsSyntax: each target's depends are written in
 // its format's relation syntax.
 func TestDependsInEachFormatsSyntax(t *testing.T) {
@@ -123,6 +138,15 @@ func TestLoadInvalid(t *testing.T) {
 		{"too many processes", validSpec + "apache:\n  processes: 500\n", []string{"apache.processes: must be between 1 and 64"}},
 		{"static outside", validSpec + "apache:\n  static:\n    /static: ../etc\n", []string{`apache.static./static: "../etc" must be a clean path relative to /opt/inventory`}},
 		{"reserved user", validSpec + "user: www-data\n", []string{`user: "www-data" is a system account`}},
+		{"newline in maintainer", replace("maintainer: Ops Team <ops@example.com>", `maintainer: "Ops <ops@example.com>\nEssential: yes"`), []string{"maintainer: holds the control character or line break U+000A: it must be one line"}},
+		{"newline in license", replace("license: MIT", `license: "MIT\n\nFiles: *"`), []string{"license: holds the control character or line break U+000A"}},
+		{"carriage return in summary", replace("summary: Inventory web service", `summary: "Inventory\rweb"`), []string{"summary: holds the control character or line break U+000D"}},
+		{"carriage return in description", validSpec + "description: \"one\\rtwo\"\n", []string{"description: holds the control character or line break U+000D: it must be text with newlines only"}},
+		{"newline in a static directory", validSpec + "apache:\n  static:\n    /static: \"app\\nSetEnv INJECTED 1\"\n", []string{"apache.static./static: holds the control character or line break U+000A"}},
+		{"line separator in an environment value", validSpec + "environment:\n  A: \"x\\u2028LD_PRELOAD=/tmp/evil.so\"\n", []string{"environment.A: holds the control character or line break U+2028"}},
+		{"config over a system file", validSpec + "config:\n  - source: config/settings.ini\n    dest: /etc/passwd\n", []string{`config[0].dest: "/etc/passwd" must be a clean absolute file path under /etc/inventory/`}},
+		{"config as a cron job", validSpec + "config:\n  - source: config/settings.ini\n    dest: /etc/cron.d/x\n", []string{`config[0].dest: "/etc/cron.d/x" must be a clean absolute file path under /etc/inventory/`}},
+		{"config with a space", validSpec + "config:\n  - source: config/settings.ini\n    dest: /etc/inventory/a b\n", []string{`config[0].dest: "/etc/inventory/a b" must be a clean absolute file path under /etc/inventory/ without spaces`}},
 		{"bad env key", validSpec + "environment:\n  1BAD: x\n", []string{`environment.1BAD: "1BAD" is not a variable name`}},
 		{"config outside etc", validSpec + "config:\n  - source: config/settings.ini\n    dest: /opt/x.ini\n", []string{`config[0].dest: "/opt/x.ini" must be a clean absolute file path under /etc`}},
 		{"config missing source", validSpec + "config:\n  - source: config/nope.ini\n    dest: /etc/inventory/x.ini\n", []string{`config[0].source: config/nope.ini does not exist`}},

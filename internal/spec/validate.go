@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/gobwas/glob"
 
@@ -59,6 +60,7 @@ var (
 // validate checks a defaulted spec whose relative paths are relative to dir.
 func validate(s *Spec, dir string, r *reporter) {
 	lay := layout.For(s.Name)
+	checkText(r, s)
 	checkName(r, "name", s.Name, true)
 	if s.Version != "" {
 		if _, err := version.Parse(s.Version); err != nil {
@@ -196,9 +198,6 @@ func validate(s *Spec, dir string, r *reporter) {
 		if !envKeyRE.MatchString(k) {
 			r.add("environment."+k, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
 		}
-		if strings.ContainsAny(s.Environment[k], "\n\r\x00") {
-			r.add("environment."+k, "the value must be one line")
-		}
 	}
 	dests := map[string]bool{lay.EnvFile: true}
 	for i, c := range s.Config {
@@ -211,8 +210,8 @@ func validate(s *Spec, dir string, r *reporter) {
 		switch clean := path.Clean(c.Dest); {
 		case c.Dest == "":
 			r.add(f+".dest", "is required: an absolute path under /etc")
-		case !strings.HasPrefix(c.Dest, "/etc/") || clean != c.Dest || strings.HasSuffix(c.Dest, "/"):
-			r.add(f+".dest", "%q must be a clean absolute file path under /etc", c.Dest)
+		case !strings.HasPrefix(c.Dest, lay.Etc+"/") || clean != c.Dest || strings.HasSuffix(c.Dest, "/") || strings.ContainsAny(c.Dest, " \t"):
+			r.add(f+".dest", "%q must be a clean absolute file path under %s/ without spaces (the package owns that directory; anywhere else in /etc it would replace a file of the system)", c.Dest, lay.Etc)
 		case dests[c.Dest]:
 			r.add(f+".dest", "%s is already used (by another config file or the environment file)", c.Dest)
 		}
@@ -284,5 +283,80 @@ func checkOptPath(r *reporter, field, p, name string) {
 	clean := path.Clean(p)
 	if p == "" || path.IsAbs(p) || clean != p || clean == "." || strings.HasPrefix(clean, "../") || clean == ".." {
 		r.add(field, "%q must be a clean path relative to %s", p, layout.For(name).Root)
+	}
+}
+
+// lineBreaks are the characters that end a line for some reader of the
+// files a spec value is written to: Python's str.splitlines (the entry
+// script reads the environment file with it) ends lines at these besides
+// the ASCII control characters.
+const lineBreaks = "\u0085\u2028\u2029"
+
+// badRune returns the first control character or line break in v (tab
+// and, where allowed, newline excepted), or -1.
+func badRune(v string, newline bool) rune {
+	for _, c := range v {
+		if (c == '\n' && newline) || c == '\t' {
+			continue
+		}
+		if unicode.IsControl(c) || strings.ContainsRune(lineBreaks, c) {
+			return c
+		}
+	}
+	return -1
+}
+
+// checkText refuses control characters and line breaks in the spec's
+// text: each value is written into a line of a control file, rpm header,
+// Apache configuration, shell script or environment file, where a line
+// break would start a field, directive or command of its own. Only the
+// description may hold newlines.
+func checkText(r *reporter, s *Spec) {
+	check := func(field, v string, newline bool) {
+		if c := badRune(v, newline); c >= 0 {
+			what := "one line"
+			if newline {
+				what = "text with newlines only"
+			}
+			r.add(field, "holds the control character or line break U+%04X: it must be %s (it is written into control files, scripts and configuration where it would start a line of its own)", c, what)
+		}
+	}
+	for _, f := range []struct{ field, v string }{{"name", s.Name}, {"version", s.Version}, {"summary", s.Summary},
+		{"maintainer", s.Maintainer}, {"license", s.License}, {"homepage", s.Homepage}, {"app.source", s.App.Source},
+		{"app.wsgi", s.App.WSGI}, {"venv", s.Venv}, {"user", s.User}, {"apache.mount", s.Apache.Mount},
+		{"apache.server_name", s.Apache.ServerName}} {
+		check(f.field, f.v, false)
+	}
+	check("description", s.Description, true)
+	for i, v := range s.App.Exclude {
+		check(index("app.exclude", i), v, false)
+	}
+	for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
+		check("app.files."+dest, dest+s.App.Files[dest], false)
+	}
+	for _, u := range slices.Sorted(maps.Keys(s.Apache.Static)) {
+		check("apache.static."+u, u+s.Apache.Static[u], false)
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
+		check("environment."+k, k+s.Environment[k], false)
+	}
+	for i, c := range s.Config {
+		check(index("config", i), c.Source+c.Dest, false)
+	}
+	for i, w := range s.Writable {
+		check(index("writable", i), w, false)
+	}
+	for _, t := range slices.Sorted(maps.Keys(s.Depends)) {
+		for i, d := range s.Depends[t] {
+			check(index("depends."+t, i), d, false)
+		}
+	}
+	for _, h := range []struct {
+		field string
+		cmds  []string
+	}{{"hooks.first_install", s.Hooks.FirstInstall}, {"hooks.post_install", s.Hooks.PostInstall}, {"hooks.pre_remove", s.Hooks.PreRemove}} {
+		for i, c := range h.cmds {
+			check(index(h.field, i), c, false)
+		}
 	}
 }
