@@ -3,13 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -182,23 +179,14 @@ func TestPublish(t *testing.T) {
 // with the key imported), leaves the deb as it is, and SHA256SUMS names
 // the signed bytes.
 func TestBuildSign(t *testing.T) {
-	testtool.Need(t, "gpg", "rpm", "rpmkeys", "sha256sum")
+	testtool.Need(t, "rpm", "rpmkeys", "sha256sum")
+	private, public := testtool.GPGKey(t, "CI <ci@example.com>")
 	home := t.TempDir()
-	gpg := func(args ...string) []byte {
-		out, err := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
-			"--faked-system-time", fmt.Sprintf("%d!", time.Now().Add(-time.Hour).Unix())}, args...)...).Output()
-		if err != nil {
-			t.Fatalf("gpg %v: %v", args, err)
-		}
-		return out
-	}
-	gpg("--quick-gen-key", "CI <ci@example.com>", "rsa2048", "sign", "never")
-	key := filepath.Join(home, "key.asc")
-	if err := os.WriteFile(key, gpg("--armor", "--export-secret-keys"), 0o600); err != nil {
+	key, pub := filepath.Join(home, "key.asc"), filepath.Join(home, "key.pub")
+	if err := os.WriteFile(key, private, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pub := filepath.Join(home, "key.pub")
-	if err := os.WriteFile(pub, gpg("--armor", "--export"), 0o644); err != nil {
+	if err := os.WriteFile(pub, public, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("WSGIPACK_SIGNING_KEY", "@"+key)

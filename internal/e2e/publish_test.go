@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,28 +10,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wsgipack/wsgipack/internal/publish"
 	"github.com/wsgipack/wsgipack/internal/publish/store"
 	"github.com/wsgipack/wsgipack/internal/sign"
+	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
 // repoSigner makes a signing key with gpg (as an operator would) and loads
 // it as publish does.
 func repoSigner(t *testing.T) sign.Signer {
 	t.Helper()
-	home := t.TempDir()
-	gpg := func(args ...string) []byte {
-		out, err := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
-			"--faked-system-time", fmt.Sprintf("%d!", time.Now().Add(-time.Hour).Unix())}, args...)...).Output()
-		if err != nil {
-			t.Fatalf("gpg %v: %v", args, err)
-		}
-		return out
-	}
-	gpg("--quick-gen-key", "Apps Repository <repo@example.com>", "rsa3072", "sign", "never")
-	s, err := sign.Load(sign.Options{Key: string(gpg("--armor", "--export-secret-keys"))})
+	private, _ := testtool.GPGKey(t, "Apps Repository <repo@example.com>")
+	s, err := sign.Load(sign.Options{Key: string(private)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,17 +2,14 @@ package publish
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/wsgipack/wsgipack/internal/packager/packagertest"
 	"github.com/wsgipack/wsgipack/internal/publish/publishtest"
@@ -25,28 +22,10 @@ import (
 	_ "github.com/wsgipack/wsgipack/internal/rpm"
 )
 
-// gpgKey makes an RSA signing key with gpg (keys made by gpg import into
-// every rpm; see internal/sign) and returns it armored.
-func gpgKey(t *testing.T, uid string) string {
-	t.Helper()
-	testtool.Need(t, "gpg")
-	home := t.TempDir()
-	gpg := func(args ...string) []byte {
-		cmd := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
-			"--faked-system-time", fmt.Sprintf("%d!", time.Now().Add(-time.Hour).Unix())}, args...)...)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("gpg %v: %v", args, err)
-		}
-		return out
-	}
-	gpg("--quick-gen-key", uid, "rsa2048", "sign", "never")
-	return string(gpg("--armor", "--export-secret-keys", uid))
-}
-
 func signer(t *testing.T, uid string) sign.Signer {
 	t.Helper()
-	s, err := sign.Load(sign.Options{Key: gpgKey(t, uid)})
+	private, _ := testtool.GPGKey(t, uid)
+	s, err := sign.Load(sign.Options{Key: string(private)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Need fails t (with CI set) or skips it when a tool is not on PATH.
@@ -95,4 +96,25 @@ func TreeHash(t testing.TB, dir string) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+// GPGKey makes an RSA-2048 signing key for uid with the real gpg (keys
+// gpg makes import into every rpm, unlike some go-crypto makes), dated an
+// hour ago so that signatures made now are valid, and returns its armored
+// private and public keys.
+func GPGKey(t testing.TB, uid string) (private, public []byte) {
+	t.Helper()
+	Need(t, "gpg")
+	home := t.TempDir()
+	gpg := func(args ...string) []byte {
+		t.Helper()
+		out, err := exec.Command("gpg", append([]string{"--homedir", home, "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
+			"--faked-system-time", fmt.Sprintf("%d!", time.Now().Add(-time.Hour).Unix())}, args...)...).Output()
+		if err != nil {
+			t.Fatalf("gpg %v: %v", args, err)
+		}
+		return out
+	}
+	gpg("--quick-gen-key", uid, "rsa2048", "sign", "never")
+	return gpg("--armor", "--export-secret-keys", uid), gpg("--armor", "--export", uid)
 }
