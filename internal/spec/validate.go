@@ -54,7 +54,6 @@ var (
 	envKeyRE   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	hostRE     = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
 	urlPathRE  = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
-	reservedUs = []string{"root", "daemon", "bin", "sys", "nobody", "www-data", "apache", "wwwrun", "httpd"}
 )
 
 // validate checks a defaulted spec whose relative paths are relative to dir.
@@ -62,6 +61,9 @@ func validate(s *Spec, dir string, r *reporter) {
 	lay := layout.For(s.Name)
 	checkText(r, s)
 	checkName(r, "name", s.Name, true)
+	if slices.Contains(systemNames, s.Name) {
+		r.add("name", "%q belongs to the system (an account, a directory of /etc or /opt, or a package of the distributions): the package would take over /etc/%s and /var/lib/%s and purge them; choose a name of the app's own, e.g. %s-app", s.Name, s.Name, s.Name, s.Name)
+	}
 	if s.Version != "" {
 		if _, err := version.Parse(s.Version); err != nil {
 			r.add("version", "%v", err)
@@ -191,7 +193,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	if s.User != s.Name {
 		checkName(r, "user", s.User, false)
 	}
-	if slices.Contains(reservedUs, s.User) {
+	if slices.Contains(systemNames, s.User) {
 		r.add("user", "%q is a system account; the app needs its own user", s.User)
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
@@ -359,4 +361,28 @@ func checkText(r *reporter, s *Spec) {
 			check(index(h.field, i), c, false)
 		}
 	}
+}
+
+// systemNames are names an app must not take: the system accounts and
+// groups of Debian (base-passwd) and EL (setup), directories of /etc that
+// the distributions' packages own (the install scripts chmod /etc/<name>
+// and purge removes it), and the packages an app's package would replace or
+// clash with (Apache, Python, mod_wsgi and the base system's).
+var systemNames = []string{
+	// accounts and groups
+	"root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data",
+	"backup", "list", "irc", "gnats", "nobody", "nogroup", "adm", "tty", "disk", "kmem", "dialout", "fax", "voice",
+	"cdrom", "floppy", "tape", "sudo", "audio", "dip", "operator", "src", "shadow", "utmp", "video", "sasl",
+	"plugdev", "staff", "users", "input", "sgx", "kvm", "render", "crontab", "messagebus", "sshd", "systemd-journal",
+	"systemd-network", "systemd-resolve", "systemd-timesync", "polkitd", "halt", "shutdown", "ftp", "wheel",
+	"apache", "wwwrun", "httpd", "nginx", "postgres", "mysql", "redis", "memcached", "chrony", "ntp", "dbus",
+	"tss", "rpc", "rpcuser", "nfsnobody", "lock", "mem", "dnsmasq", "avahi", "colord", "geoclue", "pulse",
+	// directories of /etc owned by the system
+	"ssl", "ssh", "pki", "apache2", "cron", "default", "init", "logrotate", "network", "networkd-dispatcher",
+	"pam", "security", "selinux", "skel", "sudoers", "sysconfig", "systemd", "udev", "xdg", "alternatives", "apt",
+	"dpkg", "yum", "dnf", "rpm", "profile", "ld", "opt", "python3", "ca-certificates", "fonts", "gnupg", "ldap",
+	"iproute2", "kernel", "modprobe", "rsyslog", "sysctl", "tmpfiles", "update-motd", "environment", "hosts",
+	// packages an app must not replace
+	"python", "openssl", "bash", "coreutils", "glibc", "libc6", "perl", "curl", "wget",
+	"mod-wsgi", "apache2-bin", "httpd-tools", "passwd", "login", "util-linux", "shadow-utils", "initscripts",
 }
