@@ -9,10 +9,10 @@ LDFLAGS  := -X main.version=$(VERSION)
 # what testdata/mkvenv.sh needs to build venvs with no index, and gpg (with
 # its agent and gpgv) for internal/sign's tests; rpm brings rpmsign;
 # createrepo-c and dnf check the yum repositories publish writes,
-# apt-utils (apt-ftparchive) and xz-utils the apt ones.
+# apt-utils (apt-ftparchive) the apt ones.
 DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-virtualenv createrepo-c dnf \
             python3-wheel-whl python3-setuptools-whl python3-pip-whl gcc shellcheck \
-            gpg gpg-agent gpgv apt-utils xz-utils
+            gpg gpg-agent gpgv apt-utils
 # What the end-to-end tests (make e2e) need on top: debootstrap builds the
 # Debian 12 root they install packages into, rpm plays EL9's rpm on it,
 # util-linux has unshare, coreutils chroot and cp; dnf and gpg are the

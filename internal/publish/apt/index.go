@@ -4,7 +4,7 @@
 //
 //	pool/main/<l>/<source>/<name>_<version>_<arch>.deb      (see PoolPath)
 //	dists/<codename>/Release                               (signed by the caller)
-//	dists/<codename>/main/binary-<arch>/Packages{,.gz,.xz}
+//	dists/<codename>/main/binary-<arch>/Packages{,.gz}
 //	dists/<codename>/main/binary-<arch>/by-hash/SHA256/<sha256 of each>
 //
 // An Index is one codename's packages, read from its Release and Packages
@@ -17,7 +17,7 @@
 // with the strongest hash Release lists).
 //
 // Everything is deterministic: the same packages and Release give the same
-// bytes (sorted stanzas, gzip and xz without names or times).
+// bytes (sorted stanzas, gzip without name or time).
 package apt
 
 import (
@@ -33,8 +33,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/ulikunitz/xz"
 
 	"github.com/wsgipack/wsgipack/internal/publish/store"
 )
@@ -286,7 +284,7 @@ func (ix *Index) Architectures() []string {
 }
 
 // Files returns every index file of the codename: for each architecture
-// the by-hash copies of Packages, Packages.gz and Packages.xz, then those
+// the by-hash copies of Packages and Packages.gz, then those
 // files, and last the Release file naming them with their sizes and SHA-256s
 // (unsigned: the caller signs it into InRelease and Release.gpg). Writing
 // them in this order, the Release last, a client never reads a Release
@@ -318,11 +316,9 @@ func (ix *Index) Files(r Release) ([]File, error) {
 		if err != nil {
 			return nil, err
 		}
-		xzd, err := xzBytes(plain.Bytes())
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range []File{{"Packages", plain.Bytes()}, {"Packages.gz", gz}, {"Packages.xz", xzd}} {
+		// No Packages.xz: apt reads Packages.gz as well, and compressing the
+		// whole index with xz was 70% of a publish into a large release.
+		for _, f := range []File{{"Packages", plain.Bytes()}, {"Packages.gz", gz}} {
 			name := "main/binary-" + arch + "/" + f.Name
 			sum := sha256Hex(f.Data)
 			fmt.Fprintf(&sums, "\n%s %16d %s", sum, len(f.Data), name)
@@ -370,21 +366,6 @@ func sha256Hex(data []byte) string {
 func gzipBytes(data []byte) ([]byte, error) {
 	var b bytes.Buffer
 	zw, err := gzip.NewWriterLevel(&b, gzip.BestCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := zw.Write(data); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-func xzBytes(data []byte) ([]byte, error) {
-	var b bytes.Buffer
-	zw, err := xz.WriterConfig{DictCap: 1 << 20}.NewWriter(&b)
 	if err != nil {
 		return nil, err
 	}

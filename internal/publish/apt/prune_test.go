@@ -223,7 +223,7 @@ func TestIncremental(t *testing.T) {
 
 // BenchmarkAddOneTo2000 is an incremental publish into an index of 2,000
 // packages: Open (Release and Packages files), ReadDeb of the new package,
-// Add, and Files (Packages, .gz, .xz, by-hash copies, Release).
+// Add, and Files (Packages, .gz, by-hash copies, Release).
 func BenchmarkAddOneTo2000(b *testing.B) {
 	big := twoThousand(b)
 	for b.Loop() {
