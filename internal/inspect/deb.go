@@ -125,6 +125,44 @@ func walkTar(r io.ReaderAt, m arMember, f func(h *tar.Header, tr *tar.Reader) er
 	}
 }
 
+// maxControl bounds the control file DebControl reads.
+const maxControl = 1 << 20
+
+// DebControl returns the control file (./control of the control.tar
+// member, plain or .gz, .xz, .zst) of the .deb r of size bytes, as it is:
+// what a repository index copies its fields from.
+func DebControl(r io.ReaderAt, size int64) ([]byte, error) {
+	members, err := readAr(r, size)
+	if err != nil {
+		return nil, err
+	}
+	control, ok, err := tarMember(members, "control.tar")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errors.New("not a .deb: no control.tar member")
+	}
+	var text []byte
+	err = walkTar(r, control, func(h *tar.Header, tr *tar.Reader) error {
+		if text != nil || h.Typeflag != tar.TypeReg || strings.TrimPrefix(path.Clean(h.Name), "./") != "control" {
+			return nil
+		}
+		if h.Size > maxControl {
+			return fmt.Errorf("control is %d bytes", h.Size)
+		}
+		text, err = io.ReadAll(tr)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if text == nil {
+		return nil, fmt.Errorf("%s: no control file", control.name)
+	}
+	return text, nil
+}
+
 // debScripts are the control files that run on the target, in the order
 // dpkg runs them on install and then removal.
 var debScripts = []string{"config", "preinst", "postinst", "prerm", "postrm"}

@@ -1,13 +1,10 @@
 package apt
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,12 +13,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
+	"github.com/wsgipack/wsgipack/internal/inspect"
 )
-
-// maxControl bounds the control file read from a .deb.
-const maxControl = 1 << 20
 
 // ReadDeb reads the .deb at file into its Packages stanza, as
 // dpkg-scanpackages writes it: the control file's fields (names spelled as
@@ -38,7 +31,7 @@ func ReadDeb(file string) (Package, error) {
 	if err != nil {
 		return Package{}, fmt.Errorf("%s: %w", file, err)
 	}
-	control, err := debControl(f, size)
+	control, err := inspect.DebControl(f, size)
 	if err != nil {
 		return Package{}, fmt.Errorf("%s: %w", file, err)
 	}
@@ -116,76 +109,4 @@ func PoolPath(p Package) (string, error) {
 		v = after
 	}
 	return path.Join("pool", "main", letter, src, p.Name()+"_"+v+"_"+p.Arch()+".deb"), nil
-}
-
-// debControl returns the control file of the .deb r of size bytes: the
-// ar archive's control.tar member (plain or .gz, .xz, .zst), file ./control.
-func debControl(r io.ReaderAt, size int64) ([]byte, error) {
-	const magic = "!<arch>\n"
-	hdr := make([]byte, 60)
-	if _, err := r.ReadAt(hdr[:len(magic)], 0); err != nil || string(hdr[:len(magic)]) != magic {
-		return nil, errors.New("not a .deb (no ar archive)")
-	}
-	for off := int64(len(magic)); off+60 <= size; {
-		if _, err := r.ReadAt(hdr, off); err != nil {
-			return nil, err
-		}
-		if hdr[58] != '`' || hdr[59] != '\n' {
-			return nil, fmt.Errorf("corrupt .deb: no ar member header at byte %d", off)
-		}
-		name := strings.TrimRight(strings.TrimRight(string(hdr[:16]), " "), "/")
-		n, err := strconv.ParseInt(strings.TrimSpace(string(hdr[48:58])), 10, 64)
-		if err != nil || n < 0 || n > size-off-60 {
-			return nil, fmt.Errorf("corrupt .deb: ar member %q has a bad size", name)
-		}
-		if name == "control.tar" || strings.HasPrefix(name, "control.tar.") {
-			return tarControl(name, io.NewSectionReader(r, off+60, n))
-		}
-		off += 60 + n + n%2
-	}
-	return nil, errors.New("not a .deb: no control.tar member")
-}
-
-// tarControl reads ./control from the control member called name.
-func tarControl(name string, r io.Reader) ([]byte, error) {
-	switch path.Ext(name) {
-	case ".tar":
-	case ".gz":
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		r = zr
-	case ".xz":
-		zr, err := xz.NewReader(r)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		r = zr
-	case ".zst":
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		defer zr.Close()
-		r = zr
-	default:
-		return nil, fmt.Errorf("%s: unknown compression", name)
-	}
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil, fmt.Errorf("%s: no control file", name)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if h.Typeflag == tar.TypeReg && strings.TrimPrefix(path.Clean(h.Name), "./") == "control" {
-			if h.Size > maxControl {
-				return nil, fmt.Errorf("%s: control is %d bytes", name, h.Size)
-			}
-			return io.ReadAll(tr)
-		}
-	}
 }
