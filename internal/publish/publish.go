@@ -26,9 +26,11 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -119,6 +121,9 @@ func Publish(o Options, paths []string) (*Result, error) {
 	if o.Log == nil {
 		o.Log = func(string) {}
 	}
+	if err := o.check(); err != nil {
+		return nil, err
+	}
 	files, err := expand(paths)
 	if err != nil {
 		return nil, err
@@ -163,6 +168,30 @@ type publisher struct {
 	rpms    map[string]*yum.Repo  // by directory (el9/x86_64)
 	poolNew []*incoming           // packages whose files go into the pool
 	gens    []generation          // the repository's state before this publish; nil for a new one
+}
+
+var (
+	elReleaseRE = regexp.MustCompile(`^el[0-9]+$`)
+	codenameRE  = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+)
+
+// check refuses options that would write outside the tree or break a line
+// of a client file: the base URL goes into .sources and .repo files as is.
+func (o Options) check() error {
+	if o.ELRelease != "" && !elReleaseRE.MatchString(o.ELRelease) {
+		return fmt.Errorf("EL release %q: want el followed by a number, e.g. el9", o.ELRelease)
+	}
+	if o.Codename != "" && !codenameRE.MatchString(o.Codename) {
+		return fmt.Errorf("codename %q: want a lower-case name such as bookworm", o.Codename)
+	}
+	if o.BaseURL != "" {
+		u, err := url.Parse(o.BaseURL)
+		if err != nil || strings.ContainsFunc(o.BaseURL, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }) ||
+			(u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "file") || (u.Scheme != "file" && u.Host == "") {
+			return fmt.Errorf("base URL %q: want an http(s) or file URL without spaces or control characters, e.g. https://repo.example.com/apps", o.BaseURL)
+		}
+	}
+	return nil
 }
 
 // expand lists the package files of paths: files as given, directories'

@@ -358,3 +358,22 @@ func TestDryRun(t *testing.T) {
 		t.Error("a dry run changed the repository")
 	}
 }
+
+// TestBadOptions: options that would break a client file's line or write
+// outside the tree are refused before anything is read.
+func TestBadOptions(t *testing.T) {
+	for _, o := range []Options{
+		{BaseURL: "https://repo.example.com/apps\nSigned-By: /tmp/evil.gpg"},
+		{BaseURL: "https://repo.example.com/a pps"},
+		{BaseURL: "ftp://repo.example.com/apps"},
+		{BaseURL: "https:///apps"},
+		{ELRelease: "../../etc"},
+		{ELRelease: "el9/x86_64"},
+		{Codename: "bookworm main"},
+	} {
+		o.Store, o.Unsigned = store.Dir(t.TempDir()), true
+		if _, err := Publish(o, []string{"nothing.deb"}); err == nil || strings.Contains(err.Error(), "nothing.deb") {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+}
