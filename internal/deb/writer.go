@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"runtime"
 	"sort"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/compression"
+	"github.com/wsgipack/wsgipack/internal/inputfile"
 	"github.com/wsgipack/wsgipack/internal/readahead"
 )
 
@@ -174,6 +174,10 @@ func complete(in []archive.Entry) ([]*archive.Entry, error) {
 		if !path.IsAbs(e.Path) || path.Clean(e.Path) != e.Path || e.Path == "/" {
 			return nil, fmt.Errorf("entry path %q is not a clean absolute path", e.Path)
 		}
+		if strings.ContainsFunc(e.Path, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			// md5sums and conffiles hold one path per line.
+			return nil, fmt.Errorf("entry path %q holds a control character, which dpkg's md5sums cannot list", e.Path)
+		}
 		if _, dup := byPath[e.Path]; dup {
 			return nil, fmt.Errorf("%s is in the package twice", e.Path)
 		}
@@ -299,7 +303,7 @@ func copyContent(w io.Writer, e *archive.Entry, buf []byte) error {
 	if e.Source == "" {
 		return e.WriteData(w)
 	}
-	f, err := os.Open(e.Source)
+	f, err := inputfile.Open(e.Source)
 	if err != nil {
 		return err
 	}

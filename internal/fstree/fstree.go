@@ -96,6 +96,15 @@ func (r *Result) add(t *Tree, p, dest, origin string, d fs.DirEntry) error {
 		return fmt.Errorf("cannot read %s: %w", origin, err)
 	}
 	mode := info.Mode()
+	if c, ok := controlChar(path.Base(dest)); ok {
+		// One path per line: dpkg's md5sums and conffiles, rpm -ql,
+		// sha256sum-style lists. A newline would split the line.
+		r.Problems = append(r.Problems, fmt.Errorf("%q: the name holds the control character %q; package file lists hold one path per line, so wsgipack refuses it: rename the file or exclude it", origin, c))
+		if mode.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
+	}
 	if info.ModTime().After(r.Newest) {
 		r.Newest = info.ModTime()
 	}
@@ -106,6 +115,10 @@ func (r *Result) add(t *Tree, p, dest, origin string, d fs.DirEntry) error {
 		target, err := os.Readlink(p)
 		if err != nil {
 			return fmt.Errorf("cannot read symlink %s: %w", origin, err)
+		}
+		if c, ok := controlChar(target); ok {
+			r.Problems = append(r.Problems, fmt.Errorf("%s: the symlink's target %q holds the control character %q; point it elsewhere or exclude it", origin, target, c))
+			return nil
 		}
 		link, err := t.link(dest, target)
 		if err != nil {
@@ -127,6 +140,17 @@ func (r *Result) add(t *Tree, p, dest, origin string, d fs.DirEntry) error {
 		r.Problems = append(r.Problems, fmt.Errorf("%s is a %s, not a file, directory or symlink; exclude it", origin, mode.Type()))
 	}
 	return nil
+}
+
+// controlChar returns the first ASCII control character (U+0000-U+001F,
+// U+007F) of s.
+func controlChar(s string) (rune, bool) {
+	for _, c := range []byte(s) {
+		if c < 0x20 || c == 0x7f {
+			return rune(c), true
+		}
+	}
+	return 0, false
 }
 
 // link returns the symlink target to ship for a link at dest pointing at

@@ -27,6 +27,7 @@ import (
 
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/fstree"
+	"github.com/wsgipack/wsgipack/internal/inputfile"
 	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/native"
 	"github.com/wsgipack/wsgipack/internal/spec"
@@ -288,11 +289,18 @@ func (c *collector) app() error {
 // config adds the spec's config files: admin-editable, readable by root
 // only until the install scripts give the app's group read access.
 func (c *collector) config() error {
-	for _, cf := range c.o.Spec.Config {
+	for i, cf := range c.o.Spec.Config {
 		src := filepath.Join(c.o.Dir, cf.Source)
 		info, err := os.Stat(src)
 		if err != nil {
-			return err
+			return fmt.Errorf("config[%d].source: %w", i, err)
+		}
+		if !info.Mode().IsRegular() {
+			// A directory, FIFO or device cannot be a config file (and a
+			// FIFO would block the build).
+			c.errs = append(c.errs, fmt.Errorf("config[%d].source: %s is %s, not a regular file; name the file to install as %s",
+				i, cf.Source, inputfile.Describe(info.Mode()), cf.Dest))
+			continue
 		}
 		c.add(archive.Entry{Path: cf.Dest, Kind: archive.File, Mode: 0o640, Source: src, Size: info.Size(), Config: true, Origin: cf.Source})
 	}

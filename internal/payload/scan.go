@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/wsgipack/wsgipack/internal/archive"
+	"github.com/wsgipack/wsgipack/internal/inputfile"
 	"github.com/wsgipack/wsgipack/internal/native"
 )
 
@@ -97,7 +97,7 @@ type content interface {
 func scanFile(e *archive.Entry, needles []string, buf []byte, h hash.Hash) (*native.Binary, *leak, error) {
 	var f content = bytes.NewReader(e.Data)
 	if e.Source != "" {
-		file, err := os.Open(e.Source)
+		file, err := inputfile.Open(e.Source)
 		if err != nil {
 			return nil, nil, fmt.Errorf("cannot read %s: %w", e.Origin, err)
 		}

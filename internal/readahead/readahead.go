@@ -3,8 +3,8 @@ package readahead
 import (
 	"errors"
 	"fmt"
+	"github.com/wsgipack/wsgipack/internal/inputfile"
 	"io"
-	"os"
 )
 
 // File is one file to read: it must have Size bytes when read.
@@ -62,7 +62,7 @@ func (r *Reader) read(files []File) {
 }
 
 func (r *Reader) readFile(f File, one []byte) error {
-	fd, err := os.Open(f.Path)
+	fd, err := inputfile.Open(f.Path)
 	if err != nil {
 		return err
 	}

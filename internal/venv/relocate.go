@@ -2,6 +2,7 @@ package venv
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"maps"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/bytecode"
 	"github.com/wsgipack/wsgipack/internal/fstree"
+	"github.com/wsgipack/wsgipack/internal/inputfile"
 	"github.com/wsgipack/wsgipack/internal/native"
 	"github.com/wsgipack/wsgipack/internal/spec"
 )
@@ -84,7 +86,7 @@ func (v *Venv) Relocate(o RelocateOptions) (*Relocated, error) {
 			return true // replaced below
 		}
 		if d.Type().IsRegular() && strings.HasSuffix(rel, ".dist-info/direct_url.json") {
-			data, err := os.ReadFile(filepath.Join(v.Dir, rel))
+			data, err := inputfile.Read(filepath.Join(v.Dir, rel), maxDirectURL)
 			return err == nil && isLocalDirectURL(data) // names a path on the build machine
 		}
 		return false
@@ -111,9 +113,12 @@ func (v *Venv) Relocate(o RelocateOptions) (*Relocated, error) {
 		if !ok || e.Kind != archive.File {
 			continue
 		}
-		data, err := os.ReadFile(e.Source)
+		data, err := inputfile.Read(e.Source, maxScript)
+		if errors.Is(err, inputfile.ErrTooLarge) {
+			continue // no script; the leak scan reads it whole
+		}
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", e.Origin, err)
 		}
 		if native.IsELF(data) {
 			continue
@@ -199,9 +204,9 @@ func fixRecords(entries []archive.Entry, dest string, rewritten map[string][]byt
 		if !ok || e.Kind != archive.File || e.Source == "" || !strings.HasSuffix(rel, ".dist-info/RECORD") {
 			continue
 		}
-		data, err := os.ReadFile(e.Source)
+		data, err := inputfile.Read(e.Source, maxRecord)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", e.Origin, err)
 		}
 		if out := updateRecord(data, rel, shipped, rewritten); string(out) != string(data) {
 			setData(e, out)

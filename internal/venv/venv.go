@@ -11,7 +11,9 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path"
@@ -20,6 +22,20 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/wsgipack/wsgipack/internal/inputfile"
+)
+
+// Bounds of the venv's metadata files wsgipack reads whole: far above any
+// real one, so that a hostile or broken venv cannot make a build read
+// without end.
+const (
+	maxCfg       = 64 << 10 // pyvenv.cfg
+	maxPth       = 1 << 20  // a .pth file
+	maxDirectURL = 1 << 20  // direct_url.json
+	maxRecord    = 64 << 20 // a RECORD (one line per file of a distribution)
+	maxMetadata  = 16 << 20 // METADATA (the long description is in it)
+	maxScript    = 16 << 20 // a text file of bin/ rewritten for the final path
 )
 
 // Venv is a virtualenv on the build machine.
@@ -51,9 +67,12 @@ func Open(dir string) (*Venv, error) {
 		return nil, fmt.Errorf("venv %s: %w", dir, err)
 	}
 	cfgPath := filepath.Join(abs, "pyvenv.cfg")
-	data, err := os.ReadFile(cfgPath)
-	if err != nil {
+	data, err := inputfile.Read(cfgPath, maxCfg)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("venv %s is not a virtualenv: %w (create it with 'python3 -m venv')", dir, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("venv %s: cannot use its pyvenv.cfg: %w (recreate the venv with 'python3 -m venv')", dir, err)
 	}
 	v := &Venv{Dir: abs, RealDir: real, Creator: "venv"}
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -164,11 +183,15 @@ func (v *Venv) editables() []error {
 		return []error{err}
 	}
 	found := map[string]string{} // distribution -> evidence
+	var problems []error         // files that cannot be read
 	for _, e := range entries {
 		name := e.Name()
 		switch {
 		case strings.HasSuffix(name, ".dist-info"):
-			if du, err := readDirectURL(filepath.Join(sp, name, "direct_url.json")); err == nil && du.DirInfo.Editable {
+			du, err := readDirectURL(filepath.Join(sp, name, "direct_url.json"))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) {
+				problems = append(problems, err)
+			} else if err == nil && du.DirInfo.Editable {
 				found[distName(name)] = fmt.Sprintf("%s/direct_url.json says editable, pointing at %s", name, du.URL)
 			}
 		case strings.HasSuffix(name, ".egg-link"):
@@ -182,23 +205,48 @@ func (v *Venv) editables() []error {
 				found[d] = name
 			}
 		case strings.HasSuffix(name, ".pth"):
-			data, err := os.ReadFile(filepath.Join(sp, name))
+			data, err := inputfile.Read(filepath.Join(sp, name), maxPth)
 			if err != nil {
+				problems = append(problems, fmt.Errorf("venv: cannot read the path file %s: %w", name, err))
 				continue
 			}
 			for _, line := range strings.Split(string(data), "\n") {
-				line = strings.TrimSpace(line)
-				if strings.HasPrefix(line, "/") && !v.inside(line) {
-					found[strings.TrimSuffix(name, ".pth")] = fmt.Sprintf("%s adds %s to sys.path", name, line)
+				if dir, outside := v.pthOutside(sp, line); outside {
+					found[strings.TrimSuffix(name, ".pth")] = fmt.Sprintf("%s adds %s to sys.path", name, dir)
 				}
 			}
 		}
 	}
-	var errs []error
+	errs := problems
 	for _, d := range slices.Sorted(maps.Keys(found)) {
 		errs = append(errs, fmt.Errorf("venv: distribution %q is an editable install (%s): it points at a source checkout that servers do not have; install it without -e (pip install .)", d, found[d]))
 	}
 	return errs
+}
+
+// pthOutside reads one line of a .pth file in site-packages sp as Python's
+// site module does: blank lines, comments and import lines add nothing;
+// any other line is a directory, relative to site-packages unless
+// absolute. It returns that directory and whether it is outside the venv
+// (lexically, or once symlinks are resolved).
+func (v *Venv) pthOutside(sp, line string) (string, bool) {
+	line = strings.TrimRight(line, " \t\r\n\f\v") // as site.py: rstrip only
+	if line == "" || strings.HasPrefix(line, "#") ||
+		strings.HasPrefix(line, "import ") || strings.HasPrefix(line, "import\t") {
+		return "", false
+	}
+	dir := line
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(sp, dir)
+	}
+	dir = filepath.Clean(dir)
+	if !v.inside(dir) {
+		return line, true
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil && !v.inside(real) {
+		return line, true
+	}
+	return "", false
 }
 
 func (v *Venv) inside(p string) bool {
@@ -219,7 +267,7 @@ type directURL struct {
 }
 
 func readDirectURL(p string) (*directURL, error) {
-	data, err := os.ReadFile(p)
+	data, err := inputfile.Read(p, maxDirectURL)
 	if err != nil {
 		return nil, err
 	}
@@ -270,9 +318,12 @@ func (v *Venv) dropped(installers, keep []string) (files map[string]bool, dirs [
 			continue
 		}
 		dirs = append(dirs, path.Join(v.SitePackages, e.Name()))
-		record, err := os.ReadFile(filepath.Join(sp, e.Name(), "RECORD"))
-		if err != nil {
+		record, err := inputfile.Read(filepath.Join(sp, e.Name(), "RECORD"), maxRecord)
+		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil, fmt.Errorf("venv: %s has no RECORD, so its files are unknown: %w", e.Name(), err)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("venv: cannot read the RECORD of %s: %w", e.Name(), err)
 		}
 		for _, line := range strings.Split(string(record), "\n") {
 			p := recordPath(line)
@@ -308,7 +359,9 @@ func (v *Venv) requiresDropped(dropped []string) []string {
 		if !strings.HasSuffix(e.Name(), ".dist-info") || slices.Contains(dropped, distName(e.Name())) {
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(sp, e.Name(), "METADATA"))
+		// Unreadable metadata (a special file, one over the bound) is
+		// refused where the venv's files are read; here it says nothing.
+		data, err := inputfile.Read(filepath.Join(sp, e.Name(), "METADATA"), maxMetadata)
 		if err != nil {
 			continue
 		}
