@@ -10,6 +10,7 @@
 package fstree
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/wsgipack/wsgipack/internal/archive"
+	"github.com/wsgipack/wsgipack/internal/inputfile"
 )
 
 // Mapping is a directory of the build machine and its install path.
@@ -125,6 +127,13 @@ func (r *Result) add(t *Tree, p, dest, origin string, d fs.DirEntry) error {
 			r.Problems = append(r.Problems, fmt.Errorf("%s: %w", origin, err))
 			return nil
 		}
+		if link != t.Links.Interpreter {
+			// What it points at is shipped too: it must exist here.
+			if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+				r.Problems = append(r.Problems, fmt.Errorf("%s: symlink to %s points at nothing (a dangling link); remove it or ship its target", origin, target))
+				return nil
+			}
+		}
 		r.Entries = append(r.Entries, archive.Entry{Path: dest, Kind: archive.Symlink, Link: link, Mode: 0o777, Origin: origin})
 	case mode.IsRegular():
 		if mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
@@ -137,7 +146,7 @@ func (r *Result) add(t *Tree, p, dest, origin string, d fs.DirEntry) error {
 		}
 		r.Entries = append(r.Entries, archive.Entry{Path: dest, Kind: archive.File, Mode: perm, Source: p, Size: info.Size(), Origin: origin})
 	default:
-		r.Problems = append(r.Problems, fmt.Errorf("%s is a %s, not a file, directory or symlink; exclude it", origin, mode.Type()))
+		r.Problems = append(r.Problems, fmt.Errorf("%s is %s, not a file, directory or symlink; remove or exclude it", origin, inputfile.Describe(mode)))
 	}
 	return nil
 }

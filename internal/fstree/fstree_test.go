@@ -41,6 +41,9 @@ func TestRead(t *testing.T) {
 	write(t, filepath.Join(src, "suid"), 0o755|fs.ModeSetuid)
 	write(t, filepath.Join(src, "sgid"), 0o755|fs.ModeSetgid)
 	write(t, filepath.Join(src, "skipped", "file"), 0o644)
+	write(t, filepath.Join(venv, "bin", "tool"), 0o755)
+	write(t, filepath.Join(src, "new\nline.py"), 0o644)
+	write(t, filepath.Join(src, "tab\tdir", "inside.py"), 0o644)
 	if err := syscall.Mkfifo(filepath.Join(src, "fifo"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +57,8 @@ func TestRead(t *testing.T) {
 	symlink(t, filepath.Join(venv, "bin", "tool"), filepath.Join(src, "pkg", "abs-in-venv"))
 	symlink(t, "/usr/bin/python3.11", filepath.Join(src, "python"))
 	symlink(t, "/etc/passwd", filepath.Join(src, "passwd"))
+	symlink(t, "missing.txt", filepath.Join(src, "dangling"))
+	symlink(t, "private.txt\nx", filepath.Join(src, "nl-target"))
 
 	r, err := Read(Tree{
 		Src: src, Dest: "/opt/demo/app", Origin: "src",
@@ -99,7 +104,11 @@ func TestRead(t *testing.T) {
 	for _, w := range []string{
 		"src/suid is setuid or setgid",
 		"src/sgid is setuid or setgid",
-		"src/fifo is a p---------, not a file, directory or symlink",
+		"src/fifo is a named pipe (FIFO), not a file, directory or symlink",
+		"src/dangling: symlink to missing.txt points at nothing",
+		`"src/new\nline.py": the name holds the control character '\n'`,
+		`"src/tab\tdir": the name holds the control character '\t'`,
+		`src/nl-target: the symlink's target "private.txt\nx" holds the control character '\n'`,
 		"src/passwd: symlink to /etc/passwd leaves /opt/demo",
 		"src/pkg/up: symlink to ../../../etc/passwd resolves to /opt/etc/passwd, outside /opt/demo",
 	} {
@@ -107,8 +116,8 @@ func TestRead(t *testing.T) {
 			t.Errorf("problems lack %q:\n%s", w, all)
 		}
 	}
-	if len(problems) != 5 {
-		t.Errorf("%d problems, want 5:\n%s", len(problems), all)
+	if len(problems) != 9 {
+		t.Errorf("%d problems, want 9:\n%s", len(problems), all)
 	}
 	if r.Newest.Before(time.Now().Add(-time.Hour)) {
 		t.Errorf("newest %v: not the newest path", r.Newest)
