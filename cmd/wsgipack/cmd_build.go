@@ -6,9 +6,7 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -70,11 +68,10 @@ func (o *buildOptions) options(stderr io.Writer) (builder.Options, error) {
 		b.Version = &v
 	}
 	if sde, ok := os.LookupEnv("SOURCE_DATE_EPOCH"); ok && sde != "" {
-		n, err := strconv.ParseInt(sde, 10, 64)
-		if err != nil || n < 0 {
-			errs = append(errs, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", sde))
+		t, err := builder.ParseSourceDateEpoch(sde)
+		if err != nil {
+			errs = append(errs, err)
 		}
-		t := time.Unix(n, 0).UTC()
 		b.Time = &t
 	}
 	if o.sign && len(errs) == 0 {

@@ -111,6 +111,9 @@ func Check(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, _, err := timestamp(o, p); err != nil {
+		return nil, err
+	}
 	res := p.result()
 	for _, t := range p.targets {
 		pkg := p.pkg(t, time.Time{})
@@ -131,7 +134,10 @@ func Build(o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	mtime, source := timestamp(o, p)
+	mtime, source, err := timestamp(o, p)
+	if err != nil {
+		return nil, err
+	}
 	res := p.result()
 	res.Time, res.TimeSource = mtime, source
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
@@ -321,10 +327,33 @@ func (p *plan) complete(pkg *packager.Package) (*packager.Package, error) {
 	return pkg, nil
 }
 
+// ParseSourceDateEpoch parses $SOURCE_DATE_EPOCH: whole seconds since
+// 1970, no later than packager.MaxTime (rpm and cpio hold 32 bits).
+func ParseSourceDateEpoch(s string) (time.Time, error) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds since 1970", s)
+	}
+	t := time.Unix(n, 0).UTC()
+	if err := packager.CheckTime(t, fmt.Sprintf("SOURCE_DATE_EPOCH=%q", s)); err != nil {
+		return time.Time{}, err
+	}
+	return t, nil
+}
+
 // timestamp picks the time stamped on every file: $SOURCE_DATE_EPOCH, else
 // the commit time of the project's git checkout, else the newest input file.
-// Never the clock, so that builds are reproducible.
-func timestamp(o Options, p *plan) (time.Time, string) {
+// Never the clock, so that builds are reproducible. A time the formats
+// cannot hold (a file dated after 2106) is an error.
+func timestamp(o Options, p *plan) (time.Time, string, error) {
+	t, source := pickTime(o, p)
+	if err := packager.CheckTime(t, "the time stamp ("+source+")"); err != nil {
+		return t, source, fmt.Errorf("%w: set SOURCE_DATE_EPOCH to a time in that range", err)
+	}
+	return t, source, nil
+}
+
+func pickTime(o Options, p *plan) (time.Time, string) {
 	if o.Time != nil {
 		return o.Time.UTC(), "SOURCE_DATE_EPOCH"
 	}

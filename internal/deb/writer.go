@@ -17,6 +17,7 @@ import (
 
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/compression"
+	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/inputfile"
 	"github.com/wsgipack/wsgipack/internal/readahead"
 )
@@ -56,6 +57,9 @@ func installedSize(entries []archive.Entry) int64 {
 func writeDeb(w io.WriteSeeker, p *debFile) error {
 	if !bytes.HasSuffix(p.Control, []byte("\n")) {
 		return errors.New("the control file must end in a newline")
+	}
+	if err := packager.CheckTime(p.MTime, "the time stamp"); err != nil {
+		return err
 	}
 	entries, err := complete(p.Entries)
 	if err != nil {

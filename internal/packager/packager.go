@@ -129,3 +129,19 @@ func Seekable(w io.Writer, write func(io.WriteSeeker) error) error {
 	_, err = io.Copy(w, tmp)
 	return err
 }
+
+// MaxTime is the latest time stamp every format holds: rpm's header and
+// cpio payload store seconds since 1970 in 32 bits (unsigned), so do the
+// ar and tar headers dpkg writes as far as its tools go. It is
+// 2106-02-07T06:28:15Z.
+var MaxTime = time.Unix(1<<32-1, 0).UTC()
+
+// CheckTime returns an error when t cannot be stamped on a package: before
+// 1970 or after MaxTime. what names where t comes from, for the message.
+func CheckTime(t time.Time, what string) error {
+	if t.Unix() < 0 || t.Unix() > MaxTime.Unix() {
+		return fmt.Errorf("%s is %s (%d), outside what .deb and .rpm files can hold (1970-01-01 to %s, seconds 0 to %d)",
+			what, t.UTC().Format(time.RFC3339), t.Unix(), MaxTime.Format(time.RFC3339), MaxTime.Unix())
+	}
+	return nil
+}

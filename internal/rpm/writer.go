@@ -15,6 +15,7 @@ import (
 
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/compression"
+	"github.com/wsgipack/wsgipack/internal/packager"
 	"github.com/wsgipack/wsgipack/internal/readahead"
 	"github.com/wsgipack/wsgipack/internal/rpm/rpmtag"
 )
@@ -77,6 +78,14 @@ var senses = map[string]uint32{
 
 // writeRPM writes the package to w, which must be at its start position.
 func writeRPM(w io.WriteSeeker, p *rpmFile) error {
+	if err := packager.CheckTime(p.BuildTime, "the build time"); err != nil {
+		return err
+	}
+	for _, c := range p.Changelog {
+		if err := packager.CheckTime(c.Time, "a changelog entry's time"); err != nil {
+			return err
+		}
+	}
 	entries, err := sorted(p.Entries)
 	if err != nil {
 		return err
