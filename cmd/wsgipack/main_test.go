@@ -49,6 +49,10 @@ func TestExitCodes(t *testing.T) {
 	if err := os.WriteFile(noVersion, bytes.Replace(data, []byte("version: 1.0\n"), nil, 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	project := filepath.Dir(good)
+	if err := os.Symlink(filepath.Join(project, "venv", "lib"), filepath.Join(dir, "venvlib")); err != nil {
+		t.Fatal(err)
+	}
 	notPackage := filepath.Join(dir, "notes.deb")
 	if err := os.WriteFile(notPackage, []byte("just some notes\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -78,6 +82,11 @@ func TestExitCodes(t *testing.T) {
 		{"no version anywhere", []string{"check", "-f", noVersion}, exitUsage, "noversion.yaml: version: is not set: add 'version:' to the spec or pass --version", ""},
 		{"version from the flag", []string{"check", "-f", noVersion, "--version", "1.0"}, exitOK, "check passed", ""},
 		{"build fails", []string{"build", "-f", good, "--out", "/proc/version/dist"}, exitFailed, "cannot create the output directory", ""},
+		{"--out inside the venv", []string{"build", "-f", good, "--out", filepath.Join(project, "venv", "dist")}, exitFailed,
+			"--out " + filepath.Join(project, "venv", "dist") + " is inside the venv (venv: venv), which is packaged: the packages would end up in the next build's payload; pass an --out outside it", ""},
+		{"--out equal to app.source", []string{"build", "-f", good, "--out", filepath.Join(project, "src")}, exitFailed, "is inside app.source (src), which is packaged", ""},
+		{"--out inside app.source", []string{"build", "-f", good, "--out", filepath.Join(project, "src", "a", "b")}, exitFailed, `or add "a/b/" to app.exclude`, ""},
+		{"--out in the venv through a symlink", []string{"build", "-f", good, "--out", filepath.Join(dir, "venvlib", "new")}, exitFailed, "is inside the venv (venv: venv)", ""},
 		{"publish without --to", []string{"publish", notPackage}, exitUsage, "--to: name the repository directory", ""},
 		{"publish without a key", []string{"publish", "--to", filepath.Join(dir, "repo"), notPackage}, exitUsage, "no signing key: set WSGIPACK_SIGNING_KEY", ""},
 		{"publish not a package", []string{"publish", "--unsigned", "--to", filepath.Join(dir, "repo"), notPackage}, exitFailed, "not a .deb or .rpm package", ""},

@@ -94,6 +94,7 @@ type plan struct {
 	machine string
 	glibc   string // newest glibc the native code needs
 	venv    *venv.Venv
+	dir     string // the project: the spec file's directory, absolute
 	stage   string
 	pythons map[string]distro.Python // by target name
 	// bytecode is true when the package ships .pyc files; otherwise the
@@ -234,6 +235,11 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if forWrite {
+		if err := checkOutDir(o.OutDir, s, dir, ve); err != nil {
+			return nil, err
+		}
+	}
 	var errs []error
 	var interpreter string
 	pythons := map[string]distro.Python{}
@@ -258,7 +264,7 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 		return nil, err
 	}
 	lay := layout.For(s.Name)
-	p := &plan{spec: s, layout: lay, version: v, targets: targets, formats: formats, venv: ve, stage: stage,
+	p := &plan{spec: s, layout: lay, version: v, targets: targets, formats: formats, venv: ve, dir: dir, stage: stage,
 		pythons: pythons, bytecode: s.CompileBytecode() && !o.NoBytecode}
 	generated, err := entrypoint.Render(entrypoint.App{Layout: lay, Version: s.Version, WSGI: s.App.WSGI, Environment: s.Environment})
 	if err != nil {

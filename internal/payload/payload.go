@@ -252,27 +252,15 @@ func (c *collector) read(src, dest, origin string, skip func(string, fs.DirEntry
 // it) and app.files.
 func (c *collector) app() error {
 	s := c.o.Spec
-	var patterns []glob.Glob
-	for _, p := range s.App.Exclude {
-		g, err := glob.Compile(p, '/')
-		if err != nil {
-			return fmt.Errorf("app.exclude: %q: %w", p, err)
-		}
-		patterns = append(patterns, g)
+	match, err := Excludes(s)
+	if err != nil {
+		return err
 	}
 	src := filepath.Join(c.o.Dir, s.App.Source)
 	// A venv inside the app's source directory is shipped as the venv only.
 	venvRel, _ := filepath.Rel(src, c.o.Venv.Dir)
 	excluded := func(rel string, d fs.DirEntry) bool {
-		if fstree.IsBuildArtifact(rel, d) || rel == filepath.ToSlash(venvRel) {
-			return true
-		}
-		for _, g := range patterns {
-			if g.Match(rel) || (d.IsDir() && g.Match(rel+"/")) {
-				return true
-			}
-		}
-		return false
+		return fstree.IsBuildArtifact(rel, d) || rel == filepath.ToSlash(venvRel) || match(rel, d.IsDir())
 	}
 	if err := c.read(src, c.l.Code, s.App.Source, excluded); err != nil {
 		return err
@@ -284,6 +272,27 @@ func (c *collector) app() error {
 		}
 	}
 	return nil
+}
+
+// Excludes returns whether a path of app.source (rel, slash-separated) is
+// left out by app.exclude.
+func Excludes(s *spec.Spec) (func(rel string, isDir bool) bool, error) {
+	var patterns []glob.Glob
+	for _, p := range s.App.Exclude {
+		g, err := glob.Compile(p, '/')
+		if err != nil {
+			return nil, fmt.Errorf("app.exclude: %q: %w", p, err)
+		}
+		patterns = append(patterns, g)
+	}
+	return func(rel string, isDir bool) bool {
+		for _, g := range patterns {
+			if g.Match(rel) || (isDir && g.Match(rel+"/")) {
+				return true
+			}
+		}
+		return false
+	}, nil
 }
 
 // config adds the spec's config files: admin-editable, readable by root
