@@ -104,7 +104,9 @@ into the output directory, with a SHA256SUMS file beside them.`,
 			if err != nil {
 				return err
 			}
-			res, err := builder.Build(opts)
+			ctx, stop := interruptible(cmd.Context())
+			defer stop()
+			res, err := builder.Build(ctx, opts)
 			if err != nil {
 				return err
 			}
@@ -129,7 +131,9 @@ func newCheckCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := builder.Check(opts)
+			ctx, stop := interruptible(cmd.Context())
+			defer stop()
+			res, err := builder.Check(ctx, opts)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,8 @@ import (
 	"github.com/wsgipack/wsgipack/internal/spec"
 )
 
-// Exit codes.
+// Exit codes. A command stopped by SIGINT or SIGTERM exits with 130 or
+// 143 (128 + the signal's number), as the shell reports such a process.
 const (
 	exitOK     = 0
 	exitFailed = 1 // the build or a check failed
@@ -69,13 +71,17 @@ mod_wsgi: servers need no compiler, no PyPI and no internet.`,
 func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCommand(stdout, stderr)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return exitOK
 	}
 	var problems spec.Problems
 	var bad usageError
+	var stopped interrupted
 	switch {
+	case errors.As(err, &stopped):
+		fmt.Fprintf(stderr, "wsgipack: %v\n", stopped)
+		return stopped.exitCode()
 	case errors.As(err, &problems):
 		fmt.Fprintf(stderr, "%v\n%d problem(s) in the spec; nothing was built.\n", problems, len(problems))
 		return exitUsage

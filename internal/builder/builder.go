@@ -6,9 +6,9 @@
 package builder
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,16 +103,19 @@ type plan struct {
 }
 
 // Check runs every validation of Build and writes nothing.
-func Check(o Options) (*Result, error) {
+func Check(ctx context.Context, o Options) (*Result, error) {
 	o.NoBytecode = true
-	p, err := prepare(o, false)
+	p, err := prepare(ctx, o, false)
 	if p != nil {
 		defer os.RemoveAll(p.stage)
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx) // whatever failed on the way
 	}
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := timestamp(o, p); err != nil {
+	if _, _, err := timestamp(ctx, o, p); err != nil {
 		return nil, err
 	}
 	res := p.result()
@@ -126,16 +129,22 @@ func Check(o Options) (*Result, error) {
 
 // Build checks the inputs and writes one package per target. The packages
 // and SHA256SUMS appear in the output directory together, once every
-// target is written; a failed build leaves the directory as it was.
-func Build(o Options) (*Result, error) {
-	p, err := prepare(o, true)
+// target is written; a failed build leaves the directory as it was. So
+// does a cancelled one: cancelling ctx (on SIGINT or SIGTERM) stops the
+// work at the next file or step, kills the bytecode compiler, removes
+// every temporary file and returns context.Cause(ctx).
+func Build(ctx context.Context, o Options) (*Result, error) {
+	p, err := prepare(ctx, o, true)
 	if p != nil {
 		defer os.RemoveAll(p.stage)
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx) // whatever failed on the way
 	}
 	if err != nil {
 		return nil, err
 	}
-	mtime, source, err := timestamp(o, p)
+	mtime, source, err := timestamp(ctx, o, p)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +156,9 @@ func Build(o Options) (*Result, error) {
 	out := newOutput(o.OutDir)
 	defer out.discard()
 	for _, t := range p.targets {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		pkg, err := p.complete(p.pkg(t, mtime))
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t.Name, err)
@@ -156,20 +168,26 @@ func Build(o Options) (*Result, error) {
 		if o.Progress != nil {
 			o.Progress(fmt.Sprintf("writing %s (%s)", name, t.Name))
 		}
-		written, err := out.add(name, func(w io.Writer) error {
-			if err := f.Write(pkg, w); err != nil {
+		written, err := out.add(name, func(file *os.File) error {
+			if err := f.Write(pkg, &cancellable{File: file, ctx: ctx}); err != nil {
 				return err
 			}
 			if s, ok := f.(packager.Signer); ok && o.Sign != nil {
-				return s.Sign(w.(*os.File), o.Sign)
+				return s.Sign(file, o.Sign)
 			}
 			return nil
 		})
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", t.Name, err)
 		}
 		res.Packages = append(res.Packages, Package{Target: t, File: filepath.Join(o.OutDir, name), Name: name,
 			Arch: f.Arch(p.machine), Size: written.size, Depends: f.Relations(pkg), SHA256: written.sha256})
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
 	}
 	if err := out.commit(); err != nil {
 		return nil, err
@@ -186,7 +204,7 @@ func (p *plan) result() *Result {
 // everything. Problems are reported all together where they are
 // independent. forWrite has the scan record what the formats need before
 // writing (MD5s).
-func prepare(o Options, forWrite bool) (*plan, error) {
+func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	if o.Warn == nil {
 		o.Warn = func(string) {}
 	}
@@ -270,7 +288,7 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 	if err != nil {
 		return p, err
 	}
-	p.payload, err = payload.Collect(payload.Options{
+	p.payload, err = payload.Collect(ctx, payload.Options{
 		Spec: s, Layout: lay, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
 		Bytecode: p.bytecode, MD5: md5, Generated: generated, Progress: o.Progress,
 	})
@@ -351,20 +369,20 @@ func ParseSourceDateEpoch(s string) (time.Time, error) {
 // the commit time of the project's git checkout, else the newest input file.
 // Never the clock, so that builds are reproducible. A time the formats
 // cannot hold (a file dated after 2106) is an error.
-func timestamp(o Options, p *plan) (time.Time, string, error) {
-	t, source := pickTime(o, p)
+func timestamp(ctx context.Context, o Options, p *plan) (time.Time, string, error) {
+	t, source := pickTime(ctx, o, p)
 	if err := packager.CheckTime(t, "the time stamp ("+source+")"); err != nil {
 		return t, source, fmt.Errorf("%w: set SOURCE_DATE_EPOCH to a time in that range", err)
 	}
 	return t, source, nil
 }
 
-func pickTime(o Options, p *plan) (time.Time, string) {
+func pickTime(ctx context.Context, o Options, p *plan) (time.Time, string) {
 	if o.Time != nil {
 		return o.Time.UTC(), "SOURCE_DATE_EPOCH"
 	}
 	dir := filepath.Dir(o.SpecFile)
-	if out, err := exec.Command("git", "-C", dir, "log", "-1", "--format=%ct").Output(); err == nil {
+	if out, err := exec.CommandContext(ctx, "git", "-C", dir, "log", "-1", "--format=%ct").Output(); err == nil {
 		if n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64); err == nil {
 			return time.Unix(n, 0).UTC(), "git commit"
 		}
@@ -374,4 +392,18 @@ func pickTime(o Options, p *plan) (time.Time, string) {
 		newest = fi.ModTime()
 	}
 	return newest.UTC().Truncate(time.Second), "newest input file"
+}
+
+// cancellable is a package file whose writes fail once ctx is cancelled,
+// so that a format writer stops at its next write. Seek goes to the file.
+type cancellable struct {
+	*os.File
+	ctx context.Context
+}
+
+func (c *cancellable) Write(b []byte) (int, error) {
+	if c.ctx.Err() != nil {
+		return 0, context.Cause(c.ctx)
+	}
+	return c.File.Write(b)
 }

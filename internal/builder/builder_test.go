@@ -2,6 +2,7 @@ package builder
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -69,7 +70,7 @@ func TestBuildExample(t *testing.T) {
 	dir, specFile := newProject(t, "venv")
 	before := testtool.TreeHash(t, filepath.Join(dir, "venv"))
 	out := t.TempDir()
-	res, err := Build(opts(specFile, out))
+	res, err := Build(context.Background(), opts(specFile, out))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func TestVenvKinds(t *testing.T) {
 			out := t.TempDir()
 			o := opts(specFile, out)
 			o.Targets = releases(t, "debian-12")
-			if _, err := Build(o); err != nil {
+			if _, err := Build(context.Background(), o); err != nil {
 				t.Fatal(err)
 			}
 			root := t.TempDir()
@@ -278,11 +279,11 @@ func TestReproducible(t *testing.T) {
 	_, spec1 := newProject(t, "venv")
 	_, spec2 := newProject(t, "venv") // another directory, another venv, later
 	out1, out2 := t.TempDir(), t.TempDir()
-	if _, err := Build(opts(spec1, out1)); err != nil {
+	if _, err := Build(context.Background(), opts(spec1, out1)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(1100 * time.Millisecond)
-	if _, err := Build(opts(spec2, out2)); err != nil {
+	if _, err := Build(context.Background(), opts(spec2, out2)); err != nil {
 		t.Fatal(err)
 	}
 	compare := func(a, b string) {
@@ -302,12 +303,12 @@ func TestReproducible(t *testing.T) {
 	out3, out4 := t.TempDir(), t.TempDir()
 	o := opts(spec1, out3)
 	o.Time = nil
-	if _, err := Build(o); err != nil {
+	if _, err := Build(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(1100 * time.Millisecond)
 	o.OutDir = out4
-	if _, err := Build(o); err != nil {
+	if _, err := Build(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
 	compare(out3, out4)
@@ -386,7 +387,7 @@ func TestBadVenvs(t *testing.T) {
 			tt.break_(t, dir)
 			o := opts(specFile, t.TempDir())
 			o.Targets = releases(t, tt.targets...)
-			_, err := Check(o)
+			_, err := Check(context.Background(), o)
 			if err == nil {
 				t.Fatal("accepted; want an error")
 			}
@@ -420,7 +421,7 @@ func TestBuildLeavesNothingHalfWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := t.TempDir()
-	if _, err := Build(opts(specFile, out)); err == nil {
+	if _, err := Build(context.Background(), opts(specFile, out)); err == nil {
 		t.Fatal("build with a leak succeeded")
 	}
 	entries, _ := os.ReadDir(out)
@@ -469,7 +470,7 @@ func TestFailedBuildLeavesOutputAsItWas(t *testing.T) {
 	before := listing()
 	o := opts(specFile, out)
 	o.Targets = releases(t, "debian-12", "el9") // the deb (31 KiB) fits, the rpm (67 KiB) does not
-	_, err := Build(o)
+	_, err := Build(context.Background(), o)
 	if err == nil || !strings.Contains(err.Error(), "el9") || !strings.Contains(err.Error(), "no space left") {
 		t.Fatalf("build on a full file system: %v", err)
 	}
@@ -480,7 +481,7 @@ func TestFailedBuildLeavesOutputAsItWas(t *testing.T) {
 	// With room for both, the same build succeeds: the failure above was
 	// the file system's.
 	run(t, "mount", "-o", "remount,size=1m", out)
-	if _, err := Build(o); err != nil {
+	if _, err := Build(context.Background(), o); err != nil {
 		t.Fatal(err)
 	}
 	sums := run(t, "sh", "-c", "cd "+out+" && cat SHA256SUMS")

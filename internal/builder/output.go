@@ -36,10 +36,10 @@ type written struct {
 func newOutput(dir string) *output { return &output{dir: dir} }
 
 // add writes the file called name through write into a temporary file.
-// write gets the file itself, an io.WriteSeeker: packagers fill in sizes
-// and digests by seeking back once the payload is written, so the SHA-256
-// is computed by reading the file back (while fsync runs).
-func (o *output) add(name string, write func(io.Writer) error) (written, error) {
+// write gets the file itself: packagers fill in sizes and digests by
+// seeking back once the payload is written, so the SHA-256 is computed by
+// reading the file back (while fsync runs).
+func (o *output) add(name string, write func(*os.File) error) (written, error) {
 	tmp, err := os.CreateTemp(o.dir, "."+name+".tmp-*")
 	if err != nil {
 		return written{}, fmt.Errorf("cannot write to the output directory: %w", err)
@@ -54,7 +54,7 @@ func (o *output) add(name string, write func(io.Writer) error) (written, error) 
 }
 
 // finish writes f through write, syncs it and closes it.
-func finish(f *os.File, write func(io.Writer) error) (written, error) {
+func finish(f *os.File, write func(*os.File) error) (written, error) {
 	defer f.Close()
 	if err := write(f); err != nil {
 		return written{}, err
@@ -103,7 +103,7 @@ func (o *output) commit() error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	if _, err := o.add("SHA256SUMS", func(w io.Writer) error {
+	if _, err := o.add("SHA256SUMS", func(w *os.File) error {
 		for _, n := range names {
 			if _, err := fmt.Fprintf(w, "%s  %s\n", sums[n], n); err != nil {
 				return err

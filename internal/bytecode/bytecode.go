@@ -6,14 +6,18 @@ package bytecode
 
 import (
 	"bytes"
+	"context"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 //go:embed compile.py
@@ -30,8 +34,9 @@ type Job struct {
 // servers'). Hash-based, unchecked .pyc files are written: they do not depend
 // on source mtimes and are never rewritten on the server. It returns the
 // sources that do not compile (Python itself skips those at import) as
-// "dest: error" lines.
-func Compile(python string, jobs []Job) (failed []string, err error) {
+// "dest: error" lines. Cancelling ctx kills the interpreter and its worker
+// processes, and Compile returns once none of them can write any more.
+func Compile(ctx context.Context, python string, jobs []Job) (failed []string, err error) {
 	if len(jobs) == 0 {
 		return nil, nil
 	}
@@ -59,12 +64,24 @@ func Compile(python string, jobs []Job) (failed []string, err error) {
 	// instead, and -s leaves out the user's site-packages. -B: starting
 	// the interpreter must not write bytecode into the CI venv (virtualenv's
 	// .pth files import modules at startup).
-	cmd := exec.Command(python, "-s", "-B", script.Name(), strconv.Itoa(runtime.NumCPU()))
+	cmd := exec.CommandContext(ctx, python, "-s", "-B", script.Name(), strconv.Itoa(runtime.NumCPU()))
+	// The worker processes are in the interpreter's process group: killed
+	// with it, so that none writes into the output after Compile returns.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdin = &in
 	cmd.Env = []string{"PATH=/usr/bin:/bin", "LC_ALL=C.UTF-8", "PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1"}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	err = cmd.Run()
+	if cmd.Process != nil {
+		reap(cmd.Process.Pid)
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("compiling bytecode with %s: %w\n%s", python, err, strings.TrimSpace(stderr.String()))
 	}
 	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
@@ -73,4 +90,42 @@ func Compile(python string, jobs []Job) (failed []string, err error) {
 		}
 	}
 	return failed, nil
+}
+
+// reap kills what is left of the process group pgid (worker processes of
+// a killed or failed interpreter) and waits, up to two seconds, until none
+// of them runs: only then is the output directory safe to remove.
+func reap(pgid int) {
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	for i := 0; i < 200 && groupRuns(pgid); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// groupRuns reports whether a process of group pgid is still running:
+// zombies (orphans that an init which does not reap keeps) do not count.
+func groupRuns(pgid int) bool {
+	if syscall.Kill(-pgid, 0) != nil {
+		return false
+	}
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	if err != nil || len(stats) == 0 {
+		return true // no /proc: the signal test above is all there is
+	}
+	for _, p := range stats {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and ")".
+		i := bytes.LastIndexByte(data, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(data[i+1:]))
+		if len(f) >= 3 && f[2] == strconv.Itoa(pgid) && f[0] != "Z" && f[0] != "X" {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package bytecode
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func TestReproducibleSetConstants(t *testing.T) {
 	var first []byte
 	for i := 0; i < 4; i++ {
 		out := filepath.Join(dir, "out", "sets.pyc")
-		failed, err := Compile(python, []Job{{Src: src, Dest: "/opt/demo/app/sets.py", Out: out}})
+		failed, err := Compile(context.Background(), python, []Job{{Src: src, Dest: "/opt/demo/app/sets.py", Out: out}})
 		if err != nil || len(failed) > 0 {
 			t.Fatalf("compile: %v %v", err, failed)
 		}

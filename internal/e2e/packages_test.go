@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -114,7 +115,7 @@ func (a app) pkg(t *testing.T, targetName string) string {
 	out := filepath.Join(workDir(t), "dist-"+key)
 	o := buildOptions(t, specFile, out, a.version, "debian-12", "el9")
 	o.AnyPython = a.any
-	res, err := builder.Build(o)
+	res, err := builder.Build(context.Background(), o)
 	if err != nil {
 		t.Fatalf("building %s: %v", key, err)
 	}

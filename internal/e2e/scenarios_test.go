@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"os/exec"
 	"path"
@@ -285,7 +286,7 @@ func TestApacheNotRunning(t *testing.T) {
 // build refuses it, and a package forced past that refuses to install.
 func TestWrongPython(t *testing.T) {
 	specFile := wrongpy.project(t)
-	_, err := builder.Build(buildOptions(t, specFile, t.TempDir(), "", "debian-12"))
+	_, err := builder.Build(context.Background(), buildOptions(t, specFile, t.TempDir(), "", "debian-12"))
 	if err == nil || !strings.Contains(err.Error(), "debian-12 offers mod_wsgi only for Python 3.11, but the venv is Python 3.12") {
 		t.Fatalf("build of a 3.12 venv for debian-12: %v", err)
 	}

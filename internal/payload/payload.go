@@ -11,6 +11,7 @@
 package payload
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -128,7 +129,7 @@ func (c *collector) appGroup(entries []archive.Entry) {
 // Collect builds the payload. All problems found (setuid files, symlinks
 // leaving the package, editable installs, two things wanting one path,
 // leaks of the build path) are returned together.
-func Collect(o Options) (*Payload, error) {
+func Collect(ctx context.Context, o Options) (*Payload, error) {
 	c := &collector{o: o, l: o.Layout, entries: map[string]archive.Entry{}}
 	progress := o.Progress
 	if progress == nil {
@@ -140,7 +141,7 @@ func Collect(o Options) (*Payload, error) {
 		return nil, err
 	}
 	p := &Payload{owned: c.l.Owned()}
-	rel, err := o.Venv.Relocate(venv.RelocateOptions{
+	rel, err := o.Venv.Relocate(ctx, venv.RelocateOptions{
 		Dest: c.l.Venv, Root: c.l.Root, Interpreter: o.Interpreter, Keep: o.Spec.VenvKeep, Origin: o.Spec.Venv,
 		// Problems found so far fail the build: no need to compile.
 		Bytecode: o.Bytecode && len(c.errs) == 0, Stage: filepath.Join(o.Stage, "venv"), Progress: progress,
@@ -162,8 +163,11 @@ func Collect(o Options) (*Payload, error) {
 		return nil, errors.Join(c.errs...)
 	}
 	p.Newest = c.newest
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 	if o.Bytecode {
-		if err := c.bytecode(p); err != nil {
+		if err := c.bytecode(ctx, p); err != nil {
 			return nil, err
 		}
 	}
@@ -174,7 +178,7 @@ func Collect(o Options) (*Payload, error) {
 	fstree.Sort(p.Entries)
 
 	progress("scanning for native code and build paths")
-	bins, err := scan(p.Entries, c.needles(), o.MD5)
+	bins, err := scan(ctx, p.Entries, c.needles(), o.MD5)
 	if err != nil {
 		return nil, err
 	}
@@ -340,14 +344,14 @@ func (c *collector) writable() {
 
 // bytecode compiles the .py files outside the venv (the venv's own are
 // compiled by venv.Relocate) for their final paths.
-func (c *collector) bytecode(p *Payload) error {
+func (c *collector) bytecode(ctx context.Context, p *Payload) error {
 	var sources []archive.Entry
 	for _, e := range c.entries {
 		if _, inVenv := fstree.Within(e.Path, c.l.Venv); !inVenv {
 			sources = append(sources, e)
 		}
 	}
-	pyc, failed, err := c.o.Venv.Compile(sources, filepath.Join(c.o.Stage, "app"))
+	pyc, failed, err := c.o.Venv.Compile(ctx, sources, filepath.Join(c.o.Stage, "app"))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"context"
 	"crypto/md5"
 	"os"
 	"path/filepath"
@@ -62,7 +63,7 @@ func data(p, content, origin string) archive.Entry {
 
 func TestCollect(t *testing.T) {
 	o, _ := project(t)
-	p, err := Collect(o)
+	p, err := Collect(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestCollectProblems(t *testing.T) {
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "src", "demo", "passwd")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Collect(o)
+	_, err := Collect(context.Background(), o)
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -139,7 +140,7 @@ func TestCollectProblems(t *testing.T) {
 	// A leak in generated content.
 	o, dir = project(t)
 	o.Generated = append(o.Generated, data("/etc/demo/leak", "path "+dir+"\n", "generated leak.tmpl"))
-	if _, err := Collect(o); err == nil || !strings.Contains(err.Error(), "generated leak.tmpl (/etc/demo/leak) contains "+dir) {
+	if _, err := Collect(context.Background(), o); err == nil || !strings.Contains(err.Error(), "generated leak.tmpl (/etc/demo/leak) contains "+dir) {
 		t.Errorf("leak: %v", err)
 	}
 }

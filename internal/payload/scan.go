@@ -2,6 +2,7 @@ package payload
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"errors"
 	"fmt"
@@ -29,7 +30,7 @@ type leak struct {
 // set, records each file's MD5. Any such file fails the
 // build: a shipped path of the build machine is at best a leak and at worst a
 // file that breaks on the server.
-func scan(entries []archive.Entry, needles []string, withMD5 bool) ([]*native.Binary, error) {
+func scan(ctx context.Context, entries []archive.Entry, needles []string, withMD5 bool) ([]*native.Binary, error) {
 	var files []*archive.Entry
 	for i := range entries {
 		if entries[i].Kind == archive.File {
@@ -60,10 +61,16 @@ func scan(entries []archive.Entry, needles []string, withMD5 bool) ([]*native.Bi
 		}()
 	}
 	for i := range files {
+		if ctx.Err() != nil {
+			break
+		}
 		next <- i
 	}
 	close(next)
 	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
 
 	var bins []*native.Binary
 	var leaks []*leak

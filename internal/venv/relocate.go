@@ -1,6 +1,7 @@
 package venv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -55,7 +56,7 @@ type Relocated struct {
 // o.Stage. Paths refused (setuid files, devices, symlinks leaving the
 // package) are returned together as one error. The venv on disk is never
 // modified.
-func (v *Venv) Relocate(o RelocateOptions) (*Relocated, error) {
+func (v *Venv) Relocate(ctx context.Context, o RelocateOptions) (*Relocated, error) {
 	if errs := v.editables(); len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -100,6 +101,9 @@ func (v *Venv) Relocate(o RelocateOptions) (*Relocated, error) {
 	}
 	if len(tree.Problems) > 0 {
 		return nil, errors.Join(tree.Problems...)
+	}
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
 	}
 	r.Newest = tree.Newest
 	entries := tree.Entries
@@ -148,7 +152,7 @@ func (v *Venv) Relocate(o RelocateOptions) (*Relocated, error) {
 				sources = append(sources, e)
 			}
 		}
-		pyc, failed, err := v.Compile(sources, o.Stage)
+		pyc, failed, err := v.Compile(ctx, sources, o.Stage)
 		if err != nil {
 			return nil, err
 		}
@@ -221,7 +225,7 @@ func fixRecords(entries []archive.Entry, dest string, rewritten map[string][]byt
 // the .pyc files as entries (in __pycache__ beside each source; the
 // directories are not added) and the sources that do not compile, as
 // "path: error" lines (Python skips those at import).
-func (v *Venv) Compile(entries []archive.Entry, stage string) (pyc []archive.Entry, failed []string, err error) {
+func (v *Venv) Compile(ctx context.Context, entries []archive.Entry, stage string) (pyc []archive.Entry, failed []string, err error) {
 	var jobs []bytecode.Job
 	for _, e := range entries {
 		if e.Kind != archive.File || e.Source == "" || !strings.HasSuffix(e.Path, ".py") {
@@ -232,7 +236,7 @@ func (v *Venv) Compile(entries []archive.Entry, stage string) (pyc []archive.Ent
 		jobs = append(jobs, bytecode.Job{Src: e.Source, Dest: e.Path, Out: filepath.Join(stage, filepath.FromSlash(dest))})
 	}
 	sort.Slice(jobs, func(i, j int) bool { return jobs[i].Dest < jobs[j].Dest })
-	failed, err = bytecode.Compile(filepath.Join(v.Dir, "bin", "python"), jobs)
+	failed, err = bytecode.Compile(ctx, filepath.Join(v.Dir, "bin", "python"), jobs)
 	if err != nil {
 		return nil, nil, err
 	}

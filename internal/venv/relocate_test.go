@@ -2,6 +2,7 @@ package venv
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"io/fs"
@@ -61,7 +62,7 @@ func TestRelocateRealVenv(t *testing.T) {
 			// import when the interpreter starts may be written into it.
 			before := testtool.TreeHash(t, v.Dir)
 			stage := t.TempDir()
-			r, err := v.Relocate(RelocateOptions{Dest: dest, Root: root, Interpreter: interpreter, Origin: "venv",
+			r, err := v.Relocate(context.Background(), RelocateOptions{Dest: dest, Root: root, Interpreter: interpreter, Origin: "venv",
 				Bytecode: true, Stage: stage})
 			if err != nil {
 				t.Fatal(err)
@@ -190,7 +191,7 @@ func checkRecords(t *testing.T, byPath map[string]archive.Entry, dest, sitePacka
 
 func TestRelocateKeepsInstallers(t *testing.T) {
 	v := realVenv(t, "venv")
-	r, err := v.Relocate(RelocateOptions{Dest: "/opt/demo/venv", Interpreter: "/usr/bin/python" + v.Python,
+	r, err := v.Relocate(context.Background(), RelocateOptions{Dest: "/opt/demo/venv", Interpreter: "/usr/bin/python" + v.Python,
 		Keep: []string{"pip"}, Origin: "venv"})
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +232,7 @@ func TestRelocateRefuses(t *testing.T) {
 		}
 	}
 	o := RelocateOptions{Dest: "/opt/demo/venv", Root: "/opt/demo", Interpreter: "/usr/bin/python3.11", Origin: "venv"}
-	_, err := v.Relocate(o)
+	_, err := v.Relocate(context.Background(), o)
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -254,7 +255,7 @@ func TestRelocateRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	_, err = v.Relocate(o)
+	_, err = v.Relocate(context.Background(), o)
 	if err == nil || !strings.Contains(err.Error(), `"one" is an editable install`) || !strings.Contains(err.Error(), `"two" is an editable install`) || strings.Contains(err.Error(), "setuid") {
 		t.Errorf("editables: %v", err)
 	}

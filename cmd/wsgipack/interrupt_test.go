@@ -1,0 +1,210 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/wsgipack/wsgipack/internal/testtool"
+)
+
+// TestInterruptedBuild stops real wsgipack processes (the binary, built
+// with go build) with SIGINT or SIGTERM at each step of the build of a
+// large venv, and after fixed delays: each exits with 130 or 143 and
+// leaves the output directory (which holds an older package) and its
+// private $TMPDIR exactly as they were, also a moment later (no compiler
+// worker writes on).
+func TestInterruptedBuild(t *testing.T) {
+	testtool.Need(t, "python3", "go")
+	repo, _ := filepath.Abs(filepath.Join("..", ".."))
+	bin := filepath.Join(t.TempDir(), "wsgipack")
+	testtool.Run(t, "go", "build", "-o", bin, ".")
+	project := bigProject(t, repo)
+
+	tests := []struct {
+		name  string
+		sig   syscall.Signal
+		at    string        // progress line to wait for; "" for a fixed delay
+		after time.Duration // then wait this long
+		// noBytecode skips the compiler (15 s) to reach the later steps
+		// sooner.
+		noBytecode bool
+	}{
+		{"SIGINT at start", syscall.SIGINT, "", 150 * time.Millisecond, false},
+		{"SIGTERM while collecting", syscall.SIGTERM, "collecting files", 100 * time.Millisecond, false},
+		{"SIGINT as bytecode starts", syscall.SIGINT, "compiling bytecode", 0, false},
+		{"SIGTERM while compiling", syscall.SIGTERM, "compiling bytecode", 1500 * time.Millisecond, false},
+		{"SIGINT while scanning", syscall.SIGINT, "scanning for native code", 20 * time.Millisecond, true},
+		{"SIGTERM writing the deb", syscall.SIGTERM, "writing inventory_", 300 * time.Millisecond, true},
+		{"SIGINT writing the rpm", syscall.SIGINT, "writing inventory-", 300 * time.Millisecond, true},
+		{"SIGINT after 4 s", syscall.SIGINT, "", 4 * time.Second, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp, out := t.TempDir(), t.TempDir()
+			writeFile(t, filepath.Join(out, "inventory_1.4.1-1+deb12_amd64.deb"), "an older package\n")
+			writeFile(t, filepath.Join(out, "SHA256SUMS"), "0000  inventory_1.4.1-1+deb12_amd64.deb\n")
+			before := listing(t, out)
+
+			// stderr is a terminal, so that wsgipack prints its progress.
+			ptm, pts := openPTY(t)
+			args := []string{"build", "-f", filepath.Join(project, "wsgipack.yaml"), "--out", out, "--target", "debian-12", "--target", "el9"}
+			if tt.noBytecode {
+				args = append(args, "--no-bytecode")
+			}
+			cmd := exec.Command(bin, args...)
+			cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "SOURCE_DATE_EPOCH=1700000000")
+			cmd.Stderr = pts
+			var stdout strings.Builder
+			cmd.Stdout = &stdout
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			pts.Close()
+			lines := make(chan string, 100)
+			go func() {
+				defer close(lines)
+				sc := bufio.NewScanner(ptm)
+				for sc.Scan() {
+					lines <- sc.Text()
+				}
+			}()
+			var seen []string
+			if tt.at != "" {
+				timeout := time.After(3 * time.Minute)
+			wait:
+				for {
+					select {
+					case l, ok := <-lines:
+						if !ok {
+							t.Fatalf("the build ended before %q:\n%s", tt.at, strings.Join(seen, "\n"))
+						}
+						seen = append(seen, l)
+						if strings.Contains(l, tt.at) {
+							break wait
+						}
+					case <-timeout:
+						t.Fatalf("no %q in 3 minutes:\n%s", tt.at, strings.Join(seen, "\n"))
+					}
+				}
+			}
+			time.Sleep(tt.after)
+			sent := time.Now()
+			if err := cmd.Process.Signal(tt.sig); err != nil {
+				t.Fatal(err)
+			}
+			for l := range lines {
+				seen = append(seen, l)
+			}
+			err := cmd.Wait()
+			took := time.Since(sent)
+			code := cmd.ProcessState.ExitCode()
+			if code != 128+int(tt.sig) {
+				t.Fatalf("exit code %d (%v), want %d\n%s%s", code, err, 128+int(tt.sig), strings.Join(seen, "\n"), stdout.String())
+			}
+			msg := strings.Join(seen, "\n")
+			if !strings.Contains(msg, "wsgipack: stopped by "+signalName(tt.sig)+"; the output directory is as it was") {
+				t.Errorf("stderr:\n%s", msg)
+			}
+			t.Logf("stopped %v after the signal", took.Round(time.Millisecond))
+			if took > 10*time.Second {
+				t.Errorf("stopping took %v", took)
+			}
+			for i := range 2 { // now, and once more in case a worker writes on
+				if after := listing(t, out); after != before {
+					t.Errorf("the output directory changed:\nbefore:\n%s\nafter:\n%s", before, after)
+				}
+				if left := listing(t, tmp); left != "" {
+					t.Errorf("$TMPDIR holds:\n%s", left)
+				}
+				if i == 0 {
+					time.Sleep(time.Second)
+				}
+			}
+		})
+	}
+}
+
+// bigProject generates the example app with a large venv (the benchmark's
+// generator at a small scale: about 6,000 files, 90 MB, 3,000 sources to
+// compile) and returns its directory.
+func bigProject(t *testing.T, repo string) string {
+	t.Helper()
+	dir := t.TempDir()
+	python := "python3"
+	soDir := strings.TrimSpace(testtool.Run(t, python, "-c", "import sysconfig; print(sysconfig.get_config_var('DESTSHARED'))"))
+	testtool.Run(t, python, "-m", "venv", filepath.Join(dir, "venv"))
+	testtool.Run(t, python, filepath.Join(repo, "testdata/bench/genvenv.py"), "--venv", filepath.Join(dir, "venv"),
+		"--so-dir", soDir, "--forbid", dir, "--scale", "0.15", "--min-mb", "0", "--min-files", "0")
+	ex := filepath.Join(repo, "testdata/example")
+	testtool.Run(t, "cp", "-R", filepath.Join(ex, "src"), filepath.Join(ex, "config"), filepath.Join(ex, "migrations"), dir)
+	spec, err := os.ReadFile(filepath.Join(ex, "wsgipack.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(string(spec), "\n") {
+		if strings.HasPrefix(line, "venv:") {
+			line = "venv: venv\n"
+		}
+		b.WriteString(line)
+	}
+	writeFile(t, filepath.Join(dir, "wsgipack.yaml"), b.String())
+	return dir
+}
+
+func writeFile(t *testing.T, p, data string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// listing lists a directory's tree: names, modes and contents.
+func listing(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		data, _ := os.ReadFile(p)
+		fmt.Fprintf(&b, "%s %v %q\n", strings.TrimPrefix(p, dir), d.Type(), data)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// openPTY opens a pseudo-terminal pair: the controlling side to read and
+// the terminal to give a process.
+func openPTY(t *testing.T) (ptm, pts *os.File) {
+	t.Helper()
+	ptm, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatalf("no pseudo-terminal: %v", err)
+	}
+	t.Cleanup(func() { ptm.Close() })
+	var unlock int32
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, ptm.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
+		t.Fatalf("unlockpt: %v", e)
+	}
+	var n uint32
+	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, ptm.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
+		t.Fatalf("ptsname: %v", e)
+	}
+	pts, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ptm, pts
+}
