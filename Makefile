@@ -63,6 +63,7 @@ fuzz:
 	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/version -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/venv -run '^$$' -fuzz FuzzUpdateRecord -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/venv -run '^$$' -fuzz FuzzPlainShebang -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rpm -run '^$$' -fuzz FuzzParseRelation -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/inspect -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME) -fuzzminimizetime 2s
 

@@ -156,10 +156,58 @@ func (v *Venv) relocateText(data []byte, finalDir string) []byte {
 	for _, old := range v.buildPaths() {
 		out = bytes.ReplaceAll(out, []byte(old), []byte(finalDir))
 	}
+	out = plainShebang(out, finalDir)
 	if bytes.Equal(out, data) {
 		return nil
 	}
 	return out
+}
+
+// maxShebang is the longest "#!interpreter\n" line pip writes as is
+// (Linux before 5.1 read 128 bytes of it); longer ones, and interpreter
+// paths with a space, get the "#!/bin/sh" + "”'exec'" form.
+const maxShebang = 127
+
+// plainShebang rewrites a console script in the form pip (distlib) and uv
+// write for a venv whose path is long or has a space,
+//
+//	#!/bin/sh
+//	'''exec' "/ci/long path/venv/bin/python" "$0" "$@"
+//	' '''
+//
+// to the plain "#!/opt/<name>/venv/bin/python" line once relocated, when
+// that interpreter (one under finalDir) allows it: no space, quote or
+// shell character, and a line of at most maxShebang bytes. lintian
+// rejects the other form (sh cannot parse the Python after it). Anything
+// else is returned as is.
+func plainShebang(data []byte, finalDir string) []byte {
+	const head = "#!/bin/sh\n'''exec' "
+	rest, ok := bytes.CutPrefix(data, []byte(head))
+	if !ok {
+		return data
+	}
+	line, rest, ok := bytes.Cut(rest, []byte("\n"))
+	if !ok {
+		return data
+	}
+	exe, ok := bytes.CutSuffix(line, []byte(` "$0" "$@"`))
+	if !ok {
+		return data
+	}
+	if len(exe) >= 2 && (exe[0] == '"' || exe[0] == '\'') && exe[len(exe)-1] == exe[0] {
+		exe = exe[1 : len(exe)-1]
+	}
+	rest, ok = bytes.CutPrefix(rest, []byte("' '''\n"))
+	if !ok {
+		return data
+	}
+	if !bytes.HasPrefix(exe, []byte(finalDir+"/")) || bytes.ContainsAny(exe, " \t\"'\\$`") ||
+		len("#!")+len(exe)+len("\n") > maxShebang {
+		return data
+	}
+	out := make([]byte, 0, len(exe)+len(rest)+3)
+	out = append(append(append(out, "#!"...), exe...), '\n')
+	return append(out, rest...)
 }
 
 // buildPaths are the venv's path as given and with symlinks resolved,

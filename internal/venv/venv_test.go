@@ -1,9 +1,11 @@
 package venv
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -51,7 +53,12 @@ func TestRelocateText(t *testing.T) {
 	v := fakeVenv(t, "version = 3.11.7\n")
 	tests := []struct{ name, in, want string }{
 		{"shebang", "#!VENV/bin/python3\nimport sys\n", "#!/opt/app/venv/bin/python3\nimport sys\n"},
-		{"exec form for long paths", "#!/bin/sh\n'''exec' \"VENV/bin/python3\" \"$0\" \"$@\"\n' '''\nimport sys\n", "#!/bin/sh\n'''exec' \"/opt/app/venv/bin/python3\" \"$0\" \"$@\"\n' '''\nimport sys\n"},
+		// pip's form for a venv path with a space or over 127 bytes
+		// becomes the plain one when the final path allows it.
+		{"exec form for long paths", "#!/bin/sh\n'''exec' \"VENV/bin/python3\" \"$0\" \"$@\"\n' '''\nimport sys\n", "#!/opt/app/venv/bin/python3\nimport sys\n"},
+		{"exec form, uv's quotes", "#!/bin/sh\n'''exec' 'VENV/bin/python' \"$0\" \"$@\"\n' '''\nimport sys\n", "#!/opt/app/venv/bin/python\nimport sys\n"},
+		{"exec form of another interpreter", "#!/bin/sh\n'''exec' \"/other py/python3\" \"$0\" \"$@\"\n' '''\nVENV\n", "#!/bin/sh\n'''exec' \"/other py/python3\" \"$0\" \"$@\"\n' '''\n/opt/app/venv\n"},
+		{"exec form without its closing line", "#!/bin/sh\n'''exec' \"VENV/bin/python3\" \"$0\" \"$@\"\nimport sys\n", "#!/bin/sh\n'''exec' \"/opt/app/venv/bin/python3\" \"$0\" \"$@\"\nimport sys\n"},
 		{"activate", "VIRTUAL_ENV=\"VENV\"\nif [ \"$OSTYPE\" = cygwin ]; then\n    VIRTUAL_ENV=$(cygpath \"VENV\")\nfi\n", "VIRTUAL_ENV=\"/opt/app/venv\"\nif [ \"$OSTYPE\" = cygwin ]; then\n    VIRTUAL_ENV=$(cygpath \"/opt/app/venv\")\nfi\n"},
 		{"activate.csh", "setenv VIRTUAL_ENV \"VENV\"\n", "setenv VIRTUAL_ENV \"/opt/app/venv\"\n"},
 		{"activate.fish", "set -gx VIRTUAL_ENV \"VENV\"\n", "set -gx VIRTUAL_ENV \"/opt/app/venv\"\n"},
@@ -63,6 +70,12 @@ func TestRelocateText(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+	// A final path too long for a shebang keeps the exec form.
+	long := "/opt/" + strings.Repeat("x", 120) + "/venv"
+	in := "#!/bin/sh\n'''exec' \"" + v.Dir + "/bin/python3\" \"$0\" \"$@\"\n' '''\nimport sys\n"
+	if got := string(v.relocateText([]byte(in), long)); got != strings.ReplaceAll(in, v.Dir, long) {
+		t.Errorf("long final path: got %q", got)
 	}
 	if v.relocateText([]byte("# Activate.ps1 is path-free\n"), "/opt/app/venv") != nil {
 		t.Error("unchanged file reported as changed")
@@ -122,4 +135,113 @@ func TestEditablesAndDropped(t *testing.T) {
 	if len(warns) != 1 || !strings.Contains(warns[0], "app-lib requires setuptools") {
 		t.Errorf("requiresDropped() = %v", warns)
 	}
+}
+
+// TestPathFiles: .pth lines that add a directory outside the venv are
+// refused, relative ones (resolved against site-packages) as well as
+// absolute ones; a .pth that is not a regular file is refused, not read.
+func TestPathFiles(t *testing.T) {
+	tests := []struct {
+		name, data string
+		want       string // "" when accepted
+	}{
+		{"relative inside", "mylib\n# a comment\n\nimport os\n", ""},
+		{"relative to the venv's lib", "../../../lib64\n", ""},
+		{"relative leaving the venv", "../../../../../checkout/src\n", `"escape" is an editable install (escape.pth adds ../../../../../checkout/src to sys.path)`},
+		{"absolute outside", "/home/ci/checkout\n", `escape.pth adds /home/ci/checkout to sys.path`},
+		{"crlf line", "../../../../../up\r\n", `escape.pth adds ../../../../../up to sys.path`},
+		{"import line", "import sys; sys.path.append('/x')\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := fakeVenv(t, "version = 3.11.7\n")
+			must(t, os.WriteFile(filepath.Join(v.Dir, v.SitePackages, "escape.pth"), []byte(tt.data), 0o644))
+			errs := v.editables()
+			if tt.want == "" {
+				if len(errs) > 0 {
+					t.Fatalf("refused: %v", errs)
+				}
+				return
+			}
+			if len(errs) != 1 || !strings.Contains(errs[0].Error(), tt.want) {
+				t.Fatalf("editables() = %v, want %q", errs, tt.want)
+			}
+		})
+	}
+	t.Run("relative through a symlink out of the venv", func(t *testing.T) {
+		v := fakeVenv(t, "version = 3.11.7\n")
+		sp := filepath.Join(v.Dir, v.SitePackages)
+		must(t, os.Symlink(t.TempDir(), filepath.Join(sp, "elsewhere")))
+		must(t, os.WriteFile(filepath.Join(sp, "escape.pth"), []byte("elsewhere\n"), 0o644))
+		if errs := v.editables(); len(errs) != 1 || !strings.Contains(errs[0].Error(), "escape.pth adds elsewhere") {
+			t.Fatalf("editables() = %v", errs)
+		}
+	})
+	t.Run("fifo", func(t *testing.T) {
+		v := fakeVenv(t, "version = 3.11.7\n")
+		must(t, syscall.Mkfifo(filepath.Join(v.Dir, v.SitePackages, "pipe.pth"), 0o644))
+		errs := v.editables()
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "cannot read the path file pipe.pth") || !strings.Contains(errs[0].Error(), "named pipe (FIFO)") {
+			t.Fatalf("editables() = %v", errs)
+		}
+	})
+}
+
+// TestOpenRefuses: a pyvenv.cfg that is not a small regular file.
+func TestOpenRefuses(t *testing.T) {
+	tests := []struct {
+		name  string
+		make  func(t *testing.T, cfg string)
+		wants string
+	}{
+		{"symlink to /dev/zero", func(t *testing.T, cfg string) { must(t, os.Symlink("/dev/zero", cfg)) }, "pyvenv.cfg is a character device, not a regular file"},
+		{"fifo", func(t *testing.T, cfg string) { must(t, syscall.Mkfifo(cfg, 0o644)) }, "pyvenv.cfg is a named pipe (FIFO), not a regular file"},
+		{"directory", func(t *testing.T, cfg string) { must(t, os.Mkdir(cfg, 0o755)) }, "pyvenv.cfg is a directory, not a regular file"},
+		{"dangling symlink", func(t *testing.T, cfg string) { must(t, os.Symlink("gone", cfg)) }, "is not a virtualenv"},
+		{"huge", func(t *testing.T, cfg string) {
+			must(t, os.WriteFile(cfg, []byte("version = 3.11.7\n"+strings.Repeat("#\n", 64<<10)), 0o644))
+		}, "pyvenv.cfg is larger than 64 KiB"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "venv")
+			must(t, os.MkdirAll(filepath.Join(dir, "lib/python3.11/site-packages"), 0o755))
+			tt.make(t, filepath.Join(dir, "pyvenv.cfg"))
+			_, err := Open(dir)
+			if err == nil || !strings.Contains(err.Error(), tt.wants) {
+				t.Fatalf("Open: %v; want %q", err, tt.wants)
+			}
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// FuzzPlainShebang: the rewrite either leaves a script alone or replaces
+// exactly its first three lines with one plain shebang of an interpreter
+// under the final directory, short enough and without shell characters.
+func FuzzPlainShebang(f *testing.F) {
+	f.Add([]byte("#!/bin/sh\n'''exec' \"/opt/app/venv/bin/python3\" \"$0\" \"$@\"\n' '''\nimport sys\n"))
+	f.Add([]byte("#!/bin/sh\n'''exec' '/opt/app/venv/bin/python' \"$0\" \"$@\"\n' '''\n"))
+	f.Add([]byte("#!/bin/sh\n'''exec' /opt/app/venv/bin/py thon \"$0\" \"$@\"\n' '''\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out := plainShebang(data, "/opt/app/venv")
+		if bytes.Equal(out, data) {
+			return
+		}
+		first, rest, _ := bytes.Cut(out, []byte("\n"))
+		exe, ok := bytes.CutPrefix(first, []byte("#!/opt/app/venv/"))
+		if !ok || len(first)+1 > maxShebang || bytes.ContainsAny(exe, " \t\"'\\$`") {
+			t.Fatalf("bad shebang %q from %q", first, data)
+		}
+		lines := bytes.SplitAfterN(data, []byte("\n"), 4)
+		if len(lines) < 3 || (len(lines) == 4 && !bytes.Equal(lines[3], rest)) || (len(lines) == 3 && len(rest) != 0) {
+			t.Fatalf("the script's body changed: %q -> %q", data, out)
+		}
+	})
 }
