@@ -195,3 +195,40 @@ func debPackageGuess(lib string) string {
 	}
 	return base + strings.ReplaceAll(ver, ".", "")
 }
+
+// MentionsOutsideRunPath reports whether the ELF file r contains needle
+// anywhere but in its DT_RUNPATH or DT_RPATH strings: in code, data or
+// debug information. A run path naming a directory of the build machine
+// is warned about on its own (harmless where it does not exist); the
+// rest is a leak.
+func MentionsOutsideRunPath(r io.ReaderAt, needle string) (bool, error) {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var runPaths []string
+	for _, tag := range []elf.DynTag{elf.DT_RUNPATH, elf.DT_RPATH} {
+		vals, _ := f.DynString(tag)
+		runPaths = append(runPaths, vals...)
+	}
+	nd := []byte(needle)
+	for _, s := range f.Sections {
+		if s.Type == elf.SHT_NOBITS || s.Size == 0 {
+			continue
+		}
+		data, err := s.Data()
+		if err != nil {
+			return false, fmt.Errorf("section %s: %w", s.Name, err)
+		}
+		if s.Name == ".dynstr" {
+			for _, rp := range runPaths {
+				data = bytes.ReplaceAll(data, []byte(rp), nil)
+			}
+		}
+		if bytes.Contains(data, nd) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

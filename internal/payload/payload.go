@@ -178,7 +178,7 @@ func Collect(ctx context.Context, o Options) (*Payload, error) {
 	fstree.Sort(p.Entries)
 
 	progress("scanning for native code and build paths")
-	bins, err := scan(ctx, p.Entries, c.needles(), o.MD5)
+	bins, err := scan(ctx, p.Entries, needles{build: c.needles(), base: o.Venv.BasePrefixes()}, o.MD5)
 	if err != nil {
 		return nil, err
 	}

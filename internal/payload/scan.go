@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,19 +19,31 @@ import (
 	"github.com/wsgipack/wsgipack/internal/native"
 )
 
+// needles are the strings no file of the payload may contain.
+type needles struct {
+	build []string // the venv's and the project's paths
+	// base are the prefixes of CI's base interpreter (pyenv, a hosted
+	// toolcache). In native code they are leaks too, but for the run path,
+	// which is warned about on its own.
+	base []string
+}
+
+func (n needles) all() []string { return append(slices.Clone(n.build), n.base...) }
+
 // leak is one file of the payload that names a build path.
 type leak struct {
 	entry  *archive.Entry
 	needle string
+	base   bool // needle is a base interpreter's prefix
 	elf    bool
 }
 
 // scan reads every file of the payload once: it parses the ELF files,
-// finds the files that still contain one of needles and, when withMD5 is
-// set, records each file's MD5. Any such file fails the
-// build: a shipped path of the build machine is at best a leak and at worst a
-// file that breaks on the server.
-func scan(ctx context.Context, entries []archive.Entry, needles []string, withMD5 bool) ([]*native.Binary, error) {
+// finds the files that still contain one of the needles and, when withMD5
+// is set, records each file's MD5. Any such file fails the build: a
+// shipped path of the build machine is at best a leak and at worst a file
+// that breaks on the server.
+func scan(ctx context.Context, entries []archive.Entry, nd needles, withMD5 bool) ([]*native.Binary, error) {
 	var files []*archive.Entry
 	for i := range entries {
 		if entries[i].Kind == archive.File {
@@ -38,13 +51,14 @@ func scan(ctx context.Context, entries []archive.Entry, needles []string, withMD
 		}
 	}
 	type result struct {
-		bin  *native.Binary
-		leak *leak
-		err  error
+		bin   *native.Binary
+		leaks []*leak
+		err   error
 	}
 	results := make([]result, len(files))
 	var wg sync.WaitGroup
 	next := make(chan int)
+	all := nd.all()
 	for w := 0; w < runtime.NumCPU(); w++ {
 		wg.Add(1)
 		go func() {
@@ -55,8 +69,12 @@ func scan(ctx context.Context, entries []archive.Entry, needles []string, withMD
 				h = md5.New() //nolint:gosec // dpkg's md5sums
 			}
 			for i := range next {
-				bin, lk, err := scanFile(files[i], needles, buf, h)
-				results[i] = result{bin, lk, err}
+				bin, found, err := scanFile(files[i], all, buf, h)
+				var leaks []*leak
+				if err == nil {
+					leaks, err = confirm(files[i], bin != nil, found, nd.base)
+				}
+				results[i] = result{bin, leaks, err}
 			}
 		}()
 	}
@@ -82,14 +100,37 @@ func scan(ctx context.Context, entries []archive.Entry, needles []string, withMD
 		if r.bin != nil {
 			bins = append(bins, r.bin)
 		}
-		if r.leak != nil {
-			leaks = append(leaks, r.leak)
-		}
+		leaks = append(leaks, r.leaks...)
 	}
 	if len(leaks) > 0 {
 		errs = append(errs, leakError(leaks))
 	}
 	return bins, errors.Join(errs...)
+}
+
+// confirm turns the needles found in e into leaks: a base interpreter's
+// prefix found in native code counts only outside its run path.
+func confirm(e *archive.Entry, isELF bool, found, base []string) ([]*leak, error) {
+	var out []*leak
+	for _, n := range found {
+		isBase := slices.Contains(base, n)
+		if isBase && isELF {
+			r, closeFn, err := open(e)
+			if err != nil {
+				return nil, err
+			}
+			mentions, err := native.MentionsOutsideRunPath(r, n)
+			closeFn()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", e.Origin, err)
+			}
+			if !mentions {
+				continue
+			}
+		}
+		out = append(out, &leak{entry: e, needle: n, base: isBase, elf: isELF})
+	}
+	return out, nil
 }
 
 // content is what scanFile reads: the file of e.Source, or e.Data.
@@ -98,25 +139,35 @@ type content interface {
 	io.ReaderAt
 }
 
+// open opens e's content: its Source file (refused unless a regular file:
+// inputfile.Open) or its Data.
+func open(e *archive.Entry) (content, func(), error) {
+	if e.Source == "" {
+		return bytes.NewReader(e.Data), func() {}, nil
+	}
+	file, err := inputfile.Open(e.Source)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read %s: %w", e.Origin, err)
+	}
+	return file, func() { file.Close() }, nil
+}
+
 // scanFile streams one file (from its Source, or its Data) through buf,
 // searching for the needles across chunk boundaries, and through h when not
-// nil, setting e.MD5.
-func scanFile(e *archive.Entry, needles []string, buf []byte, h hash.Hash) (*native.Binary, *leak, error) {
-	var f content = bytes.NewReader(e.Data)
-	if e.Source != "" {
-		file, err := inputfile.Open(e.Source)
-		if err != nil {
-			return nil, nil, fmt.Errorf("cannot read %s: %w", e.Origin, err)
-		}
-		defer file.Close()
-		f = file
+// nil, setting e.MD5. It returns the needles found, in needles' order.
+func scanFile(e *archive.Entry, needles []string, buf []byte, h hash.Hash) (*native.Binary, []string, error) {
+	f, closeFn, err := open(e)
+	if err != nil {
+		return nil, nil, err
 	}
+	defer closeFn()
 	overlap := 0
 	for _, n := range needles {
 		overlap = max(overlap, len(n)-1)
 	}
 	var bin *native.Binary
-	var found *leak
+	found := make([]bool, len(needles))
+	nfound := 0
 	carry := 0
 	first := true
 	if h != nil {
@@ -140,12 +191,10 @@ func scanFile(e *archive.Entry, needles []string, buf []byte, h hash.Hash) (*nat
 				bin = b
 			}
 		}
-		if found == nil {
-			for _, nd := range needles {
-				if bytes.Contains(chunk, []byte(nd)) {
-					found = &leak{entry: e, needle: nd, elf: bin != nil}
-					break
-				}
+		for i, nd := range needles {
+			if !found[i] && bytes.Contains(chunk, []byte(nd)) {
+				found[i] = true
+				nfound++
 			}
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -157,17 +206,23 @@ func scanFile(e *archive.Entry, needles []string, buf []byte, h hash.Hash) (*nat
 		if err != nil {
 			return nil, nil, fmt.Errorf("cannot read %s: %w", e.Origin, err)
 		}
-		if found != nil {
-			break
+		if nfound == len(needles) {
+			break // the build fails: no need for the rest
 		}
 		carry = min(overlap, len(chunk))
 		copy(buf, chunk[len(chunk)-carry:])
 	}
-	return bin, found, nil
+	var out []string
+	for i, ok := range found {
+		if ok {
+			out = append(out, needles[i])
+		}
+	}
+	return bin, out, nil
 }
 
 func leakError(leaks []*leak) error {
-	sort.Slice(leaks, func(i, j int) bool { return leaks[i].entry.Path < leaks[j].entry.Path })
+	sort.SliceStable(leaks, func(i, j int) bool { return leaks[i].entry.Path < leaks[j].entry.Path })
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d file(s) of the package still contain a build path; servers must not see it:", len(leaks))
 	for i, l := range leaks {
@@ -175,11 +230,18 @@ func leakError(leaks []*leak) error {
 			fmt.Fprintf(&b, "\n  ... and %d more", len(leaks)-20)
 			break
 		}
-		hint := "exclude the file or make it path-free"
-		if l.elf {
+		what, hint := l.needle, "exclude the file or make it path-free"
+		switch {
+		case l.base && l.elf:
+			what += " (the installation of CI's Python, from pyvenv.cfg)"
+			hint = "native code compiled against CI's Python, with its include directory in debug info or assertion strings: build it with CFLAGS='-g0' (or -ffile-prefix-map=" + l.needle + "=/usr) or strip it in CI"
+		case l.base:
+			what += " (the installation of CI's Python, from pyvenv.cfg)"
+			hint = "servers do not have that Python: exclude the file or make it path-free"
+		case l.elf:
 			hint = "native code with the path in debug info or RPATH: build it with CFLAGS='-g0' (or -ffile-prefix-map=" + l.needle + "=.) or strip it in CI"
 		}
-		fmt.Fprintf(&b, "\n  %s (%s) contains %s: %s", l.entry.Origin, l.entry.Path, l.needle, hint)
+		fmt.Fprintf(&b, "\n  %s (%s) contains %s: %s", l.entry.Origin, l.entry.Path, what, hint)
 	}
 	return errors.New(b.String())
 }

@@ -426,3 +426,53 @@ func (v *Venv) requiresDropped(dropped []string) []string {
 	}
 	return out
 }
+
+// systemPrefixes are installation prefixes of the servers' own Pythons (or
+// too general to search for): a base interpreter there leaves nothing of
+// the build machine in the payload.
+var systemPrefixes = []string{"/", "/usr", "/usr/local"}
+
+// BasePrefixes returns the installation prefix of the interpreter the venv
+// was made from (a pyenv or hosted-toolcache CPython of CI), from
+// pyvenv.cfg's home, executable and virtualenv's base-* keys, as written
+// and with symlinks resolved. The prefixes of system interpreters (/usr,
+// /usr/local) are left out. C extensions compiled against that Python can
+// carry its include directory, which servers do not have.
+func (v *Venv) BasePrefixes() []string {
+	set := map[string]bool{}
+	add := func(p string) {
+		if !filepath.IsAbs(p) {
+			return
+		}
+		p = filepath.Clean(p)
+		for _, q := range []string{p, evalOr(p)} {
+			if len(q) >= 4 && !slices.Contains(systemPrefixes, q) {
+				set[q] = true
+			}
+		}
+	}
+	binParent := func(dir string) {
+		if filepath.Base(dir) == "bin" {
+			add(filepath.Dir(dir))
+		}
+	}
+	for _, l := range v.cfg {
+		switch l.key {
+		case "home":
+			binParent(l.value)
+		case "executable", "base-executable":
+			binParent(filepath.Dir(l.value))
+		case "base-prefix", "base-exec-prefix":
+			add(l.value)
+		}
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+// evalOr returns p with symlinks resolved, or p when that fails.
+func evalOr(p string) string {
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		return real
+	}
+	return p
+}
