@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -178,5 +179,70 @@ func TestHostileInputs(t *testing.T) {
 	// Undone, the project checks again: each case's error was its own.
 	if _, err := Check(context.Background(), opts(specFile, t.TempDir())); err != nil {
 		t.Fatalf("the restored project: %v", err)
+	}
+}
+
+// TestLongSpacedVenvPath: CI checks out into a path with a space and over
+// 127 bytes, so pip writes its console scripts in the "#!/bin/sh" +
+// "”'exec'" form. The package has plain shebangs for the final path,
+// the scripts run, and lintian accepts the package with no error or
+// warning.
+func TestLongSpacedVenvPath(t *testing.T) {
+	need(t, "python3", "dpkg-deb", "lintian", "python3.11")
+	long := filepath.Join(t.TempDir(), "ci build "+strings.Repeat("x", 100), "job workspace")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(long, 0o755))
+	ex := filepath.Join(repo, "testdata/example")
+	run(t, "cp", "-R", filepath.Join(ex, "src"), filepath.Join(ex, "config"), filepath.Join(ex, "migrations"), filepath.Join(ex, "wsgipack.yaml"), long)
+	cmd := exec.Command("sh", filepath.Join(repo, "testdata/mkvenv.sh"), filepath.Join(long, "venv"), "python3", "venv")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("mkvenv.sh: %v\n%s", err, out)
+	}
+	script, err := os.ReadFile(filepath.Join(long, "venv/bin/invutil"))
+	must(err)
+	if !strings.HasPrefix(string(script), "#!/bin/sh\n'''exec' ") {
+		t.Fatalf("pip did not write the exec form for %s (%d bytes):\n%s", long, len(long), script)
+	}
+	out := t.TempDir()
+	o := opts(filepath.Join(long, "wsgipack.yaml"), out)
+	o.Targets = releases(t, "debian-12")
+	if _, err := Build(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	deb := filepath.Join(out, "inventory_1.4.2-1+deb12_amd64.deb")
+	root := t.TempDir()
+	run(t, "dpkg-deb", "-x", deb, root)
+	bin := filepath.Join(root, "opt/inventory/venv/bin")
+	entries, err := os.ReadDir(bin)
+	must(err)
+	scripts := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(bin, e.Name()))
+		must(err)
+		if strings.Contains(string(data), "'''exec'") {
+			t.Errorf("bin/%s keeps the exec form:\n%.300s", e.Name(), data)
+		}
+		if strings.HasPrefix(string(data), "#!/opt/inventory/venv/bin/python") {
+			scripts++
+		}
+	}
+	if scripts == 0 {
+		t.Error("no console script with a plain shebang")
+	}
+	// The script runs from the unpacked tree through its venv's python,
+	// as /opt/inventory/venv/bin/invutil would on a server.
+	if got := run(t, filepath.Join(bin, "python"), filepath.Join(bin, "invutil"), "Long Path"); got != "long-path\n" {
+		t.Errorf("invutil printed %q", got)
+	}
+	if out, err := exec.Command("lintian", "--fail-on", "error,warning", deb).CombinedOutput(); err != nil {
+		t.Errorf("lintian: %v\n%s", err, out)
 	}
 }
