@@ -147,6 +147,8 @@ func TestWriteRefusesBadEntries(t *testing.T) {
 		"relative":     {{Path: "a", Kind: archive.Dir}},
 		"file parent":  {{Path: "/a", Kind: archive.File, Data: []byte{}}, {Path: "/a/b", Kind: archive.Dir}},
 		"unclean path": {{Path: "/a/../b", Kind: archive.Dir}},
+		"newline":      {{Path: "/a\nb", Kind: archive.File, Data: []byte{}}},
+		"carriage ret": {{Path: "/a\rb", Kind: archive.Dir}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			f, err := os.Create(filepath.Join(t.TempDir(), "x.deb"))
@@ -154,10 +156,28 @@ func TestWriteRefusesBadEntries(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			p := &debFile{Control: []byte("debFile: x\n"), Entries: entries, Compression: "zstd"}
+			p := &debFile{Control: []byte("debFile: x\n"), Entries: entries, Compression: "zstd", MTime: time.Unix(1700000000, 0)}
 			if err := writeDeb(f, p); err == nil {
 				t.Error("accepted")
 			}
 		})
+	}
+}
+
+// TestWriteRefusesTimes: ar and tar could hold a later time, but rpm's
+// header and cpio cannot; a deb refuses the same range.
+func TestWriteRefusesTimes(t *testing.T) {
+	for _, sec := range []int64{-1, 1 << 32, 1<<62 + 5} {
+		p := testPackage(t, "zstd:fastest")
+		p.MTime = time.Unix(sec, 0)
+		f, err := os.Create(filepath.Join(t.TempDir(), "x.deb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = writeDeb(f, p)
+		f.Close()
+		if err == nil || !strings.Contains(err.Error(), "outside what .deb and .rpm files can hold") {
+			t.Errorf("time %d: %v", sec, err)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package native
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -63,5 +65,54 @@ func TestUnresolved(t *testing.T) {
 	got := Unresolved(bins, files)
 	if len(got) != 1 || !strings.Contains(got[0], "needs libpq.so.5") || !strings.Contains(got[0], "debian-12: [libpq5]") {
 		t.Errorf("Unresolved = %v", got)
+	}
+}
+
+// TestMentionsOutsideRunPath: a prefix in the run path alone is not a
+// mention; in a string of the code it is.
+func TestMentionsOutsideRunPath(t *testing.T) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("gcc is missing: make deps installs it")
+		}
+		t.Skip("gcc is missing")
+	}
+	dir := t.TempDir()
+	prefix := "/ci/tools/python-3.11.7"
+	build := func(name, code string, ldflags ...string) string {
+		t.Helper()
+		src := filepath.Join(dir, name+".c")
+		if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		so := filepath.Join(dir, name+".so")
+		args := append([]string{"-shared", "-fPIC", "-g0", "-o", so, src}, ldflags...)
+		if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+			t.Fatalf("gcc: %v\n%s", err, out)
+		}
+		return so
+	}
+	tests := []struct {
+		name string
+		so   string
+		want bool
+	}{
+		{"run path only", build("rp", "int f(void) { return 1; }\n", "-Wl,-rpath,"+prefix+"/lib"), false},
+		{"rpath only", build("oldrp", "int f(void) { return 1; }\n", "-Wl,--disable-new-dtags,-rpath,"+prefix+"/lib"), false},
+		{"string and run path", build("both", "const char *where = \""+prefix+"/include/python3.11/object.h\";\n", "-Wl,-rpath,"+prefix+"/lib"), true},
+		{"neither", build("none", "int f(void) { return 2; }\n"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := os.Open(tt.so)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			got, err := MentionsOutsideRunPath(f, prefix)
+			if err != nil || got != tt.want {
+				t.Errorf("MentionsOutsideRunPath = %v, %v; want %v", got, err, tt.want)
+			}
+		})
 	}
 }

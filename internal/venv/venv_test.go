@@ -245,3 +245,19 @@ func FuzzPlainShebang(f *testing.F) {
 		}
 	})
 }
+
+func TestBasePrefixes(t *testing.T) {
+	tests := []struct{ cfg, want string }{
+		{"home = /root/.pyenv/versions/3.11.7/bin\nversion = 3.11.7\nexecutable = /root/.pyenv/versions/3.11.7/bin/python3.11\n", "/root/.pyenv/versions/3.11.7"},
+		{"home = /opt/hostedtoolcache/Python/3.11.7/x64/bin\nversion = 3.11.7\n", "/opt/hostedtoolcache/Python/3.11.7/x64"},
+		{"home = /opt/py/bin\nversion_info = 3.11.7\nvirtualenv = 20\nbase-prefix = /opt/py\nbase-executable = /opt/py/bin/python3.11\n", "/opt/py"},
+		{"home = /usr/bin\nversion = 3.11.2\nexecutable = /usr/bin/python3.11\n", ""},
+		{"home = /usr/local/bin\nversion = 3.11.7\n", ""},
+	}
+	for _, tt := range tests {
+		v := fakeVenv(t, tt.cfg)
+		if got := strings.Join(v.BasePrefixes(), " "); got != tt.want {
+			t.Errorf("%q: BasePrefixes() = %q, want %q", tt.cfg, got, tt.want)
+		}
+	}
+}
