@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -53,6 +54,13 @@ func TestExitCodes(t *testing.T) {
 	if err := os.Symlink(filepath.Join(project, "venv", "lib"), filepath.Join(dir, "venvlib")); err != nil {
 		t.Fatal(err)
 	}
+	fifoOut := filepath.Join(dir, "fifo-out")
+	if err := os.Mkdir(fifoOut, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(fifoOut, "SHA256SUMS"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	notPackage := filepath.Join(dir, "notes.deb")
 	if err := os.WriteFile(notPackage, []byte("just some notes\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -87,6 +95,8 @@ func TestExitCodes(t *testing.T) {
 		{"--out equal to app.source", []string{"build", "-f", good, "--out", filepath.Join(project, "src")}, exitFailed, "is inside app.source (src), which is packaged", ""},
 		{"--out inside app.source", []string{"build", "-f", good, "--out", filepath.Join(project, "src", "a", "b")}, exitFailed, `or add "a/b/" to app.exclude`, ""},
 		{"--out in the venv through a symlink", []string{"build", "-f", good, "--out", filepath.Join(dir, "venvlib", "new")}, exitFailed, "is inside the venv (venv: venv)", ""},
+		{"SHA256SUMS a FIFO in --out", []string{"build", "-f", good, "--out", fifoOut, "--no-bytecode"}, exitFailed,
+			"cannot update the output directory's SHA256SUMS: " + filepath.Join(fifoOut, "SHA256SUMS") + " is a named pipe (FIFO), not a regular file", ""},
 		{"publish without --to", []string{"publish", notPackage}, exitUsage, "--to: name the repository directory", ""},
 		{"publish without a key", []string{"publish", "--to", filepath.Join(dir, "repo"), notPackage}, exitUsage, "no signing key: set WSGIPACK_SIGNING_KEY", ""},
 		{"publish not a package", []string{"publish", "--unsigned", "--to", filepath.Join(dir, "repo"), notPackage}, exitFailed, "not a .deb or .rpm package", ""},

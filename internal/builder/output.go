@@ -3,12 +3,16 @@ package builder
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/wsgipack/wsgipack/internal/inputfile"
 )
 
 // output writes a build's files into the output directory all or nothing:
@@ -78,17 +82,24 @@ func finish(f *os.File, write func(*os.File) error) (written, error) {
 	return written{size, hex.EncodeToString(h.Sum(nil))}, nil
 }
 
+// maxSums bounds the SHA256SUMS read back: 160,000 lines of 100 bytes.
+const maxSums = 16 << 20
+
 // commit writes the updated SHA256SUMS (sha256sum's format: lines of the
 // packages written are replaced or added, lines of files no longer in the
 // directory are dropped) to a temporary file, then renames every package
 // and the sums into place.
 func (o *output) commit() error {
 	sums := map[string]string{}
-	if data, err := os.ReadFile(filepath.Join(o.dir, "SHA256SUMS")); err == nil {
+	data, err := inputfile.Read(filepath.Join(o.dir, "SHA256SUMS"), maxSums)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("cannot update the output directory's SHA256SUMS: %w (remove it, or pass another --out)", err)
+	}
+	if err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			sum, name, ok := strings.Cut(line, "  ")
-			if !ok {
-				continue
+			if !ok || name != filepath.Base(name) || name == ".." {
+				continue // not a file of this directory
 			}
 			if _, err := os.Stat(filepath.Join(o.dir, name)); err == nil {
 				sums[name] = sum
