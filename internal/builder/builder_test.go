@@ -388,16 +388,23 @@ func TestBadVenvs(t *testing.T) {
 			o := opts(specFile, t.TempDir())
 			o.Targets = releases(t, tt.targets...)
 			_, err := Check(context.Background(), o)
-			if err == nil {
-				t.Fatal("accepted; want an error")
-			}
-			msg := strings.ReplaceAll(err.Error(), dir+"/", "")
-			for _, w := range tt.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error lacks %q:\n%s", w, msg)
-				}
-			}
+			wantError(t, err, dir, tt.want)
 		})
+	}
+}
+
+// wantError fails t unless err holds each of want, with the project
+// directory dir left out of its paths.
+func wantError(t *testing.T, err error, dir string, want []string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("accepted; want an error")
+	}
+	msg := strings.ReplaceAll(err.Error(), dir+"/", "")
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error lacks %q:\n%s", w, msg)
+		}
 	}
 }
 
