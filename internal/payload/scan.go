@@ -33,8 +33,8 @@ func (n needles) all() []string { return append(slices.Clone(n.build), n.base...
 // leak is one file of the payload that names a build path.
 type leak struct {
 	entry  *archive.Entry
-	needle string
-	base   bool // needle is a base interpreter's prefix
+	needle string // the most specific needle found
+	base   bool   // needle is a base interpreter's prefix
 	elf    bool
 }
 
@@ -51,9 +51,9 @@ func scan(ctx context.Context, entries []archive.Entry, nd needles, withMD5 bool
 		}
 	}
 	type result struct {
-		bin   *native.Binary
-		leaks []*leak
-		err   error
+		bin  *native.Binary
+		leak *leak
+		err  error
 	}
 	results := make([]result, len(files))
 	var wg sync.WaitGroup
@@ -70,11 +70,11 @@ func scan(ctx context.Context, entries []archive.Entry, nd needles, withMD5 bool
 			}
 			for i := range next {
 				bin, found, err := scanFile(files[i], all, buf, h)
-				var leaks []*leak
+				var lk *leak
 				if err == nil {
-					leaks, err = confirm(files[i], bin != nil, found, nd.base)
+					lk, err = confirm(files[i], bin != nil, found, nd.base)
 				}
-				results[i] = result{bin, leaks, err}
+				results[i] = result{bin, lk, err}
 			}
 		}()
 	}
@@ -100,7 +100,9 @@ func scan(ctx context.Context, entries []archive.Entry, nd needles, withMD5 bool
 		if r.bin != nil {
 			bins = append(bins, r.bin)
 		}
-		leaks = append(leaks, r.leaks...)
+		if r.leak != nil {
+			leaks = append(leaks, r.leak)
+		}
 	}
 	if len(leaks) > 0 {
 		errs = append(errs, leakError(leaks))
@@ -108,10 +110,12 @@ func scan(ctx context.Context, entries []archive.Entry, nd needles, withMD5 bool
 	return bins, errors.Join(errs...)
 }
 
-// confirm turns the needles found in e into leaks: a base interpreter's
-// prefix found in native code counts only outside its run path.
-func confirm(e *archive.Entry, isELF bool, found, base []string) ([]*leak, error) {
-	var out []*leak
+// confirm turns the needles found in e into a leak, or nil: a base
+// interpreter's prefix found in native code counts only outside its run
+// path. The leak names the longest needle (the venv's path rather than
+// the project's that holds it).
+func confirm(e *archive.Entry, isELF bool, found, base []string) (*leak, error) {
+	var out *leak
 	for _, n := range found {
 		isBase := slices.Contains(base, n)
 		if isBase && isELF {
@@ -128,7 +132,9 @@ func confirm(e *archive.Entry, isELF bool, found, base []string) ([]*leak, error
 				continue
 			}
 		}
-		out = append(out, &leak{entry: e, needle: n, base: isBase, elf: isELF})
+		if out == nil || len(n) > len(out.needle) {
+			out = &leak{entry: e, needle: n, base: isBase, elf: isELF}
+		}
 	}
 	return out, nil
 }
@@ -222,7 +228,7 @@ func scanFile(e *archive.Entry, needles []string, buf []byte, h hash.Hash) (*nat
 }
 
 func leakError(leaks []*leak) error {
-	sort.SliceStable(leaks, func(i, j int) bool { return leaks[i].entry.Path < leaks[j].entry.Path })
+	sort.Slice(leaks, func(i, j int) bool { return leaks[i].entry.Path < leaks[j].entry.Path })
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d file(s) of the package still contain a build path; servers must not see it:", len(leaks))
 	for i, l := range leaks {
