@@ -53,7 +53,6 @@ var (
 		"/inventory/static:": "/stock/static:",
 		"/var/lib/inventory": "/var/lib/stock",
 		"/etc/inventory/":    "/etc/stock/",
-		"/opt/inventory/":    "/opt/stock/",
 		"hooks:":             "hooks:\n  first_install:\n    - echo stock first install done",
 	}}
 	// failhook's post_install hook fails.
@@ -63,7 +62,7 @@ var (
 		"/inventory/static:": "/failhook/static:",
 		"/var/lib/inventory": "/var/lib/failhook",
 		"/etc/inventory/":    "/etc/failhook/",
-		"    - python -m inventory.migrate /opt/inventory/migrations": "    - sh -c 'echo migration exploded, no such table >&2; exit 3'",
+		"    - python -m inventory.migrate migrations": "    - sh -c 'echo migration exploded, no such table >&2; exit 3'",
 	}}
 	// badconf's Apache config is made invalid after the build (see badConfDeb).
 	badconf = app{name: "badconf", version: "1.0.0", spec: map[string]string{
@@ -72,7 +71,6 @@ var (
 		"/inventory/static:": "/badconf/static:",
 		"/var/lib/inventory": "/var/lib/badconf",
 		"/etc/inventory/":    "/etc/badconf/",
-		"/opt/inventory/":    "/opt/badconf/",
 	}}
 	// lean ships no bytecode: its install scripts compile it.
 	lean = app{name: "lean", version: "1.0.0", spec: map[string]string{
@@ -81,7 +79,6 @@ var (
 		"/inventory/static:": "/lean/static:",
 		"/var/lib/inventory": "/var/lib/lean",
 		"/etc/inventory/":    "/etc/lean/",
-		"/opt/inventory/":    "/opt/lean/",
 		"venv: venv":         "venv: venv\nbytecode: false",
 	}}
 	// wrongpy's venv is Python 3.12, which Debian 12's mod_wsgi is not.
@@ -91,7 +88,6 @@ var (
 		"/inventory/static:": "/wrongpy/static:",
 		"/var/lib/inventory": "/var/lib/wrongpy",
 		"/etc/inventory/":    "/etc/wrongpy/",
-		"/opt/inventory/":    "/opt/wrongpy/",
 	}}
 )
 

@@ -40,7 +40,7 @@ func testInput(t *testing.T, targetName string, installBytecode bool) Input {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Input{Spec: s, Version: "1.4.2", Target: tg, Python: py, PythonVersion: "3.11", Conf: conf,
+	return Input{Spec: s, Version: "1.4.2", ReleaseDir: "1.4.2-1", Target: tg, Python: py, PythonVersion: "3.11", Conf: conf,
 		InstallBytecode: installBytecode}
 }
 
@@ -64,10 +64,14 @@ func TestRender(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			ctl, err := Ctl(testInput(t, tt.target, tt.bytecode))
+			if err != nil {
+				t.Fatal(err)
+			}
 			dir := t.TempDir()
 			for _, f := range []struct{ name, text string }{
 				{"preinst", sc.PreInstall}, {"postinst", sc.PostInstall},
-				{"prerm", sc.PreRemove}, {"postrm", sc.PostRemove},
+				{"prerm", sc.PreRemove}, {"postrm", sc.PostRemove}, {"ctl", string(ctl.Data)},
 			} {
 				golden.Check(t, filepath.Join("..", "..", "testdata", "golden", "scripts", name+"."+f.name), []byte(f.text))
 				file := filepath.Join(dir, f.name)
@@ -141,7 +145,7 @@ func TestHookEnvironment(t *testing.T) {
 
 	lay := layout.For("demo")
 	lay.EnvFile = filepath.Join(dir, "environment")
-	entries, err := entrypoint.Render(entrypoint.App{Layout: lay, Version: "1.0", WSGI: "os:getcwd"})
+	entries, err := entrypoint.Render(entrypoint.App{Layout: lay, Release: lay.Release("1.0-1"), WSGI: "os:getcwd"})
 	if err != nil {
 		t.Fatal(err)
 	}

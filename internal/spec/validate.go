@@ -112,7 +112,7 @@ func validate(s *Spec, dir string, r *reporter) {
 		f := "app.files." + dest
 		checkOptPath(r, f, dest, s.Name)
 		if first, _, _ := strings.Cut(dest, "/"); slices.Contains(lay.Filled(), first) {
-			r.add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Opt(first))
+			r.add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Shipped().Opt(first))
 		}
 		checkPath(r, dir, f, s.App.Files[dest], false)
 	}
@@ -222,7 +222,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	for i, w := range s.Writable {
 		f := index("writable", i)
 		checkOptPath(r, f, w, s.Name)
-		if first, _, _ := strings.Cut(w, "/"); first == path.Base(lay.Venv) || first == path.Base(lay.WSGIDir) {
+		if first, _, _ := strings.Cut(w, "/"); first == "venv" || first == "wsgi" {
 			r.add(f, "%q: the venv and the entry script stay read-only; write under app/ or a path of your own", w)
 		}
 	}
