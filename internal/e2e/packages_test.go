@@ -57,11 +57,11 @@ var (
 	}}
 	// failhook's post_install hook fails.
 	failhook = app{name: "failhook", version: "1.0.0", spec: map[string]string{
-		"name: inventory":    "name: failhook",
-		"mount: /inventory":  "mount: /failhook",
-		"/inventory/static:": "/failhook/static:",
-		"/var/lib/inventory": "/var/lib/failhook",
-		"/etc/inventory/":    "/etc/failhook/",
+		"name: inventory":                              "name: failhook",
+		"mount: /inventory":                            "mount: /failhook",
+		"/inventory/static:":                           "/failhook/static:",
+		"/var/lib/inventory":                           "/var/lib/failhook",
+		"/etc/inventory/":                              "/etc/failhook/",
 		"    - python -m inventory.migrate migrations": "    - sh -c 'echo migration exploded, no such table >&2; exit 3'",
 	}}
 	// badconf's Apache config is made invalid after the build (see badConfDeb).

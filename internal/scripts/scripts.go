@@ -24,7 +24,6 @@ var templateFiles embed.FS
 
 var templates = render.Must(templateFiles, "*.tmpl")
 
-
 // Input is what the scripts of one package need to know.
 type Input struct {
 	Spec          *spec.Spec

@@ -426,6 +426,9 @@ status() {
 	echo "current:  ${cur:+$root/$cur}${cur:-none}"
 	echo "previous: ${prev:+$root/$prev}${prev:-none}"
 	echo "package:  $package (release ${release##*/}, 1.4.2)"
+	if [ "$cur" != "releases/${release##*/}" ]; then
+		echo "note:     the package's release does not serve: its install did not finish (a failed hook?) or $0 rollback switched back; reinstall the package to retry"
+	fi
 	if [ -e "$entry" ]; then
 		echo "switched: $(date -u -d "@$(stat -c %Y "$entry")" '+%Y-%m-%d %H:%M:%S UTC') ($entry)"
 	fi
