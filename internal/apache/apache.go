@@ -50,6 +50,8 @@ type appData struct {
 	Mount                              string
 	Static                             []static // longest URL first
 	ScriptDir, ScriptFile              string
+	PassAuthorization                  bool
+	Directives                         []string
 }
 
 // confData fills apache.conf.tmpl: the file around them.
@@ -63,7 +65,8 @@ func Render(s *spec.Spec, a distro.Apache) (*Config, error) {
 	lay := layout.For(s.Name)
 	d := appData{App: lay, Served: lay.Served(), User: s.User, Processes: s.Apache.Processes, Threads: s.Apache.Threads,
 		RequestTimeout: s.Apache.Timeout, Mount: s.Apache.Mount,
-		ScriptDir: path.Dir(lay.EntryScript), ScriptFile: path.Base(lay.EntryScript)}
+		ScriptDir: path.Dir(lay.EntryScript), ScriptFile: path.Base(lay.EntryScript),
+		PassAuthorization: s.Apache.PassesAuthorization(), Directives: s.Apache.Directives}
 	// Longer URLs first: Apache applies the first Alias that matches.
 	urls := slices.SortedFunc(maps.Keys(s.Apache.Static), func(x, y string) int {
 		if len(x) != len(y) {

@@ -2,9 +2,16 @@
 // deploy hooks start an app: the WSGI entry script (wsgi/<name>.wsgi in the
 // release, copied to /opt/<name>/wsgi by the install scripts), which pins
 // the process to the release the current link names, loads the environment
-// file into os.environ and imports module:callable (or calls
-// module:factory()) as application, and the environment file
-// (/etc/<name>/environment), a config file of the package.
+// into os.environ and imports module:callable (or calls module:factory())
+// as application, and the release's default environment (environment in
+// the release: the spec's, as POSIX sh).
+//
+// The environment is three POSIX sh files read in order with 'set -a',
+// later values winning, by the entry script, the deploy hooks and
+// <name>-ctl alike: the release's defaults, /etc/<name>/environment (the
+// server's settings: never shipped, created empty at first install, never
+// changed by the package, so no conffile prompt can happen) and
+// /etc/<name>/secrets (generated at first install).
 package entrypoint
 
 import (
@@ -64,8 +71,8 @@ func Render(a App) ([]archive.Entry, error) {
 	}
 	return []archive.Entry{
 		{Path: a.Release.EntryScript, Kind: archive.File, Mode: 0o644, Size: int64(len(script)), Data: script, Origin: "generated wsgi.tmpl"},
-		// Readable by root only until the install scripts give the app's
-		// group read access: it may hold secrets.
-		{Path: a.Layout.EnvFile, Kind: archive.File, Mode: 0o640, Size: int64(len(env)), Data: env, Config: true, Origin: "generated environment.tmpl"},
+		// Defaults, not secrets (those are generated on the server): read
+		// by anyone, like the rest of the release.
+		{Path: a.Release.EnvFile, Kind: archive.File, Mode: 0o644, Size: int64(len(env)), Data: env, Origin: "generated environment.tmpl"},
 	}, nil
 }

@@ -16,8 +16,8 @@ func renderApp(t *testing.T, a App) (script, env []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(entries) != 2 || entries[0].Path != a.Release.EntryScript || entries[1].Path != a.Layout.EnvFile ||
-		!entries[1].Config || entries[1].Mode != 0o640 {
+	if len(entries) != 2 || entries[0].Path != a.Release.EntryScript || entries[1].Path != a.Release.EnvFile ||
+		entries[1].Config || entries[1].Mode != 0o644 {
 		t.Fatalf("entries: %+v", entries)
 	}
 	return entries[0].Data, entries[1].Data
@@ -49,11 +49,17 @@ func TestEntryScriptLoadsEnvironment(t *testing.T) {
 		os.WriteFile(filepath.Join(pkg, "late.py"), []byte("RELEASE = "+rel+"\n"), 0o644)
 	}
 	os.Symlink("releases/1", filepath.Join(dir, "current"))
-	os.WriteFile(filepath.Join(dir, "environment"), []byte("# comment\nGREETING=\"hello there\"\nexport OTHER=1\n"), 0o644)
 	lay := layout.For("demo")
 	lay.EnvFile = filepath.Join(dir, "environment")
+	lay.SecretsFile = filepath.Join(dir, "secrets")
 	lay.Current = filepath.Join(dir, "current")
-	script, _ := renderApp(t, App{Layout: lay, Release: lay.Release("1"), WSGI: "demo:make()"})
+	lay.Releases = filepath.Join(dir, "releases")
+	script, defaults := renderApp(t, App{Layout: lay, Release: lay.Release("1"), WSGI: "demo:make()",
+		Environment: map[string]string{"GREETING": "default", "OTHER": "it's 1", "KEPT": "from the release"}})
+	os.WriteFile(filepath.Join(dir, "releases", "1", "environment"), defaults, 0o644)
+	// The server's settings win over the release's defaults, secrets over both.
+	os.WriteFile(filepath.Join(dir, "environment"), []byte("# comment\nGREETING=\"hello there\"\nexport SECRET=not-this\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "secrets"), []byte("SECRET='s3'\n"), 0o640)
 	os.WriteFile(filepath.Join(dir, "demo.wsgi"), script, 0o644)
 	out, err := exec.Command(py, "-c", `import os, runpy, sys
 sys.path.insert(0, sys.argv[1] + "/current/app")
@@ -61,8 +67,8 @@ ns = runpy.run_path(sys.argv[1] + "/demo.wsgi")
 os.rename(sys.argv[1] + "/current", sys.argv[1] + "/old")
 os.symlink("releases/2", sys.argv[1] + "/current")
 import demo.late
-print(b"".join(ns["application"]({}, None)).decode(), os.environ["OTHER"], demo.late.RELEASE)`, dir).CombinedOutput()
-	if err != nil || string(out) != "hello there 1 1\n" {
+print(b"".join(ns["application"]({}, None)).decode(), os.environ["OTHER"], os.environ["KEPT"], os.environ["SECRET"], demo.late.RELEASE, sep="|")`, dir).CombinedOutput()
+	if err != nil || string(out) != "hello there|it's 1|from the release|s3|1\n" {
 		t.Errorf("entry script: %v\n%s", err, out)
 	}
 }

@@ -35,7 +35,8 @@ type App struct {
 	WSGIDir     string
 	EntryScript string
 	Etc         string // /etc/<name>: config files, root:<user> 0750
-	EnvFile     string // /etc/<name>/environment
+	EnvFile     string // /etc/<name>/environment: this server's settings, never shipped
+	SecretsFile string // /etc/<name>/secrets: generated on the server, never shipped
 	State       string // /var/lib/<name>: the app's data, and the writable paths
 	Log         string // /var/log/<name>
 	Doc         string // /usr/share/doc/<name>: copyright and changelog
@@ -50,6 +51,7 @@ type Tree struct {
 	Venv        string // Root/venv: the relocated virtualenv
 	WSGIDir     string // Root/wsgi
 	EntryScript string // Root/wsgi/<name>.wsgi: the release's entry script
+	EnvFile     string // Root/environment: the spec's environment, the release's defaults
 }
 
 // For returns the install paths of the app called name.
@@ -66,6 +68,7 @@ func For(name string) App {
 		EntryScript: root + "/wsgi/" + name + ".wsgi",
 		Etc:         "/etc/" + name,
 		EnvFile:     "/etc/" + name + "/environment",
+		SecretsFile: "/etc/" + name + "/secrets",
 		State:       "/var/lib/" + name,
 		Log:         "/var/log/" + name,
 		Doc:         "/usr/share/doc/" + name,
@@ -76,7 +79,7 @@ func For(name string) App {
 // tree returns the release tree rooted at root.
 func (a App) tree(root string) Tree {
 	return Tree{Root: root, Code: root + "/app", Venv: root + "/venv", WSGIDir: root + "/wsgi",
-		EntryScript: root + "/wsgi/" + a.Name + ".wsgi"}
+		EntryScript: root + "/wsgi/" + a.Name + ".wsgi", EnvFile: root + "/environment"}
 }
 
 // Shipped is the tree as the package installs it.
@@ -104,10 +107,10 @@ func ReleaseDir(v version.Version, revision int) string {
 // Opt returns the install path of rel, a path relative to the tree.
 func (t Tree) Opt(rel string) string { return path.Join(t.Root, rel) }
 
-// Filled are the names of the directories of a release tree that wsgipack
+// Filled are the names of the files and directories of a release tree that wsgipack
 // fills itself (app, venv, wsgi): app.files and writable paths cannot take
 // them.
-func (a App) Filled() []string { return []string{"app", "venv", "wsgi"} }
+func (a App) Filled() []string { return []string{"app", "venv", "wsgi", "environment"} }
 
 // Owned are the directories the package owns (and removes) with everything
 // below them; their parents are the system's.

@@ -62,6 +62,7 @@ type data struct {
 	ConfigFiles     []string // the environment file and the spec's config files
 	Writable        []string // directories under the state directory, parents first
 	Hooks           spec.Hooks
+	Secrets         []string // the names of the secrets generated at first install
 	InstallBytecode bool
 }
 
@@ -94,7 +95,7 @@ func newData(in Input) data {
 		App: lay, Format: in.Target.Format, User: s.User, Version: in.Version, ReleaseDir: in.ReleaseDir, Target: in.Target.Title,
 		Apache: in.Target.Apache, Conf: in.Conf, Interpreter: in.Python.Interpreter,
 		PythonPackage: in.Python.Package, ModWSGIPackage: in.Python.ModWSGI, PythonVersion: in.PythonVersion,
-		ConfigFiles: []string{lay.EnvFile}, Writable: stateDirs(s.Writable), Hooks: s.Hooks,
+		ConfigFiles: []string{lay.EnvFile}, Writable: stateDirs(s.Writable), Hooks: s.Hooks, Secrets: s.Secrets,
 		InstallBytecode: in.InstallBytecode,
 	}
 	for _, c := range s.Config {

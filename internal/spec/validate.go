@@ -201,7 +201,9 @@ func validate(s *Spec, dir string, r *reporter) {
 			r.add("environment."+k, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
 		}
 	}
-	dests := map[string]bool{lay.EnvFile: true}
+	checkSecrets(r, s)
+	checkDirectives(r, s.Apache.Directives)
+	dests := map[string]bool{lay.EnvFile: true, lay.Etc + "/secrets": true}
 	for i, c := range s.Config {
 		f := index("config", i)
 		if c.Source == "" {
@@ -328,6 +330,12 @@ func checkText(r *reporter, s *Spec) {
 		{"app.wsgi", s.App.WSGI}, {"venv", s.Venv}, {"user", s.User}, {"apache.mount", s.Apache.Mount},
 		{"apache.server_name", s.Apache.ServerName}} {
 		check(f.field, f.v, false)
+	}
+	for i, v := range s.Secrets {
+		check(index("secrets", i), v, false)
+	}
+	for i, v := range s.Apache.Directives {
+		check(index("apache.directives", i), v, false)
 	}
 	check("description", s.Description, true)
 	for i, v := range s.App.Exclude {

@@ -20,6 +20,7 @@ entry=/opt/inventory/wsgi/inventory.wsgi
 state=/var/lib/inventory
 logs=/var/log/inventory
 etc=/etc/inventory
+secrets=/etc/inventory/secrets
 python=/usr/bin/python3.11
 python_version=3.11
 modwsgi=/usr/lib/apache2/modules/mod_wsgi.so
@@ -100,6 +101,21 @@ ensure_dirs() {
 		fi
 	done
 	say "directories: $state and $logs owned by $user (0750); $etc root:$user (0750), config files 0640"
+}
+
+# ensure_server_config creates this server's settings file once (empty:
+# the release's defaults apply) and generates each secret the spec names
+# once. The package ships neither file and never changes them afterwards:
+# no conffile prompt, and admins or config management may write both.
+ensure_server_config() {
+	if [ ! -e "$etc/environment" ]; then
+		printf '%s\n' "# Settings of $name on this server: POSIX sh (KEY='value'), read after" \
+			"# the release's defaults ($current/environment) and before $etc/secrets;" \
+			"# later values win. The package never changes this file." >"$etc/environment"
+		say "config: created $etc/environment for this server's settings"
+	fi
+	chown "root:$user" "$etc/environment"
+	chmod 0640 "$etc/environment"
 }
 
 # label_dirs labels the writable directories for httpd when SELinux is on.
@@ -312,21 +328,17 @@ apache_reload() {
 	fi
 }
 
-# app_environment prints /etc/<name>/environment as shell exports, read as
-# the WSGI entry script reads it: KEY=value, '#' comments, optional 'export'
-# and quotes.
-app_environment() {
-	[ -r "$etc/environment" ] || return 0
-	while IFS= read -r line || [ -n "$line" ]; do
-		line=$(printf '%s' "$line" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
-		case $line in '' | '#'*) continue ;; *=*) ;; *) continue ;; esac
-		key=$(printf '%s' "${line%%=*}" | sed 's/^export[[:space:]][[:space:]]*//; s/[[:space:]]*$//')
-		value=$(printf '%s' "${line#*=}" | sed 's/^[[:space:]]*//')
-		case $value in \"*\" | \'*\') value=${value#?} value=${value%?} ;; esac
-		case $key in '' | [0-9]* | *[!A-Za-z0-9_]*) continue ;; esac
-		printf "export %s='%s'\n" "$key" "$(printf '%s' "$value" | sed "s/'/'\\\\''/g")"
-	done <"$etc/environment"
-}
+# loadenv is the shell code that loads the app's environment into the
+# shell that runs a hook or an operator's command, as the entry script
+# loads it into os.environ: the release's defaults ($1/environment), this
+# server's settings, the secrets; POSIX sh read with 'set -a', later values
+# winning. It runs as the app user, who can read all three.
+# shellcheck disable=SC2016 # expanded by that shell, not this one
+loadenv='set -a; for f in "$1/environment" "$2" "$3"; do if [ -r "$f" ]; then . "$f" || exit 1; fi; done; set +a'
+# hook_sh runs a hook (sh words "$4") in the release $1.
+# shellcheck disable=SC2016
+hook_sh="$loadenv"'
+cd "$1" && eval "$4"'
 
 # run_hooks runs deploy commands as the app user in the release $1: cwd
 # there, the environment file loaded, its venv first on PATH and its app on
@@ -342,13 +354,11 @@ run_hooks() {
 		say "hooks: $label skipped (WSGIPACK_SKIP_HOOKS is set)"
 		return
 	fi
-	exports=$(app_environment)
 	for cmd in "$@"; do
 		say "hooks: $label: $cmd"
 		if ! env -i PATH="$dir/venv/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
 			HOME="$state" LANG=C.UTF-8 VIRTUAL_ENV="$dir/venv" PYTHONPATH="$dir/app" \
-			PYTHONDONTWRITEBYTECODE=1 runuser -u "$user" -- /bin/sh -c "$exports
-cd \"\$1\" && $cmd" sh "$dir"; then
+			PYTHONDONTWRITEBYTECODE=1 runuser -u "$user" -- /bin/sh -c "$hook_sh" sh "$dir" "$etc/environment" "$secrets" "$cmd"; then
 			return 1
 		fi
 	done
@@ -368,6 +378,7 @@ post_install() {
 	ensure_user
 	check_python
 	ensure_dirs
+	ensure_server_config
 	label_dirs
 	prepare_release
 	enable_conf
@@ -458,11 +469,12 @@ restart() {
 run() {
 	[ $# -gt 0 ] || fail "run needs a command, e.g. $0 run python -m inventory"
 	dir=$(readlink -f "$current") || fail "$name has no current release"
-	exports=$(app_environment)
+	# shellcheck disable=SC2016 # the command: the arguments after the first three
+	run_sh="$loadenv"'
+cd "$1" && shift 3 && exec "$@"'
 	exec env -i PATH="$dir/venv/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
 		HOME="$state" LANG=C.UTF-8 TERM="${TERM:-dumb}" VIRTUAL_ENV="$dir/venv" PYTHONPATH="$dir/app" \
-		PYTHONDONTWRITEBYTECODE=1 runuser -u "$user" -- /bin/sh -c "$exports
-cd \"\$0\" && exec \"\$@\"" "$dir" "$@"
+		PYTHONDONTWRITEBYTECODE=1 runuser -u "$user" -- /bin/sh -c "$run_sh" sh "$dir" "$etc/environment" "$secrets" "$@"
 }
 
 usage() {
