@@ -168,11 +168,16 @@ func runUnderLoad(t *testing.T, c *Chroot, name string, steps []upgradeStep) {
 		}
 		if st.to != st.from && !st.fails {
 			done := hookDone(t, c, name)
+			n := 0
 			for _, a := range l.since(before) {
 				if a.version == st.to && a.at.Before(done) {
-					early++
+					n++
 				}
 			}
+			if n > 0 {
+				t.Errorf("%s: %d answers of %s before its hook ended", st.what, n, st.to)
+			}
+			early += n
 		}
 		// Let the daemons restart and serve the new version for a while.
 		c.GetUntil(t, "/"+name+"/", 20*time.Second, func(status int, body string) bool {
