@@ -42,14 +42,16 @@ type app struct {
 // The apps of the scenarios.
 var (
 	inventory1 = app{name: "inventory", version: "1.4.2"}
-	inventory2 = app{name: "inventory", version: "1.5.0", files: map[string]string{
+	inventory2 = app{name: "inventory", version: "1.5.0", spec: map[string]string{
+		"  INVENTORY_STATE: /var/lib/inventory": "  INVENTORY_STATE: /var/lib/inventory\n  INVENTORY_COLOR: blue",
+	}, files: map[string]string{
 		"migrations/002_gadget.sql": "CREATE TABLE IF NOT EXISTS colors (name TEXT PRIMARY KEY);\nINSERT OR IGNORE INTO items VALUES ('gadget');\n",
 		"src/inventory/__init__.py": "\"\"\"Inventory: the wsgipack example app.\"\"\"\n\n__version__ = \"1.5.0\"\n",
 	}}
 	// stock is a second app on the same server: own name, user, URL.
 	stock = app{name: "stock", version: "2.0.0", spec: map[string]string{
 		"name: inventory":    "name: stock",
-		"mount: /inventory":  "mount: /stock",
+		"mount: /inventory":  "mount: /stock\n  directives:\n    - <Location /stock/private>\n    - Require all denied\n    - </Location>",
 		"/inventory/static:": "/stock/static:",
 		"/var/lib/inventory": "/var/lib/stock",
 		"/etc/inventory/":    "/etc/stock/",

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"bytes"
 	"errors"
 	"os/exec"
 	"path"
@@ -52,6 +53,18 @@ func answer(t *testing.T, c *Chroot, urlPath string) map[string]string {
 		t.Fatalf("GET %s: %d\n%s\nerror log:\n%s", urlPath, code, body, c.ErrorLog())
 	}
 	return fields(t, body)
+}
+
+// secretValue returns a generated secret's value from /etc/<app>/secrets.
+func secretValue(t *testing.T, c *Chroot, key string) string {
+	t.Helper()
+	for _, line := range strings.Split(c.ReadFile(t, "/etc/inventory/secrets"), "\n") {
+		if v, ok := strings.CutPrefix(line, key+"='"); ok && len(v) == 65 {
+			return strings.TrimSuffix(v, "'")
+		}
+	}
+	t.Fatalf("no generated %s in /etc/inventory/secrets", key)
+	return ""
 }
 
 // expect fails the test for every key whose value is not want.
@@ -119,6 +132,25 @@ func TestDebLifecycle(t *testing.T) {
 		t.Errorf("the release is not a hard-linked copy of the package's files: inodes %s", same)
 	}
 	report(t, "install (no network): app answers as inventory from /opt/inventory/releases/1.4.2-1 (hard links of /opt/inventory/package), C extension, env, config, migration, read-only code")
+
+	// The config model: a generated secret outside the package, this
+	// server's settings file created once, the Authorization header.
+	secret := secretValue(t, c, "INVENTORY_SECRET_KEY")
+	if got["secret_key_length"] != "64" {
+		t.Errorf("the app sees a secret of %s characters, want 64", got["secret_key_length"])
+	}
+	if pkg, err := exec.Command("dpkg-deb", "--fsys-tarfile", inventory1.pkg(t, "debian-12")).Output(); err != nil || bytes.Contains(pkg, []byte(secret)) || bytes.Contains(pkg, []byte("etc/inventory/secrets")) {
+		t.Errorf("the package holds the secret or its file (%v)", err)
+	}
+	for p, want := range map[string]string{"/etc/inventory/secrets": "root:inventory 640", "/etc/inventory/environment": "root:inventory 640"} {
+		if got := strings.TrimSpace(c.MustRun(t, "stat", "-c", "%U:%G %a", p)); got != want {
+			t.Errorf("%s: %s, want %s", p, got, want)
+		}
+	}
+	if _, body := c.GetWith(t, "/inventory/", "Authorization", "Bearer t0ken"); fields(t, body)["authorization"] != "Bearer t0ken" {
+		t.Errorf("the Authorization header did not reach the app: %s", body)
+	}
+	report(t, "secret generated at install into /etc/inventory/secrets (root:inventory 0640), not in the package; the app sees it and the Authorization header")
 	if out, code := c.Run(t, "dpkg", "--verify", "inventory"); code != 0 || strings.TrimSpace(out) != "" {
 		t.Errorf("dpkg --verify after install: exit %d\n%s", code, out)
 	}
@@ -134,6 +166,9 @@ func TestDebLifecycle(t *testing.T) {
 	// A second app beside the first.
 	mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
 	expect(t, "second app", answer(t, c, "/stock/"), map[string]string{"user": "stock", "prefix": "/opt/stock/current/venv", "state": "/var/lib/stock"})
+	if code, _ := c.Get(t, "/stock/private/x"); code != 403 {
+		t.Errorf("apache.directives: /stock/private answers %d, want 403", code)
+	}
 	expect(t, "first app with the second installed", answer(t, c, "/inventory/"), map[string]string{"user": "inventory"})
 	report(t, "second app installed beside the first: both answer")
 
@@ -142,20 +177,31 @@ func TestDebLifecycle(t *testing.T) {
 		t.Fatalf("POST /inventory/items: %d %s", code, body)
 	}
 	c.WriteFile(t, "/etc/inventory/settings.ini", "[app]\ngreeting = edited by the admin\n", 0o640)
-	out = mustInstallDeb(t, c, inventory2.pkg(t, "debian-12"))
+	c.WriteFile(t, "/etc/inventory/environment", c.ReadFile(t, "/etc/inventory/environment")+"INVENTORY_MODE='server (a)'\n", 0o640)
+	// No --force-conf*, stdin at EOF: a conffile prompt would fail dpkg.
+	m0 := c.ApacheMark()
+	out, code := c.RunNoNet(t, "dpkg", "-i", c.CopyIn(t, inventory2.pkg(t, "debian-12"), "/tmp/inventory2.deb"))
+	if code != 0 {
+		t.Fatalf("dpkg -i of the upgrade without --force-conf*: exit %d\n%s", code, out)
+	}
+	waitReloadIfSaid(t, c, m0, out)
 	mustContain(t, "upgrade output", out, "inventory: applied migration 002_gadget.sql",
 		"inventory: release: /opt/inventory/releases/1.5.0-1 serves now (previous: /opt/inventory/releases/1.4.2-1)",
 		"inventory: apache: configuration unchanged; not reloaded", "inventory: installed 1.5.0")
 	expect(t, "after upgrade", answer(t, c, "/inventory/"), map[string]string{
 		"version": "1.5.0", "items": "[gadget sprocket widget]", "greeting": "edited by the admin",
+		"mode": "server (a)", "color": "blue",
 	})
+	if after := secretValue(t, c, "INVENTORY_SECRET_KEY"); after != secret {
+		t.Error("the upgrade changed the secret")
+	}
 	if !c.Exists("/etc/apache2/conf-enabled/inventory.conf") {
 		t.Error("the upgrade disabled the config")
 	}
 	if out, _ := c.Run(t, "dpkg", "--verify", "inventory"); strings.TrimSpace(out) != "??5?????? c /etc/inventory/settings.ini" {
 		t.Errorf("dpkg --verify after upgrade should name the admin's edit only:\n%s", out)
 	}
-	report(t, "upgrade 1.4.2 -> 1.5.0: new code and migration, no Apache reload, data and admin's config edit kept")
+	report(t, "upgrade 1.4.2 -> 1.5.0 (dpkg -i, no --force-conf, stdin at EOF): new code and migration, no Apache reload, no prompt; data, config edit, server setting and secret kept, new default variable present")
 
 	// The operator's command: status, a command as the app user, rollback.
 	status := c.MustRun(t, "inventory-ctl", "status")
