@@ -284,12 +284,13 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	lay := layout.For(s.Name)
 	p := &plan{spec: s, layout: lay, version: v, targets: targets, formats: formats, venv: ve, dir: dir, stage: stage,
 		pythons: pythons, bytecode: s.CompileBytecode() && !o.NoBytecode}
-	generated, err := entrypoint.Render(entrypoint.App{Layout: lay, Version: s.Version, WSGI: s.App.WSGI, Environment: s.Environment})
+	release := lay.Release(layout.ReleaseDir(v, s.Release))
+	generated, err := entrypoint.Render(entrypoint.App{Layout: lay, Release: release, WSGI: s.App.WSGI, Environment: s.Environment})
 	if err != nil {
 		return p, err
 	}
 	p.payload, err = payload.Collect(ctx, payload.Options{
-		Spec: s, Layout: lay, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
+		Spec: s, Layout: lay, Release: release, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
 		Bytecode: p.bytecode, MD5: md5, Generated: generated, Progress: o.Progress,
 	})
 	if err != nil {
@@ -339,15 +340,24 @@ func (p *plan) complete(pkg *packager.Package) (*packager.Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc, err := scripts.Render(scripts.Input{
-		Spec: p.spec, Version: p.version.Input, Target: t, Python: p.pythons[t.Name],
+	in := scripts.Input{
+		Spec: p.spec, Version: p.version.Input, ReleaseDir: layout.ReleaseDir(p.version, p.spec.Release), Target: t, Python: p.pythons[t.Name],
 		PythonVersion: p.venv.Python, Conf: conf, InstallBytecode: !p.bytecode,
-	})
+	}
+	sc, err := scripts.Render(in)
+	if err != nil {
+		return nil, err
+	}
+	ctl, err := scripts.Ctl(in)
+	if err != nil {
+		return nil, err
+	}
+	manual, err := scripts.CtlManual(in)
 	if err != nil {
 		return nil, err
 	}
 	pkg.Scripts = packager.Scripts(sc)
-	pkg.Entries = p.payload.With([]archive.Entry{conf.Entry(), copyright}...)
+	pkg.Entries = p.payload.With([]archive.Entry{conf.Entry(), copyright, ctl, manual}...)
 	return pkg, nil
 }
 

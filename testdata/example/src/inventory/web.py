@@ -64,6 +64,10 @@ def create_app():
             "uid": os.getuid(),
             "user": pwd.getpwuid(os.getuid()).pw_name,
             "code_writable": os.access(__file__, os.W_OK) or os.access(os.path.dirname(__file__), os.W_OK),
+            "secret_key_length": len(os.environ.get("INVENTORY_SECRET_KEY", "")),
+            "mode": os.environ.get("INVENTORY_MODE"),
+            "color": os.environ.get("INVENTORY_COLOR"),
+            "authorization": environ.get("HTTP_AUTHORIZATION"),
         }
         body = (json.dumps(info, sort_keys=True) + "\n").encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
