@@ -180,8 +180,11 @@ func scanFile(e *archive.Entry, needles []string, buf []byte, h hash.Hash) (*nat
 		h.Reset()
 	}
 	var size int64
+	// A file that grows while the build reads it (a log being written) is
+	// read no further than one byte past its size, and refused.
+	stream := io.LimitReader(f, e.Size+1)
 	for {
-		n, err := io.ReadFull(f, buf[carry:])
+		n, err := io.ReadFull(stream, buf[carry:])
 		chunk := buf[:carry+n]
 		if h != nil {
 			h.Write(chunk[carry:])
@@ -204,7 +207,10 @@ func scanFile(e *archive.Entry, needles []string, buf []byte, h hash.Hash) (*nat
 			}
 		}
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			if h != nil && size == e.Size {
+			if size != e.Size {
+				return nil, nil, fmt.Errorf("%s changed during the build: it is no longer %d bytes", e.Origin, e.Size)
+			}
+			if h != nil {
 				e.MD5 = h.Sum(nil)
 			}
 			break
