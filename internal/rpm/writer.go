@@ -216,6 +216,10 @@ func sorted(in []archive.Entry) ([]*archive.Entry, error) {
 		if !path.IsAbs(e.Path) || path.Clean(e.Path) != e.Path || e.Path == "/" {
 			return nil, fmt.Errorf("entry path %q is not a clean absolute path", e.Path)
 		}
+		if strings.ContainsFunc(e.Path, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+			// rpm -ql, the repository's filelists and %files are line-based.
+			return nil, fmt.Errorf("entry path %q holds a control character, which rpm's file lists cannot show", e.Path)
+		}
 		out[i] = e
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })

@@ -135,6 +135,7 @@ func TestWriteRefuses(t *testing.T) {
 		"relative path": func(p *rpmFile) { p.Entries[1].Path = "opt/demo" },
 		"bad relation":  func(p *rpmFile) { p.Requires = append(p.Requires, relation{Name: "x", Op: "~", Version: "1"}) },
 		"compression":   func(p *rpmFile) { p.Compression = "lz4" },
+		"newline":       func(p *rpmFile) { p.Entries[4].Path = "/opt/demo/bin/li\nnk" },
 		// rpm's header and cpio hold 32-bit seconds: refused, not wrapped.
 		"build time past 2106":   func(p *rpmFile) { p.BuildTime = time.Unix(1<<32, 0) },
 		"build time before 1970": func(p *rpmFile) { p.BuildTime = time.Unix(-1, 0) },
