@@ -30,8 +30,9 @@ func signalName(s syscall.Signal) string {
 
 // interruptible returns a context cancelled, with an interrupted cause, at
 // the first SIGINT or SIGTERM (as signal.NotifyContext, which does not say
-// which signal came). Until stop is called the signals only cancel it, so
-// that the command can clean up before it exits.
+// which signal came), so that the command can clean up before it exits. A
+// second signal, from someone who will not wait for that, ends the process
+// at once, as if wsgipack did not catch signals.
 func interruptible(parent context.Context) (ctx context.Context, stop func()) {
 	ctx, cancel := context.WithCancelCause(parent)
 	ch := make(chan os.Signal, 1)
@@ -41,6 +42,13 @@ func interruptible(parent context.Context) (ctx context.Context, stop func()) {
 		select {
 		case s := <-ch:
 			cancel(interrupted{s.(syscall.Signal)})
+		case <-done:
+			return
+		}
+		select {
+		case s := <-ch:
+			signal.Reset(syscall.SIGINT, syscall.SIGTERM)
+			_ = syscall.Kill(os.Getpid(), s.(syscall.Signal))
 		case <-done:
 		}
 	}()
