@@ -18,12 +18,11 @@ func (e interrupted) Error() string {
 // exitCode is the shell's convention for a process ended by a signal.
 func (e interrupted) exitCode() int { return 128 + int(e.sig) }
 
+var signalNames = map[syscall.Signal]string{syscall.SIGINT: "SIGINT", syscall.SIGTERM: "SIGTERM"}
+
 func signalName(s syscall.Signal) string {
-	switch s {
-	case syscall.SIGINT:
-		return "SIGINT"
-	case syscall.SIGTERM:
-		return "SIGTERM"
+	if n, ok := signalNames[s]; ok {
+		return n
 	}
 	return s.String()
 }
