@@ -14,18 +14,22 @@ import (
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
-// validProject writes a minimal valid project (with a stand-in venv) and
-// returns its spec file.
+// validProject writes a minimal valid project (with a stand-in venv of
+// the system's Python 3.11, which check imports the app with) and returns
+// its spec file.
 func validProject(t *testing.T) string {
 	t.Helper()
+	testtool.Need(t, "python3.11")
 	dir := t.TempDir()
-	for _, d := range []string{"src", "venv/lib/python3.11/site-packages"} {
+	for _, d := range []string{"src", "venv/bin", "venv/lib/python3.11/site-packages"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	files := map[string]string{
 		"venv/pyvenv.cfg": "home = /usr/bin\nversion = 3.11.7\n",
+		"src/demo.py":     "def app(environ, start_response):\n    return []\n",
+		"src/broken.py":   "import not_installed_anywhere\n",
 		"wsgipack.yaml": "name: demo\nversion: 1.0\nsummary: Demo\nmaintainer: Ops <ops@example.com>\nlicense: MIT\n" +
 			"app: {source: src, wsgi: demo:app}\nvenv: venv\ntargets: [debian-12]\n",
 	}
@@ -33,6 +37,9 @@ func validProject(t *testing.T) string {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := os.Symlink("/usr/bin/python3.11", filepath.Join(dir, "venv/bin/python")); err != nil {
+		t.Fatal(err)
 	}
 	return filepath.Join(dir, "wsgipack.yaml")
 }
@@ -47,6 +54,14 @@ func TestExitCodes(t *testing.T) {
 	noVersion := filepath.Join(filepath.Dir(good), "noversion.yaml")
 	data, _ := os.ReadFile(good)
 	if err := os.WriteFile(noVersion, bytes.Replace(data, []byte("version: 1.0\n"), nil, 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(filepath.Dir(good), "broken.yaml")
+	if err := os.WriteFile(broken, bytes.Replace(data, []byte("wsgi: demo:app"), []byte("wsgi: broken:app"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(filepath.Dir(good), "missing.yaml")
+	if err := os.WriteFile(missing, bytes.Replace(data, []byte("wsgi: demo:app"), []byte("wsgi: demo.web:app"), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	notPackage := filepath.Join(dir, "notes.deb")
@@ -73,6 +88,10 @@ func TestExitCodes(t *testing.T) {
 		{"bad SOURCE_DATE_EPOCH", []string{"check", "-f", good}, exitUsage, `SOURCE_DATE_EPOCH="yesterday" is not a number`, "yesterday"},
 		{"no version anywhere", []string{"check", "-f", noVersion}, exitUsage, "noversion.yaml: version: is not set: add 'version:' to the spec or pass --version", ""},
 		{"version from the flag", []string{"check", "-f", noVersion, "--version", "1.0"}, exitOK, "check passed", ""},
+		{"entry point does not import", []string{"check", "-f", broken}, exitFailed, "broken.yaml: app.wsgi: broken:app: importing broken with the venv's Python failed: ModuleNotFoundError", ""},
+		{"entry point not imported", []string{"check", "-f", broken, "--no-import"}, exitOK, "check passed", ""},
+		{"build imports the entry point", []string{"build", "-f", broken, "--out", filepath.Join(dir, "dist")}, exitFailed, "needs not_installed_anywhere, which the venv does not have", ""},
+		{"entry point missing", []string{"check", "-f", missing, "--no-import"}, exitFailed, "missing.yaml: app.wsgi: demo.web:app: module demo.web not found: expected src/demo/web.py or src/demo/web/__init__.py", ""},
 		{"build fails", []string{"build", "-f", good, "--out", "/proc/version/dist"}, exitFailed, "cannot create the output directory", ""},
 		{"publish without --to", []string{"publish", notPackage}, exitUsage, "--to: name the repository directory", ""},
 		{"publish without a key", []string{"publish", "--to", filepath.Join(dir, "repo"), notPackage}, exitUsage, "no signing key: set WSGIPACK_SIGNING_KEY", ""},

@@ -20,6 +20,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/docs"
+	"github.com/wsgipack/wsgipack/internal/entrycheck"
 	"github.com/wsgipack/wsgipack/internal/entrypoint"
 	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/native"
@@ -53,6 +54,9 @@ type Options struct {
 	Warn func(string)
 	// Progress receives a line per step that may take seconds; may be nil.
 	Progress func(string)
+	// NoImport skips importing app.wsgi with the venv's Python (its module
+	// is still looked for under app.source).
+	NoImport bool
 	// AnyPython builds even when a target offers no mod_wsgi for the venv's
 	// Python, assuming /usr/bin/pythonX.Y. Only tests use it: to prove that
 	// such a package refuses to install.
@@ -228,6 +232,14 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The entry point, proven with the venv's own Python: reported with the
+	// other problems below.
+	if o.Progress != nil && !o.NoImport {
+		o.Progress("importing " + s.App.WSGI + " with the venv's Python")
+	}
+	entryErr := entrycheck.Check(entrycheck.Options{SpecFile: o.SpecFile, Dir: dir, Source: s.App.Source, WSGI: s.App.WSGI,
+		Venv: ve.Dir, SitePackages: ve.SitePackages, Environment: s.Environment, Secrets: s.Secrets,
+		NoImport: o.NoImport, Warn: o.Warn})
 	var errs []error
 	var interpreter string
 	pythons := map[string]distro.Python{}
@@ -245,7 +257,7 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 		interpreter = py.Interpreter // /usr/bin/pythonX.Y on every target
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, errors.Join(append([]error{entryErr}, errs...)...)
 	}
 	stage, err := os.MkdirTemp("", "wsgipack-stage-")
 	if err != nil {
@@ -264,14 +276,14 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 		Bytecode: p.bytecode, MD5: md5, Generated: generated, Progress: o.Progress,
 	})
 	if err != nil {
-		return p, err
+		return p, errors.Join(entryErr, err)
 	}
 	for _, w := range p.payload.Warnings {
 		o.Warn(w)
 	}
 	p.machine, err = native.Arch(p.payload.Binaries)
 	if err != nil {
-		return p, err
+		return p, errors.Join(entryErr, err)
 	}
 	for _, b := range p.payload.Binaries {
 		if b.Glibc != "" && (p.glibc == "" || native.Compare(b.Glibc, p.glibc) > 0) {
@@ -281,7 +293,7 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 	for _, t := range targets {
 		errs = append(errs, native.CheckGlibc(p.payload.Binaries, t.Name, t.Glibc)...)
 	}
-	return p, errors.Join(errs...)
+	return p, errors.Join(append([]error{entryErr}, errs...)...)
 }
 
 // pkg is the package of target t, without its contents and scripts.
