@@ -490,3 +490,40 @@ func TestFailedBuildLeavesOutputAsItWas(t *testing.T) {
 		}
 	}
 }
+
+// TestEntryPoint: check and build import app.wsgi with the venv's Python
+// (internal/entrycheck tests the cases); NoImport still looks for the
+// module.
+func TestEntryPoint(t *testing.T) {
+	_, specFile := newProject(t, "venv")
+	data, err := os.ReadFile(specFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(wsgi string) {
+		t.Helper()
+		if err := os.WriteFile(specFile, bytes.Replace(data, []byte("inventory.web:create_app()"), []byte(wsgi), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("inventory.web:create_ap()")
+	out := t.TempDir()
+	for name, do := range map[string]func(Options) (*Result, error){"check": Check, "build": Build} {
+		_, err := do(opts(specFile, out))
+		if err == nil || !strings.Contains(err.Error(), "app.wsgi: inventory.web:create_ap(): inventory.web (src/inventory/web.py) has no attribute create_ap; it defines the callables create_app") {
+			t.Errorf("%s: want the missing attribute, got %v", name, err)
+		}
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("a failed build wrote %d file(s)", len(entries))
+	}
+	o := opts(specFile, out)
+	o.NoImport = true
+	if _, err := Check(o); err != nil {
+		t.Errorf("NoImport: %v", err)
+	}
+	write("inventory.webapp:create_app()")
+	if _, err := Check(o); err == nil || !strings.Contains(err.Error(), "module inventory.webapp not found: expected src/inventory/webapp.py") {
+		t.Errorf("NoImport must still look for the module: %v", err)
+	}
+}
