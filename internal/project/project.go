@@ -251,6 +251,8 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 			found = append(found, candidate{mod + ":" + string(m[1]) + "()", file, rank + 10})
 		} else if wsgiApp.Match(data) {
 			found = append(found, candidate{mod + ":application", file, rank + 20})
+		} else if m := flaskFactory.FindSubmatch(data); m != nil {
+			found = append(found, candidate{mod + ":" + string(m[1]) + "()", file, rank + 30})
 		}
 		return nil
 	})

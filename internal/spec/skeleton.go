@@ -220,32 +220,34 @@ var (
 // lintian accepts: one line of at most 80 characters, not starting with
 // the package name (description-starts-with-package-name) nor an article,
 // with no final period. names are the package's names (spec name, the
-// project's name), which is cut off the start with what joins it to the
-// rest ("<name> is a", "<name>:"). why says what a person should check;
-// empty when the description could be used.
+// project's name), which are cut off the start with what joins them to
+// the rest ("<name> is a", "<name>:"). why says what a person should
+// check; empty when the description could be used.
 func Summary(description string, names ...string) (summary, why string) {
+	const none = "describe the app in one line (not starting with its name)"
 	s := strings.Join(strings.Fields(description), " ")
-	if s == "" {
-		return FallbackSummary, "describe the app in one line (not starting with its name)"
-	}
 	if i := strings.Index(s, ". "); i > 0 {
 		s = s[:i]
 	}
+	var forms []string
 	for _, n := range names {
-		for _, form := range []string{n, strings.ReplaceAll(n, "-", " "), strings.ReplaceAll(n, "-", "_"), strings.ReplaceAll(n, "_", "-")} {
-			if form == "" || len(s) < len(form) || !strings.EqualFold(s[:len(form)], form) {
-				continue
-			}
-			rest := s[len(form):]
-			if rest != "" {
-				if r, _ := utf8.DecodeRuneInString(rest); unicode.IsLetter(r) || unicode.IsDigit(r) {
-					continue // the name is only a prefix of the first word
-				}
-			}
-			s = strings.TrimSpace(afterName.ReplaceAllString(rest, ""))
+		if n != "" {
+			forms = append(forms, n, strings.ReplaceAll(n, "-", " "), strings.ReplaceAll(n, "-", "_"), strings.ReplaceAll(n, "_", "-"), strings.ReplaceAll(n, "_", " "))
 		}
 	}
-	s = strings.TrimSpace(articles.ReplaceAllString(s, ""))
+	stripped := false
+	for changed := true; changed; {
+		changed = false
+		if t := articles.ReplaceAllString(s, ""); t != s {
+			s, changed = t, true
+		}
+		for _, f := range forms {
+			if startsWithWord(s, f) {
+				s = strings.TrimSpace(afterName.ReplaceAllString(s[len(f):], ""))
+				stripped, changed = true, true
+			}
+		}
+	}
 	s = strings.TrimRight(s, ". ")
 	if len(s) > 80 {
 		cut := strings.LastIndex(s[:80], " ")
@@ -256,16 +258,24 @@ func Summary(description string, names ...string) (summary, why string) {
 		why = "the description was cut to 80 characters: check it"
 	}
 	if s == "" || !utf8.ValidString(s) {
-		return FallbackSummary, "describe the app in one line (not starting with its name)"
+		return FallbackSummary, none
 	}
 	r, size := utf8.DecodeRuneInString(s)
 	s = string(unicode.ToUpper(r)) + s[size:]
-	for _, n := range names {
-		if n != "" && strings.HasPrefix(strings.ToLower(s), strings.ToLower(n)) {
-			return FallbackSummary, "describe the app in one line (not starting with its name)"
-		}
+	if stripped && len(strings.Fields(s)) < 3 && why == "" {
+		why = "made from the description without the package's name: check it"
 	}
 	return s, why
+}
+
+// startsWithWord reports whether s starts with word (any case) followed by
+// a word boundary, as lintian's check reads it.
+func startsWithWord(s, word string) bool {
+	if len(s) < len(word) || !strings.EqualFold(s[:len(word)], word) {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(s[len(word):])
+	return len(s) == len(word) || !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_')
 }
 
 // scalar returns s as a YAML scalar, quoted when plain style would not
