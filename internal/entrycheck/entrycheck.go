@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -336,9 +337,33 @@ func (t *tail) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// lines returns the last n non-empty lines.
+var (
+	frameRE = regexp.MustCompile(`^(\s+)File "([^"]*)"`)
+	caretRE = regexp.MustCompile(`^\s*[\^~]+\s*$`)
+)
+
+// lines returns the last n lines, without the traceback's frames of the
+// import machinery and of this check, and without position carets.
 func (t *tail) lines(n int) string {
-	all := strings.Split(strings.TrimRight(string(bytes.ToValidUTF8(t.b, []byte("?"))), "\n"), "\n")
+	var all []string
+	skip := -1 // the indentation of a skipped frame, while skipping
+	for _, l := range strings.Split(strings.TrimRight(string(bytes.ToValidUTF8(t.b, []byte("?"))), "\n"), "\n") {
+		indent := len(l) - len(strings.TrimLeft(l, " "))
+		if skip >= 0 && indent > skip {
+			continue
+		}
+		skip = -1
+		if m := frameRE.FindStringSubmatch(l); m != nil {
+			if f := m[2]; strings.HasPrefix(f, "<frozen ") || f == "<string>" || strings.HasSuffix(f, "/importlib/__init__.py") {
+				skip = len(m[1])
+				continue
+			}
+		}
+		if caretRE.MatchString(l) {
+			continue
+		}
+		all = append(all, l)
+	}
 	if len(all) > n {
 		all = all[len(all)-n:]
 	}
