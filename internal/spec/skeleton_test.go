@@ -64,7 +64,7 @@ func TestInit(t *testing.T) {
 				Apache:      Apache{Static: map[string]string{"/static": "app/staticfiles"}},
 				Environment: map[string]string{"MYSITE_STATE": "/var/lib/mysite", "DJANGO_SETTINGS_MODULE": "mysite.settings"},
 				Secrets:     []string{"DJANGO_SECRET_KEY"}, Writable: []string{"app/staticfiles"},
-				Hooks:       Hooks{PostInstall: []string{"python app/manage.py migrate --noinput", "python app/manage.py collectstatic --noinput"}}},
+				Hooks: Hooks{PostInstall: []string{"python app/manage.py migrate --noinput", "python app/manage.py collectstatic --noinput"}}},
 			todos: []string{`make mysite.settings read the generated key: SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]`, "ALLOWED_HOSTS is empty in mysite.settings"},
 			tests: []string{"polls/tests.py"}, notTests: []string{"manage.py", "mysite/wsgi.py", "mysite/settings.py", "polls/views.py"}},
 		{fixture: "plain", venv: "venv",
