@@ -56,19 +56,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func TestCheck(t *testing.T) {
 	venvDir, site := bareVenv(t)
 	tests := []struct {
@@ -148,7 +135,7 @@ def application(environ, start_response):
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFiles(t, dir, tt.files)
+			testtool.WriteFiles(t, dir, tt.files)
 			before := testtool.TreeHash(t, dir)
 			err := Check(Options{SpecFile: "wsgipack.yaml", Dir: dir, Source: "src", WSGI: tt.wsgi, Venv: venvDir,
 				SitePackages: site, Environment: tt.env, Secrets: []string{"APP_SECRET_KEY"}, Timeout: 20 * time.Second})
@@ -177,7 +164,7 @@ def application(environ, start_response):
 func TestNoImport(t *testing.T) {
 	venvDir, site := bareVenv(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"src/hello.py": "import flask_not_installed\n"})
+	testtool.WriteFiles(t, dir, map[string]string{"src/hello.py": "import flask_not_installed\n"})
 	o := Options{SpecFile: "wsgipack.yaml", Dir: dir, Source: "src", WSGI: "hello:app", Venv: venvDir, SitePackages: site, NoImport: true}
 	if err := Check(o); err != nil {
 		t.Fatalf("--no-import still imports: %v", err)
@@ -190,7 +177,7 @@ func TestNoImport(t *testing.T) {
 
 func TestLocateInVenv(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"src/other.py": "", "venv/lib/python3.11/site-packages/installed/wsgi.py": "",
+	testtool.WriteFiles(t, dir, map[string]string{"src/other.py": "", "venv/lib/python3.11/site-packages/installed/wsgi.py": "",
 		"venv/lib/python3.11/site-packages/native.cpython-311-x86_64-linux-gnu.so": ""})
 	site := filepath.Join(dir, "venv/lib/python3.11/site-packages")
 	for _, m := range []string{"installed.wsgi", "native", "other"} {
@@ -206,7 +193,7 @@ func TestLocateInVenv(t *testing.T) {
 func TestTimeout(t *testing.T) {
 	venvDir, site := bareVenv(t)
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"src/slow.py": "import subprocess, time\nsubprocess.Popen(['sleep', '30'])\ntime.sleep(30)\n"})
+	testtool.WriteFiles(t, dir, map[string]string{"src/slow.py": "import subprocess, time\nsubprocess.Popen(['sleep', '30'])\ntime.sleep(30)\n"})
 	start := time.Now()
 	err := Check(Options{SpecFile: "wsgipack.yaml", Dir: dir, Source: "src", WSGI: "slow:app", Venv: venvDir, SitePackages: site, Timeout: time.Second})
 	if err == nil || !strings.Contains(err.Error(), "did not finish within 1s") {
