@@ -123,11 +123,36 @@ func TestBuildFlags(t *testing.T) {
 	var o buildOptions
 	cmd := &cobra.Command{Use: "build"}
 	o.addFlags(cmd, true)
-	if err := cmd.Flags().Parse([]string{"-f", "x.yaml", "--target", "el9", "-t", "debian-12", "--version", "2.0", "--out", "o", "--no-bytecode"}); err != nil {
+	if err := cmd.Flags().Parse([]string{"-f", "x.yaml", "--target", "el9", "-t", "debian-12", "--version", "2.0", "--out", "o", "--no-bytecode", "--no-import"}); err != nil {
 		t.Fatal(err)
 	}
-	if o.specFile != "x.yaml" || strings.Join(o.targets, ",") != "el9,debian-12" || o.version != "2.0" || o.outDir != "o" || !o.noBytecode {
+	if o.specFile != "x.yaml" || strings.Join(o.targets, ",") != "el9,debian-12" || o.version != "2.0" || o.outDir != "o" || !o.noBytecode || !o.noImport {
 		t.Errorf("parsed %+v", o)
+	}
+}
+
+// TestInit runs init on a fixture project: the spec it writes and the
+// TODOs it prints (internal/spec tests the spec's fields).
+func TestInit(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "testdata", "init", "flaskr"))); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "wsgipack.yaml")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"init", "-f", file}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("init: exit %d\n%s%s", code, &stdout, &stderr)
+	}
+	for _, want := range []string{"wrote " + file + " (Flask app, entry point flaskr:create_app())", "1 TODO(s) in it:\n  - no venv found", "then run 'wsgipack check -f " + file + "'"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("init's output lacks %q:\n%s", want, &stdout)
+		}
+	}
+	if data, err := os.ReadFile(file); err != nil || !strings.Contains(string(data), "wsgi: flaskr:create_app()") {
+		t.Errorf("the spec: %v\n%s", err, data)
+	}
+	if code := run([]string{"init", "-f", file}, &stdout, &stderr); code != exitFailed || !strings.Contains(stderr.String(), "pass --force to overwrite it") {
+		t.Errorf("init over an existing spec: exit %d\n%s", code, &stderr)
 	}
 }
 
