@@ -76,6 +76,21 @@ func Detect(dir string) (*Info, error) {
 		detectFlaskOrWSGI(dir, info)
 	}
 	info.Exclude = testPatterns(info.Framework == "django")
+	// What the app writes at run time is a link into /var/lib/<name>, not
+	// shipped: a local instance folder or collected static files stay out.
+	for _, w := range info.Writable {
+		if rel, ok := strings.CutPrefix(w, "app/"); ok {
+			info.Exclude = append(info.Exclude, rel+"/**")
+		}
+	}
+	src := filepath.Join(dir, info.Source)
+	if info.Framework == "django" && isFile(filepath.Join(src, "db.sqlite3")) {
+		info.Exclude = append(info.Exclude, "db.sqlite3")
+	}
+	if isFile(filepath.Join(src, ".env")) {
+		info.Exclude = append(info.Exclude, ".env")
+		info.Notes = append(info.Notes, filepath.Join(info.Source, ".env")+" is left out of the package: put its variables under environment, and its secrets under secrets")
+	}
 	if info.Source == "." {
 		// Not the app: other venvs, build output, tool caches.
 		for _, v := range venvs[min(1, len(venvs)):] {
