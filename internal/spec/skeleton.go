@@ -41,7 +41,7 @@ type skeletonData struct {
 	Homepage, Source, WSGI, WSGIFrom, Venv, EnvPrefix  string
 	NameTODO, VersionTODO, SummaryTODO, MaintainerTODO string
 	LicenseTODO, WSGITODO, VenvTODO                    string
-	Exclude, Secrets, SuggestedSecrets                 []string
+	Exclude, Secrets, SuggestedSecrets, Description    []string
 	Writable, PostInstall                              []string
 	SecretNote, SecretTODO, StaticNote                 string
 	Static, Environment                                []kv
@@ -128,6 +128,15 @@ func Init(file string, force bool) (*Skeleton, error) {
 	if why != "" {
 		todo(&d.SummaryTODO, why)
 	}
+	// The extended description: lintian refuses an empty one (a
+	// description equal to the summary).
+	if desc := strings.Join(strings.Fields(info.Description), " "); desc != "" {
+		if !strings.HasSuffix(desc, ".") {
+			desc += "."
+		}
+		d.Description = append(d.Description, desc)
+	}
+	d.Description = append(d.Description, "Python web application served by Apache mod_wsgi, packaged with wsgipack.")
 
 	d.Maintainer = "Ops Team <ops@example.com>"
 	if a, err := mail.ParseAddress(info.Maintainer); err == nil && a.Name != "" && info.Maintainer != "" {

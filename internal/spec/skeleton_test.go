@@ -108,6 +108,9 @@ func TestInit(t *testing.T) {
 					t.Errorf("the file lacks the TODO %q", w)
 				}
 			}
+			if !strings.HasSuffix(s.Description, "Python web application served by Apache mod_wsgi, packaged with wsgipack.\n") || s.Description == s.Summary {
+				t.Errorf("description %q: lintian wants more than the summary", s.Description)
+			}
 			// The summary passes lintian's checks on the synopsis.
 			if strings.HasPrefix(strings.ToLower(s.Summary), s.Name) || strings.HasSuffix(s.Summary, ".") || len(s.Summary) > 80 {
 				t.Errorf("summary %q: lintian refuses it", s.Summary)
