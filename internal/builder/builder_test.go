@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/spec"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
@@ -525,5 +526,37 @@ func TestEntryPoint(t *testing.T) {
 	write("inventory.webapp:create_app()")
 	if _, err := Check(o); err == nil || !strings.Contains(err.Error(), "module inventory.webapp not found: expected src/inventory/webapp.py") {
 		t.Errorf("NoImport must still look for the module: %v", err)
+	}
+}
+
+// TestInitSpecBuilds: the spec 'wsgipack init' writes for the example app
+// (TODOs left as they are) builds, its entry point imports, and lintian
+// accepts the package: summary and description included.
+func TestInitSpecBuilds(t *testing.T) {
+	need(t, "dpkg-deb", "lintian", "python3.11")
+	dir, specFile := newProject(t, "venv")
+	if err := os.Remove(specFile); err != nil {
+		t.Fatal(err)
+	}
+	sk, err := spec.Init(specFile, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sk.WSGI != "inventory.web:create_app()" {
+		t.Errorf("init found %q", sk.WSGI)
+	}
+	o := opts(specFile, t.TempDir())
+	o.Targets, o.NoBytecode = releases(t, "debian-12"), true
+	res, err := Build(o)
+	if err != nil {
+		data, _ := os.ReadFile(specFile)
+		t.Fatalf("%v\n%s", err, data)
+	}
+	deb := res.Packages[0].File
+	if out, err := exec.Command("lintian", "--fail-on", "error,warning", deb).CombinedOutput(); err != nil {
+		t.Errorf("lintian: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "src", "inventory", "__pycache__")); err == nil {
+		t.Error("the entry-point check wrote bytecode into the project")
 	}
 }
