@@ -292,8 +292,18 @@ func (p *plan) pkg(t distro.Release, mtime time.Time) *packager.Package {
 		Name: s.Name, Summary: s.Summary, Description: s.Description, Maintainer: s.Maintainer,
 		License: s.License, Homepage: s.Homepage, Version: p.version, Release: s.Release,
 		Distro: t, Machine: p.machine, Glibc: p.glibc,
-		System: []string{py.Package, py.ModWSGI, t.Apache.Package}, Depends: s.Depends[t.Name], MTime: mtime,
+		System: system(s, py, t), Depends: s.Depends[t.Name], MTime: mtime,
 	}
+}
+
+// system are the target's packages an app needs: its Python, mod_wsgi for
+// it, Apache, and acl (setfacl) when Apache serves a writable path.
+func system(s *spec.Spec, py distro.Python, t distro.Release) []string {
+	deps := []string{py.Package, py.ModWSGI, t.Apache.Package}
+	if len(s.ServedWritable()) > 0 {
+		deps = append(deps, "acl")
+	}
+	return deps
 }
 
 // complete renders what pkg's target adds to the shared payload: the
