@@ -281,6 +281,9 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 	for _, w := range p.payload.Warnings {
 		o.Warn(w)
 	}
+	for _, w := range hookPaths(s, lay) {
+		o.Warn(w)
+	}
 	p.machine, err = native.Arch(p.payload.Binaries)
 	if err != nil {
 		return p, errors.Join(entryErr, err)
@@ -296,6 +299,26 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 	return p, errors.Join(append([]error{entryErr}, errs...)...)
 }
 
+// hookPaths warns about hooks that name a path under /opt/<name>: hooks
+// run in the new release's directory before it is current, where
+// /opt/<name>/current is still the old release and /opt/<name>/<file> does
+// not exist.
+func hookPaths(s *spec.Spec, lay layout.App) []string {
+	var out []string
+	for _, h := range []struct {
+		field string
+		cmds  []string
+	}{{"hooks.first_install", s.Hooks.FirstInstall}, {"hooks.post_install", s.Hooks.PostInstall}, {"hooks.pre_remove", s.Hooks.PreRemove}} {
+		for i, c := range h.cmds {
+			if strings.Contains(c, lay.Root+"/") {
+				out = append(out, fmt.Sprintf("%s[%d]: %q names a path under %s: hooks run in the new release's directory (%s/<release>) before it serves; name the release's files relative to it (e.g. migrations, not %s/migrations)",
+					h.field, i, c, lay.Root, lay.Releases, lay.Root))
+			}
+		}
+	}
+	return out
+}
+
 // pkg is the package of target t, without its contents and scripts.
 func (p *plan) pkg(t distro.Release, mtime time.Time) *packager.Package {
 	s := p.spec
@@ -304,8 +327,18 @@ func (p *plan) pkg(t distro.Release, mtime time.Time) *packager.Package {
 		Name: s.Name, Summary: s.Summary, Description: s.Description, Maintainer: s.Maintainer,
 		License: s.License, Homepage: s.Homepage, Version: p.version, Release: s.Release,
 		Distro: t, Machine: p.machine, Glibc: p.glibc,
-		System: []string{py.Package, py.ModWSGI, t.Apache.Package}, Depends: s.Depends[t.Name], MTime: mtime,
+		System: system(s, py, t), Depends: s.Depends[t.Name], MTime: mtime,
 	}
+}
+
+// system are the target's packages an app needs: its Python, mod_wsgi for
+// it, Apache, and acl (setfacl) when Apache serves a writable path.
+func system(s *spec.Spec, py distro.Python, t distro.Release) []string {
+	deps := []string{py.Package, py.ModWSGI, t.Apache.Package}
+	if len(s.ServedWritable()) > 0 {
+		deps = append(deps, "acl")
+	}
+	return deps
 }
 
 // complete renders what pkg's target adds to the shared payload: the
