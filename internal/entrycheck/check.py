@@ -59,10 +59,18 @@ except BaseException as e:
 
 origin = getattr(mod, "__file__", None) or ""
 
+def candidate(name, value):
+    """Whether the module defines name as something mod_wsgi could call:
+    its own functions and classes, and callable objects (an app)."""
+    if name.startswith("_") or inspect.ismodule(value) or not callable(value):
+        return False
+    if inspect.isfunction(value) or inspect.isclass(value) or inspect.isbuiltin(value):
+        return getattr(value, "__module__", None) == module
+    return True
+
+
 if not hasattr(mod, attribute):
-    defined = sorted(n for n, v in vars(mod).items()
-                     if not n.startswith("_") and callable(v) and not inspect.ismodule(v)
-                     and getattr(v, "__module__", module) == module)
+    defined = sorted(n for n, v in vars(mod).items() if candidate(n, v))
     done(error="attribute", file=origin, defined=defined[:12])
 
 target = getattr(mod, attribute)

@@ -119,6 +119,9 @@ def application(environ, start_response):
 		{name: "wrong attribute", wsgi: "hello:aplication", files: map[string]string{
 			"src/hello.py": "import os\ndef application(environ, start_response):\n    return []\ndef _private(): pass\n",
 		}, want: []string{"hello (src/hello.py) has no attribute aplication; it defines the callables application"}},
+		{name: "wrong attribute of an app object", wsgi: "hello:application", files: map[string]string{
+			"src/hello.py": "from os.path import join\nclass App:\n    def __call__(self, environ, start_response):\n        return []\napp = App()\n",
+		}, want: []string{"has no attribute application; it defines the callables App, app"}},
 		{name: "not callable", wsgi: "hello:app", files: map[string]string{"src/hello.py": "app = 'hello'\n"},
 			want: []string{"hello.app (src/hello.py) is a str, not callable"}},
 		{name: "factory without parentheses", wsgi: "flaskr:create_app", files: map[string]string{
