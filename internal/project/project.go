@@ -27,8 +27,9 @@ type Info struct {
 	// Framework is "flask", "django" or "" (a plain WSGI app, or unknown).
 	Framework string
 	// WSGI is app.wsgi (module:callable or module:factory()); empty when
-	// nothing was found. WSGIFrom says where it came from.
-	WSGI, WSGIFrom string
+	// nothing was found, and WSGINote says what to write. WSGIFrom says
+	// where it came from.
+	WSGI, WSGIFrom, WSGINote string
 	// Exclude are app.exclude patterns: the tests as pytest finds them,
 	// and what else lies in Source that is not the app.
 	Exclude     []string
@@ -146,7 +147,7 @@ func detectDjango(dir, manage string, info *Info) {
 	data, _ := os.ReadFile(filepath.Join(dir, manage))
 	m := settingsDefault.FindSubmatch(data)
 	if m == nil {
-		info.Notes = append(info.Notes, manage+" sets no DJANGO_SETTINGS_MODULE default: set app.wsgi to <project>.wsgi:application and environment.DJANGO_SETTINGS_MODULE to <project>.settings")
+		info.WSGINote = manage + " sets no DJANGO_SETTINGS_MODULE default: set app.wsgi to <project>.wsgi:application and environment.DJANGO_SETTINGS_MODULE to <project>.settings"
 		return
 	}
 	settings := string(m[1])
@@ -161,7 +162,7 @@ func detectDjango(dir, manage string, info *Info) {
 		}
 	}
 	if info.WSGI == "" {
-		info.Notes = append(info.Notes, "no wsgi.py beside "+settings+" (Django's startproject writes <project>/wsgi.py): set app.wsgi to the module that defines application = get_wsgi_application()")
+		info.WSGINote = "no wsgi.py beside " + settings + " (Django's startproject writes <project>/wsgi.py): set app.wsgi to the module that defines application = get_wsgi_application()"
 	}
 	manageInRelease := rel(filepath.Base(manage))
 	info.PostInstall = append(info.PostInstall, "python "+manageInRelease+" migrate --noinput")
@@ -272,7 +273,7 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 		return nil
 	})
 	if len(found) == 0 {
-		info.Notes = append(info.Notes, "no WSGI application found under "+info.Source+": set app.wsgi to module:callable (module-level app) or module:factory() (app factory)")
+		info.WSGINote = "no WSGI application found under " + info.Source + ": set app.wsgi to module:callable (a module-level app) or module:factory() (an app factory)"
 		return
 	}
 	sort.SliceStable(found, func(i, j int) bool {

@@ -2,6 +2,7 @@ package project
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/wsgipack/wsgipack/internal/testtool"
@@ -86,6 +87,41 @@ func TestEntryPoint(t *testing.T) {
 			}
 			if info.WSGI != c.wsgi || info.Framework != c.framework {
 				t.Errorf("wsgi %q framework %q, want %q %q", info.WSGI, info.Framework, c.wsgi, c.framework)
+			}
+		})
+	}
+}
+
+func TestDjango(t *testing.T) {
+	manage := "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings.prod\")\n"
+	for _, c := range []struct {
+		name, settings string
+		secret         string
+		static         map[string]string
+		hooks          int
+		note           string
+	}{
+		{"key from the environment, absolute STATIC_ROOT",
+			"import os\nSECRET_KEY = os.environ.get(\"SHOP_KEY\", \"x\")\nALLOWED_HOSTS = [\"shop.example.com\"]\nSTATIC_URL = \"/assets/\"\nSTATIC_ROOT = \"/srv/shop/static\"\n",
+			"SHOP_KEY", map[string]string{}, 2, "STATIC_ROOT is \"/srv/shop/static\": map its URL (/assets)"},
+		{"os.path.join STATIC_ROOT", "import os\nSTATIC_ROOT = os.path.join(BASE_DIR, 'public', 'static')\n",
+			"DJANGO_SECRET_KEY", map[string]string{"/static": "app/public/static"}, 2, ""},
+		{"no STATIC_ROOT", "SECRET_KEY = 'dev'\n", "DJANGO_SECRET_KEY", map[string]string{}, 1, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			info, err := Detect(write(t, map[string]string{"src/manage.py": manage, "src/shop/__init__.py": "", "src/shop/wsgi.py": "application = None\n",
+				"src/shop/settings/__init__.py": "", "src/shop/settings/prod.py": c.settings}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Source != "src" || info.WSGI != "shop.wsgi:application" || info.Environment["DJANGO_SETTINGS_MODULE"] != "shop.settings.prod" {
+				t.Errorf("source %q wsgi %q environment %v", info.Source, info.WSGI, info.Environment)
+			}
+			if len(info.Secrets) != 1 || info.Secrets[0] != c.secret || !reflect.DeepEqual(info.Static, c.static) || len(info.PostInstall) != c.hooks {
+				t.Errorf("secrets %q static %v hooks %q", info.Secrets, info.Static, info.PostInstall)
+			}
+			if c.note != "" && (len(info.Notes) == 0 || !strings.Contains(info.Notes[len(info.Notes)-1], c.note)) {
+				t.Errorf("notes %q lack %q", info.Notes, c.note)
 			}
 		})
 	}

@@ -94,17 +94,17 @@ func Init(file string, force bool) (*Skeleton, error) {
 
 	// Name: the project's, else the directory's.
 	name := packageName(info.Name)
-	switch {
-	case name != "" && len(name) <= 32 && !slices.Contains(systemNames, name):
-	default:
-		dirName := packageName(filepath.Base(dir))
+	if name == "" || len(name) > 32 || slices.Contains(systemNames, name) {
+		name = packageName(filepath.Base(dir))
+		why := "check the package name, made from the directory's"
 		if info.Name != "" {
-			todo(&d.NameTODO, fmt.Sprintf("the project's name %q is not a package name (2-32 lower case letters, digits and '-'); check this one", info.Name))
+			why = fmt.Sprintf("the project's name %q is not a package name of its own (2-32 lower case letters, digits and '-'); check this one, made from the directory's", info.Name)
 		}
-		name = dirName
 		if name == "" || len(name) > 32 || slices.Contains(systemNames, name) {
-			name = "webapp"
-			todo(&d.NameTODO, "name the package (lower case letters, digits and '-')")
+			name, why = "webapp", "name the package (2-32 lower case letters, digits and '-'; not a name of the system)"
+		}
+		if info.Name != "" || name == "webapp" {
+			todo(&d.NameTODO, why)
 		}
 	}
 	d.Name = name
@@ -163,7 +163,11 @@ func Init(file string, force bool) (*Skeleton, error) {
 	d.WSGI = info.WSGI
 	if d.WSGI == "" {
 		d.WSGI = "app:application"
-		todo(&d.WSGITODO, "no WSGI application found: name it as module:callable or module:factory()")
+		why := info.WSGINote
+		if why == "" {
+			why = "no WSGI application found: name it as module:callable or module:factory()"
+		}
+		todo(&d.WSGITODO, why)
 	}
 	d.Venv = info.Venv
 	if d.Venv == "" {
@@ -173,9 +177,7 @@ func Init(file string, force bool) (*Skeleton, error) {
 	if info.SecretTODO != "" {
 		todo(&d.SecretTODO, info.SecretTODO)
 	}
-	for _, n := range info.Notes {
-		todos = append(todos, n)
-	}
+	todos = append(todos, info.Notes...)
 	for _, k := range slices.Sorted(maps.Keys(info.Environment)) {
 		d.Environment = append(d.Environment, kv{scalar(k), scalar(info.Environment[k])})
 	}

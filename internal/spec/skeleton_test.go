@@ -215,3 +215,36 @@ func relTo(t *testing.T, dir, source, f string) string {
 	}
 	return filepath.ToSlash(rel)
 }
+
+// TestInitName: the project's name when it is a package name of its own,
+// else the directory's, else a placeholder; each but the first with a TODO.
+func TestInitName(t *testing.T) {
+	for _, c := range []struct{ dir, pyproject, want, todo string }{
+		{"checkout", `name = "Shop.Front_End"`, "shop-front-end", ""},
+		{"My_Shop", `name = "apache"`, "my-shop", `the project's name "apache" is not a package name of its own`},
+		{"My_Shop", `description = "no name"`, "my-shop", ""},
+		{"001", `name = "9lives"`, "webapp", "name the package"},
+	} {
+		dir := filepath.Join(t.TempDir(), c.dir)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "pyproject.toml"), []byte("[project]\n"+c.pyproject+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, "wsgipack.yaml")
+		sk, err := Init(file, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(file)
+		s, r := parse(file, data)
+		if len(r.problems) > 0 {
+			t.Fatalf("does not parse: %v", r.problems)
+		}
+		hasTODO := len(sk.TODOs) > 0 && strings.Contains(sk.TODOs[0], c.todo)
+		if s.Name != c.want || (c.todo != "" && !hasTODO) || (c.todo == "" && strings.Contains(strings.Join(sk.TODOs, "\n"), "package name")) {
+			t.Errorf("%s, %s: name %q, TODOs %q; want %q, %q", c.dir, c.pyproject, s.Name, sk.TODOs, c.want, c.todo)
+		}
+	}
+}
