@@ -130,11 +130,10 @@ func TestInit(t *testing.T) {
 	}
 }
 
-// TestInitNoVenv: without a venv, init still writes a spec that parses,
-// naming the venv to create in a TODO.
-func TestInitNoVenv(t *testing.T) {
-	dir := initProject(t, "flaskr", "")
-	file := filepath.Join(dir, "wsgipack.yaml")
+// initParsed runs Init and parses what it wrote (without validating it:
+// the project may lack the venv).
+func initParsed(t *testing.T, file string) (*Spec, *Skeleton) {
+	t.Helper()
 	sk, err := Init(file, false)
 	if err != nil {
 		t.Fatal(err)
@@ -142,8 +141,17 @@ func TestInitNoVenv(t *testing.T) {
 	data, _ := os.ReadFile(file)
 	s, r := parse(file, data)
 	if len(r.problems) > 0 {
-		t.Fatalf("does not parse: %v", r.problems)
+		t.Fatalf("init wrote a spec that does not parse: %v\n%s", r.problems, data)
 	}
+	return s, sk
+}
+
+// TestInitNoVenv: without a venv, init still writes a spec that parses,
+// naming the venv to create in a TODO.
+func TestInitNoVenv(t *testing.T) {
+	dir := initProject(t, "flaskr", "")
+	file := filepath.Join(dir, "wsgipack.yaml")
+	s, sk := initParsed(t, file)
 	if s.Venv != "venv" || len(sk.TODOs) != 1 || !strings.Contains(sk.TODOs[0], "no venv found") {
 		t.Errorf("venv %q, TODOs %q", s.Venv, sk.TODOs)
 	}
@@ -232,16 +240,7 @@ func TestInitName(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "pyproject.toml"), []byte("[project]\n"+c.pyproject+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		file := filepath.Join(dir, "wsgipack.yaml")
-		sk, err := Init(file, false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, _ := os.ReadFile(file)
-		s, r := parse(file, data)
-		if len(r.problems) > 0 {
-			t.Fatalf("does not parse: %v", r.problems)
-		}
+		s, sk := initParsed(t, filepath.Join(dir, "wsgipack.yaml"))
 		hasTODO := len(sk.TODOs) > 0 && strings.Contains(sk.TODOs[0], c.todo)
 		if s.Name != c.want || (c.todo != "" && !hasTODO) || (c.todo == "" && strings.Contains(strings.Join(sk.TODOs, "\n"), "package name")) {
 			t.Errorf("%s, %s: name %q, TODOs %q; want %q, %q", c.dir, c.pyproject, s.Name, sk.TODOs, c.want, c.todo)
