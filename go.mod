@@ -3,6 +3,7 @@ module github.com/wsgipack/wsgipack
 go 1.26.8
 
 require (
+	github.com/BurntSushi/toml v1.6.0
 	github.com/DataDog/zstd v1.5.7
 	github.com/Masterminds/semver/v3 v3.5.0
 	github.com/ProtonMail/go-crypto v1.5.2

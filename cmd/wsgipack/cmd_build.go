@@ -22,6 +22,7 @@ type buildOptions struct {
 	version    string
 	outDir     string
 	noBytecode bool
+	noImport   bool
 	sign       bool
 	signing    signingOptions
 }
@@ -31,6 +32,7 @@ func (o *buildOptions) addFlags(cmd *cobra.Command, withOutput bool) {
 	f.StringVarP(&o.specFile, "file", "f", "wsgipack.yaml", "the spec file")
 	f.StringSliceVarP(&o.targets, "target", "t", nil, "build only for this target (repeatable; default: the spec's targets)")
 	f.StringVar(&o.version, "version", "", "the app version, overriding the spec's")
+	f.BoolVar(&o.noImport, "no-import", false, "do not import app.wsgi with the venv's Python (its module is still looked for under app.source)")
 	if withOutput {
 		f.StringVarP(&o.outDir, "out", "o", "dist", "directory for the packages")
 		f.BoolVar(&o.noBytecode, "no-bytecode", false, "do not ship .pyc files, whatever the spec says")
@@ -46,7 +48,7 @@ func (o *buildOptions) addFlags(cmd *cobra.Command, withOutput bool) {
 // the builder's options; a bad value is a usage error.
 func (o *buildOptions) options(stderr io.Writer) (builder.Options, error) {
 	b := builder.Options{
-		SpecFile: o.specFile, OutDir: o.outDir, NoBytecode: o.noBytecode,
+		SpecFile: o.specFile, OutDir: o.outDir, NoBytecode: o.noBytecode, NoImport: o.noImport,
 		Warn: func(w string) { fmt.Fprintf(stderr, "warning: %s\n", w) },
 	}
 	var errs []error
@@ -93,7 +95,8 @@ func newBuildCommand() *cobra.Command {
 		Use:   "build",
 		Short: "Build one package per target",
 		Long: `Build checks the spec, the venv and its native code against every target,
-relocates the venv to /opt/<name>/venv, and writes one .deb or .rpm per target
+imports app.wsgi with the venv's own Python (without calling a factory;
+--no-import skips that), relocates the venv to /opt/<name>/venv, and writes one .deb or .rpm per target
 into the output directory, with a SHA256SUMS file beside them.`,
 		Example: `  wsgipack build
   wsgipack build -f deploy/wsgipack.yaml --target el9 --version 1.4.3 --out out/
@@ -123,6 +126,13 @@ func newCheckCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Run every validation of build, writing nothing",
+		Long: `Check runs every validation of build and writes nothing: the spec, the venv
+and its native code against every target, and the entry point: the module of
+app.wsgi must exist under app.source, and it is imported with the venv's own
+Python (venv/bin/python -E -s -B, app.source first on sys.path, the spec's
+environment set, each secret set to a placeholder, 60 s at most) to prove
+that the callable or factory exists and is callable. A factory is not
+called. --no-import skips the import.`,
 		Example: `  wsgipack check
   wsgipack check -f deploy/wsgipack.yaml --target debian-12`,
 		Args: usageArgs(cobra.NoArgs),

@@ -14,15 +14,36 @@ func newInitCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write a commented wsgipack.yaml for the app in the current directory",
-		Long: `Init writes a commented wsgipack.yaml, guessing the name from the directory
-and the venv from venv/ or .venv/. Edit it, then run 'wsgipack check'.`,
+		Long: `Init writes a commented wsgipack.yaml for the project in the spec file's
+directory: name, version, summary, license, maintainer and homepage from
+pyproject.toml or setup.cfg; the venv (.venv, venv or env with a pyvenv.cfg);
+and, for Flask (app = Flask(...), or a create_app() factory) and Django
+(manage.py), the entry point, environment, static files, secret key and
+deploy hooks. Tests are excluded as pytest finds them. What it cannot tell
+is a "# TODO:" comment, also printed. Edit it, then run 'wsgipack check'.`,
 		Example: "  cd myapp && wsgipack init && wsgipack check",
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := spec.WriteSkeleton(file, force); err != nil {
+			sk, err := spec.Init(file, force)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s; edit it, then run 'wsgipack check -f %s'\n", file, file)
+			w := cmd.OutOrStdout()
+			what := "no framework recognised: a plain WSGI app"
+			if sk.Framework != "" {
+				what = sk.Framework + " app"
+			}
+			if sk.WSGI != "" {
+				what += ", entry point " + sk.WSGI
+			}
+			fmt.Fprintf(w, "wrote %s (%s)\n", file, what)
+			if len(sk.TODOs) > 0 {
+				fmt.Fprintf(w, "%d TODO(s) in it:\n", len(sk.TODOs))
+				for _, t := range sk.TODOs {
+					fmt.Fprintf(w, "  - %s\n", t)
+				}
+			}
+			fmt.Fprintf(w, "edit it, then run 'wsgipack check -f %s'\n", file)
 			return nil
 		},
 	}

@@ -15,18 +15,22 @@ import (
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
-// validProject writes a minimal valid project (with a stand-in venv) and
-// returns its spec file.
+// validProject writes a minimal valid project (with a stand-in venv of
+// the system's Python 3.11, which check imports the app with) and returns
+// its spec file.
 func validProject(t *testing.T) string {
 	t.Helper()
+	testtool.Need(t, "python3.11")
 	dir := t.TempDir()
-	for _, d := range []string{"src", "venv/lib/python3.11/site-packages"} {
+	for _, d := range []string{"src", "venv/bin", "venv/lib/python3.11/site-packages"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	files := map[string]string{
 		"venv/pyvenv.cfg": "home = /usr/bin\nversion = 3.11.7\n",
+		"src/demo.py":     "def app(environ, start_response):\n    return []\n",
+		"src/broken.py":   "import not_installed_anywhere\n",
 		"wsgipack.yaml": "name: demo\nversion: 1.0\nsummary: Demo\nmaintainer: Ops <ops@example.com>\nlicense: MIT\n" +
 			"app: {source: src, wsgi: demo:app}\nvenv: venv\ntargets: [debian-12]\n",
 	}
@@ -34,6 +38,9 @@ func validProject(t *testing.T) string {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := os.Symlink("/usr/bin/python3.11", filepath.Join(dir, "venv/bin/python")); err != nil {
+		t.Fatal(err)
 	}
 	return filepath.Join(dir, "wsgipack.yaml")
 }
@@ -59,6 +66,14 @@ func TestExitCodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := syscall.Mkfifo(filepath.Join(fifoOut, "SHA256SUMS"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	broken := filepath.Join(filepath.Dir(good), "broken.yaml")
+	if err := os.WriteFile(broken, bytes.Replace(data, []byte("wsgi: demo:app"), []byte("wsgi: broken:app"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(filepath.Dir(good), "missing.yaml")
+	if err := os.WriteFile(missing, bytes.Replace(data, []byte("wsgi: demo:app"), []byte("wsgi: demo.web:app"), 1), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	notPackage := filepath.Join(dir, "notes.deb")
@@ -89,6 +104,10 @@ func TestExitCodes(t *testing.T) {
 		{"SOURCE_DATE_EPOCH last second rpm holds", []string{"check", "-f", good}, exitOK, "check passed", "4294967295"},
 		{"no version anywhere", []string{"check", "-f", noVersion}, exitUsage, "noversion.yaml: version: is not set: add 'version:' to the spec or pass --version", ""},
 		{"version from the flag", []string{"check", "-f", noVersion, "--version", "1.0"}, exitOK, "check passed", ""},
+		{"entry point does not import", []string{"check", "-f", broken}, exitFailed, "broken.yaml: app.wsgi: broken:app: importing broken with the venv's Python failed: ModuleNotFoundError", ""},
+		{"entry point not imported", []string{"check", "-f", broken, "--no-import"}, exitOK, "check passed", ""},
+		{"build imports the entry point", []string{"build", "-f", broken, "--out", filepath.Join(dir, "dist")}, exitFailed, "needs not_installed_anywhere, which the venv does not have", ""},
+		{"entry point missing", []string{"check", "-f", missing, "--no-import"}, exitFailed, "missing.yaml: app.wsgi: demo.web:app: module demo.web not found: expected src/demo/web.py or src/demo/web/__init__.py", ""},
 		{"build fails", []string{"build", "-f", good, "--out", "/proc/version/dist"}, exitFailed, "cannot create the output directory", ""},
 		{"--out inside the venv", []string{"build", "-f", good, "--out", filepath.Join(project, "venv", "dist")}, exitFailed,
 			"--out " + filepath.Join(project, "venv", "dist") + " is inside the venv (venv: venv), which is packaged: the packages would end up in the next build's payload; pass an --out outside it", ""},
@@ -127,11 +146,36 @@ func TestBuildFlags(t *testing.T) {
 	var o buildOptions
 	cmd := &cobra.Command{Use: "build"}
 	o.addFlags(cmd, true)
-	if err := cmd.Flags().Parse([]string{"-f", "x.yaml", "--target", "el9", "-t", "debian-12", "--version", "2.0", "--out", "o", "--no-bytecode"}); err != nil {
+	if err := cmd.Flags().Parse([]string{"-f", "x.yaml", "--target", "el9", "-t", "debian-12", "--version", "2.0", "--out", "o", "--no-bytecode", "--no-import"}); err != nil {
 		t.Fatal(err)
 	}
-	if o.specFile != "x.yaml" || strings.Join(o.targets, ",") != "el9,debian-12" || o.version != "2.0" || o.outDir != "o" || !o.noBytecode {
+	if o.specFile != "x.yaml" || strings.Join(o.targets, ",") != "el9,debian-12" || o.version != "2.0" || o.outDir != "o" || !o.noBytecode || !o.noImport {
 		t.Errorf("parsed %+v", o)
+	}
+}
+
+// TestInit runs init on a fixture project: the spec it writes and the
+// TODOs it prints (internal/spec tests the spec's fields).
+func TestInit(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("..", "..", "testdata", "init", "flaskr"))); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "wsgipack.yaml")
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"init", "-f", file}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("init: exit %d\n%s%s", code, &stdout, &stderr)
+	}
+	for _, want := range []string{"wrote " + file + " (Flask app, entry point flaskr:create_app())", "1 TODO(s) in it:\n  - no venv found", "then run 'wsgipack check -f " + file + "'"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("init's output lacks %q:\n%s", want, &stdout)
+		}
+	}
+	if data, err := os.ReadFile(file); err != nil || !strings.Contains(string(data), "wsgi: flaskr:create_app()") {
+		t.Errorf("the spec: %v\n%s", err, data)
+	}
+	if code := run([]string{"init", "-f", file}, &stdout, &stderr); code != exitFailed || !strings.Contains(stderr.String(), "pass --force to overwrite it") {
+		t.Errorf("init over an existing spec: exit %d\n%s", code, &stderr)
 	}
 }
 
@@ -163,7 +207,7 @@ func TestInspect(t *testing.T) {
 		t.Fatalf("inspect: exit %d\n%s", code, &stderr)
 	}
 	text := stdout.String()
-	for _, want := range []string{"[metadata]\nFormat: deb\nPackage: demo\nVersion: 1.0-1+deb12\n", "\n[depends]\nDepends: python3.11\n", "\n[config files]\n/etc/apache2/conf-available/demo.conf\n/etc/demo/environment\n"} {
+	for _, want := range []string{"[metadata]\nFormat: deb\nPackage: demo\nVersion: 1.0-1+deb12\n", "\n[depends]\nDepends: python3.11\n", "\n[config files]\n/etc/apache2/conf-available/demo.conf\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("inspect output lacks %q:\n%s", want, text)
 		}

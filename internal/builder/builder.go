@@ -20,6 +20,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/docs"
+	"github.com/wsgipack/wsgipack/internal/entrycheck"
 	"github.com/wsgipack/wsgipack/internal/entrypoint"
 	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/native"
@@ -53,6 +54,9 @@ type Options struct {
 	Warn func(string)
 	// Progress receives a line per step that may take seconds; may be nil.
 	Progress func(string)
+	// NoImport skips importing app.wsgi with the venv's Python (its module
+	// is still looked for under app.source).
+	NoImport bool
 	// AnyPython builds even when a target offers no mod_wsgi for the venv's
 	// Python, assuming /usr/bin/pythonX.Y. Only tests use it: to prove that
 	// such a package refuses to install.
@@ -258,6 +262,14 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 			return nil, err
 		}
 	}
+	// The entry point, proven with the venv's own Python: reported with the
+	// other problems below.
+	if o.Progress != nil && !o.NoImport {
+		o.Progress("importing " + s.App.WSGI + " with the venv's Python")
+	}
+	entryErr := entrycheck.Check(entrycheck.Options{SpecFile: o.SpecFile, Dir: dir, Source: s.App.Source, WSGI: s.App.WSGI,
+		Venv: ve.Dir, SitePackages: ve.SitePackages, Environment: s.Environment, Secrets: s.Secrets,
+		NoImport: o.NoImport, Warn: o.Warn})
 	var errs []error
 	var interpreter string
 	pythons := map[string]distro.Python{}
@@ -275,7 +287,7 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 		interpreter = py.Interpreter // /usr/bin/pythonX.Y on every target
 	}
 	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
+		return nil, errors.Join(append([]error{entryErr}, errs...)...)
 	}
 	stage, err := os.MkdirTemp("", "wsgipack-stage-")
 	if err != nil {
@@ -294,14 +306,17 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 		Bytecode: p.bytecode, MD5: md5, Generated: generated, Progress: o.Progress,
 	})
 	if err != nil {
-		return p, err
+		return p, errors.Join(entryErr, err)
 	}
 	for _, w := range p.payload.Warnings {
 		o.Warn(w)
 	}
+	for _, w := range hookPaths(s, lay) {
+		o.Warn(w)
+	}
 	p.machine, err = native.Arch(p.payload.Binaries)
 	if err != nil {
-		return p, err
+		return p, errors.Join(entryErr, err)
 	}
 	for _, b := range p.payload.Binaries {
 		if b.Glibc != "" && (p.glibc == "" || native.Compare(b.Glibc, p.glibc) > 0) {
@@ -311,7 +326,27 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	for _, t := range targets {
 		errs = append(errs, native.CheckGlibc(p.payload.Binaries, t.Name, t.Glibc)...)
 	}
-	return p, errors.Join(errs...)
+	return p, errors.Join(append([]error{entryErr}, errs...)...)
+}
+
+// hookPaths warns about hooks that name a path under /opt/<name>: hooks
+// run in the new release's directory before it is current, where
+// /opt/<name>/current is still the old release and /opt/<name>/<file> does
+// not exist.
+func hookPaths(s *spec.Spec, lay layout.App) []string {
+	var out []string
+	for _, h := range []struct {
+		field string
+		cmds  []string
+	}{{"hooks.first_install", s.Hooks.FirstInstall}, {"hooks.post_install", s.Hooks.PostInstall}, {"hooks.pre_remove", s.Hooks.PreRemove}} {
+		for i, c := range h.cmds {
+			if strings.Contains(c, lay.Root+"/") {
+				out = append(out, fmt.Sprintf("%s[%d]: %q names a path under %s: hooks run in the new release's directory (%s/<release>) before it serves; name the release's files relative to it (e.g. migrations, not %s/migrations)",
+					h.field, i, c, lay.Root, lay.Releases, lay.Root))
+			}
+		}
+	}
+	return out
 }
 
 // pkg is the package of target t, without its contents and scripts.
@@ -322,8 +357,18 @@ func (p *plan) pkg(t distro.Release, mtime time.Time) *packager.Package {
 		Name: s.Name, Summary: s.Summary, Description: s.Description, Maintainer: s.Maintainer,
 		License: s.License, Homepage: s.Homepage, Version: p.version, Release: s.Release,
 		Distro: t, Machine: p.machine, Glibc: p.glibc,
-		System: []string{py.Package, py.ModWSGI, t.Apache.Package}, Depends: s.Depends[t.Name], MTime: mtime,
+		System: system(s, py, t), Depends: s.Depends[t.Name], MTime: mtime,
 	}
+}
+
+// system are the target's packages an app needs: its Python, mod_wsgi for
+// it, Apache, and acl (setfacl) when Apache serves a writable path.
+func system(s *spec.Spec, py distro.Python, t distro.Release) []string {
+	deps := []string{py.Package, py.ModWSGI, t.Apache.Package}
+	if len(s.ServedWritable()) > 0 {
+		deps = append(deps, "acl")
+	}
+	return deps
 }
 
 // complete renders what pkg's target adds to the shared payload: the

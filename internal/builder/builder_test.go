@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wsgipack/wsgipack/internal/distro"
+	"github.com/wsgipack/wsgipack/internal/spec"
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
@@ -96,7 +97,7 @@ func TestBuildExample(t *testing.T) {
 			}
 		}
 		conffiles := run(t, "sh", "-c", "dpkg-deb --ctrl-tarfile "+deb+" | tar -xO ./conffiles")
-		if conffiles != "/etc/apache2/conf-available/inventory.conf\n/etc/inventory/environment\n/etc/inventory/settings.ini\n" {
+		if conffiles != "/etc/apache2/conf-available/inventory.conf\n/etc/inventory/settings.ini\n" {
 			t.Errorf("conffiles = %q", conffiles)
 		}
 		for _, script := range []string{"preinst", "postinst", "prerm", "postrm"} {
@@ -119,13 +120,17 @@ func TestBuildExample(t *testing.T) {
 			}
 		}
 		for _, want := range []string{
-			"./opt/inventory/app/inventory/web.py",
-			"./opt/inventory/app/inventory/__pycache__/web.cpython-311.pyc",
-			"./opt/inventory/migrations/001_items.sql",
-			"./opt/inventory/wsgi/inventory.wsgi",
-			"./opt/inventory/venv/bin/python3.11 -> /usr/bin/python3.11",
-			"./opt/inventory/venv/bin/python -> python3.11",
-			"./opt/inventory/app/instance -> /var/lib/inventory/app/instance",
+			"./opt/inventory/package/app/inventory/web.py",
+			"./opt/inventory/package/app/inventory/__pycache__/web.cpython-311.pyc",
+			"./opt/inventory/package/migrations/001_items.sql",
+			"./opt/inventory/package/wsgi/inventory.wsgi",
+			"./opt/inventory/package/environment",
+			"./opt/inventory/package/venv/bin/python3.11 -> /usr/bin/python3.11",
+			"./opt/inventory/package/venv/bin/python -> python3.11",
+			"./opt/inventory/package/app/instance -> /var/lib/inventory/app/instance",
+			"./opt/inventory/package/media -> /var/lib/inventory/media",
+			"./usr/sbin/inventory-ctl",
+			"./usr/share/man/man8/inventory-ctl.8.gz",
 			"_fastsum.cpython-311-x86_64-linux-gnu.so",
 			"./usr/share/doc/inventory/copyright",
 			"./usr/share/doc/inventory/changelog.Debian.gz",
@@ -145,7 +150,7 @@ func TestBuildExample(t *testing.T) {
 	t.Run("rpm", func(t *testing.T) {
 		q := run(t, "rpm", "-qp", "--info", "--list", "--requires", "--scripts", rpm)
 		for _, want := range []string{"Name        : inventory", "Version     : 1.4.2", "Release     : 1.el9",
-			"Architecture: x86_64", "python3.11-mod_wsgi", "httpd", "/opt/inventory/venv/pyvenv.cfg",
+			"Architecture: x86_64", "python3.11-mod_wsgi", "httpd", "acl", "/opt/inventory/package/venv/pyvenv.cfg",
 			"preinstall scriptlet (using /bin/sh):\n#!/bin/sh\n# preinst of inventory for Enterprise Linux 9",
 			"postinstall scriptlet", "preuninstall scriptlet", "postuninstall scriptlet"} {
 			if !strings.Contains(q, want) {
@@ -153,7 +158,7 @@ func TestBuildExample(t *testing.T) {
 			}
 		}
 		cfg := run(t, "rpm", "-qp", "--configfiles", rpm)
-		if cfg != "/etc/httpd/conf.d/inventory.conf\n/etc/inventory/environment\n/etc/inventory/settings.ini\n" {
+		if cfg != "/etc/httpd/conf.d/inventory.conf\n/etc/inventory/settings.ini\n" {
 			t.Errorf("config files = %q", cfg)
 		}
 		flags := run(t, "rpm", "-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]", rpm)
@@ -201,18 +206,22 @@ func TestBuildExample(t *testing.T) {
 		if out, err := exec.Command("grep", "-rlF", dir, root).CombinedOutput(); err == nil {
 			t.Errorf("files still contain the build path %s:\n%s", dir, out)
 		}
-		venv := filepath.Join(root, "opt/inventory/venv")
+		// As the install scripts do: the release is served from a copy.
+		release := filepath.Join(root, "opt/inventory/releases/1.4.2-1")
+		run(t, "mkdir", "-p", filepath.Dir(release))
+		run(t, "cp", "-al", filepath.Join(root, "opt/inventory/package"), release)
+		venv := filepath.Join(release, "venv")
 		cfg, _ := os.ReadFile(filepath.Join(venv, "pyvenv.cfg"))
 		if !strings.Contains(string(cfg), "home = /usr/bin\n") || !strings.Contains(string(cfg), "executable = /usr/bin/python3.11\n") || strings.Contains(string(cfg), "command") {
 			t.Errorf("pyvenv.cfg not relocated:\n%s", cfg)
 		}
 		script, _ := os.ReadFile(filepath.Join(venv, "bin/invutil"))
-		if !strings.HasPrefix(string(script), "#!/opt/inventory/venv/bin/python") {
+		if !strings.HasPrefix(string(script), "#!/opt/inventory/releases/1.4.2-1/venv/bin/python") {
 			t.Errorf("console script shebang not relocated:\n%s", script)
 		}
 		activate, _ := os.ReadFile(filepath.Join(venv, "bin/activate"))
-		if !strings.Contains(string(activate), "/opt/inventory/venv") {
-			t.Error("activate does not name /opt/inventory/venv")
+		if !strings.Contains(string(activate), "/opt/inventory/releases/1.4.2-1/venv") {
+			t.Error("activate does not name /opt/inventory/releases/1.4.2-1/venv")
 		}
 		// The Debian interpreter (not CI's pyenv build) runs the venv: the C
 		// extension loads and imports come from the venv.
@@ -222,17 +231,17 @@ func TestBuildExample(t *testing.T) {
 			t.Errorf("venv under the system python3.11: %q", got)
 		}
 		co := run(t, "python3.11", "-c", "import marshal,sys; print(marshal.loads(open(sys.argv[1],'rb').read()[16:]).co_filename)",
-			filepath.Join(root, "opt/inventory/app/inventory/__pycache__/web.cpython-311.pyc"))
-		if strings.TrimSpace(co) != "/opt/inventory/app/inventory/web.py" {
+			filepath.Join(release, "app/inventory/__pycache__/web.cpython-311.pyc"))
+		if strings.TrimSpace(co) != "/opt/inventory/releases/1.4.2-1/app/inventory/web.py" {
 			t.Errorf("bytecode compiled for %q", co)
 		}
 		wsgi := run(t, py, "-c", `
 import os, runpy, sys
-sys.path.insert(0, sys.argv[1] + "/opt/inventory/app")
-ns = runpy.run_path(sys.argv[1] + "/opt/inventory/wsgi/inventory.wsgi")
+sys.path.insert(0, sys.argv[1] + "/app")
+ns = runpy.run_path(sys.argv[1] + "/wsgi/inventory.wsgi")
 out = []
 body = ns["application"]({"PATH_INFO": "/health"}, lambda status, headers: out.append(status))
-print(out[0], b"".join(body).decode().strip())`, root)
+print(out[0], b"".join(body).decode().strip())`, release)
 		if strings.TrimSpace(wsgi) != "200 OK ok" {
 			t.Errorf("entry script: %q", wsgi)
 		}
@@ -258,7 +267,7 @@ func TestVenvKinds(t *testing.T) {
 			}
 			root := t.TempDir()
 			run(t, "dpkg-deb", "-x", filepath.Join(out, "inventory_1.4.2-1+deb12_amd64.deb"), root)
-			venv := filepath.Join(root, "opt/inventory/venv")
+			venv := filepath.Join(root, "opt/inventory/package/venv")
 			if link, err := os.Readlink(filepath.Join(venv, "bin/python3.11")); err != nil || link != "/usr/bin/python3.11" {
 				t.Errorf("bin/python3.11 -> %q, %v", link, err)
 			}
@@ -364,7 +373,7 @@ func TestBadVenvs(t *testing.T) {
 			if err := os.Symlink("../../../../etc/passwd", filepath.Join(dir, "src/inventory/up")); err != nil {
 				t.Fatal(err)
 			}
-		}, []string{"src/inventory/up: symlink to ../../../../etc/passwd resolves to /etc/passwd, outside /opt/inventory"}},
+		}, []string{"src/inventory/up: symlink to ../../../../etc/passwd resolves to /opt/inventory/etc/passwd, outside /opt/inventory/releases/1.4.2-1"}},
 		{"python not offered by target", []string{"debian-11", "el10"}, func(*testing.T, string) {},
 			[]string{"debian-11 offers mod_wsgi only for Python 3.9, but the venv is Python 3.11", "el10 offers mod_wsgi only for Python 3.12"}},
 		{"glibc newer than target", []string{"el8"}, func(t *testing.T, dir string) {
@@ -501,5 +510,74 @@ func TestFailedBuildLeavesOutputAsItWas(t *testing.T) {
 		if !strings.Contains(sums, want) {
 			t.Errorf("SHA256SUMS lacks %s:\n%s", want, sums)
 		}
+	}
+}
+
+// TestEntryPoint: check and build import app.wsgi with the venv's Python
+// (internal/entrycheck tests the cases); NoImport still looks for the
+// module.
+func TestEntryPoint(t *testing.T) {
+	_, specFile := newProject(t, "venv")
+	data, err := os.ReadFile(specFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(wsgi string) {
+		t.Helper()
+		if err := os.WriteFile(specFile, bytes.Replace(data, []byte("inventory.web:create_app()"), []byte(wsgi), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("inventory.web:create_ap()")
+	out := t.TempDir()
+	for name, do := range map[string]func(context.Context, Options) (*Result, error){"check": Check, "build": Build} {
+		_, err := do(context.Background(), opts(specFile, out))
+		if err == nil || !strings.Contains(err.Error(), "app.wsgi: inventory.web:create_ap(): inventory.web (src/inventory/web.py) has no attribute create_ap; it defines the callables create_app") {
+			t.Errorf("%s: want the missing attribute, got %v", name, err)
+		}
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("a failed build wrote %d file(s)", len(entries))
+	}
+	o := opts(specFile, out)
+	o.NoImport = true
+	if _, err := Check(context.Background(), o); err != nil {
+		t.Errorf("NoImport: %v", err)
+	}
+	write("inventory.webapp:create_app()")
+	if _, err := Check(context.Background(), o); err == nil || !strings.Contains(err.Error(), "module inventory.webapp not found: expected src/inventory/webapp.py") {
+		t.Errorf("NoImport must still look for the module: %v", err)
+	}
+}
+
+// TestInitSpecBuilds: the spec 'wsgipack init' writes for the example app
+// (TODOs left as they are) builds, its entry point imports, and lintian
+// accepts the package: summary and description included.
+func TestInitSpecBuilds(t *testing.T) {
+	need(t, "dpkg-deb", "lintian", "python3.11")
+	dir, specFile := newProject(t, "venv")
+	if err := os.Remove(specFile); err != nil {
+		t.Fatal(err)
+	}
+	sk, err := spec.Init(specFile, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sk.WSGI != "inventory.web:create_app()" {
+		t.Errorf("init found %q", sk.WSGI)
+	}
+	o := opts(specFile, t.TempDir())
+	o.Targets, o.NoBytecode = releases(t, "debian-12"), true
+	res, err := Build(context.Background(), o)
+	if err != nil {
+		data, _ := os.ReadFile(specFile)
+		t.Fatalf("%v\n%s", err, data)
+	}
+	deb := res.Packages[0].File
+	if out, err := exec.Command("lintian", "--fail-on", "error,warning", deb).CombinedOutput(); err != nil {
+		t.Errorf("lintian: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "src", "inventory", "__pycache__")); err == nil {
+		t.Error("the entry-point check wrote bytecode into the project")
 	}
 }

@@ -154,7 +154,20 @@ func TestDebLifecycle(t *testing.T) {
 	if _, body := c.GetWith(t, "/inventory/", "Authorization", "Bearer t0ken"); fields(t, body)["authorization"] != "Bearer t0ken" {
 		t.Errorf("the Authorization header did not reach the app: %s", body)
 	}
-	report(t, "secret generated at install into /etc/inventory/secrets (root:inventory 0640), not in the package; the app sees it and the Authorization header")
+	// A user upload, written by the app, served by Apache; no one else reads it.
+	if code, body := c.Post(t, "/inventory/upload/photo.txt", "a photo"); code != 201 {
+		t.Fatalf("upload: %d %s", code, body)
+	}
+	if code, body := c.Get(t, "/inventory/media/photo.txt"); code != 200 || body != "a photo" {
+		t.Errorf("the upload served by Apache: %d %q\n%s", code, body, c.ErrorLog())
+	}
+	if out, code := c.Run(t, "runuser", "-u", "nobody", "--", "cat", "/var/lib/inventory/media/photo.txt"); code == 0 {
+		t.Errorf("another user reads the upload: %s", out)
+	}
+	if out, code := c.Run(t, "runuser", "-u", "www-data", "--", "ls", "/var/lib/inventory"); code == 0 {
+		t.Errorf("Apache's user lists the app's data directory: %s", out)
+	}
+	report(t, "secret generated at install into /etc/inventory/secrets (root:inventory 0640), not in the package; the app sees it and the Authorization header; an upload the app wrote (media, a writable path) served by Apache, unreadable by other users")
 	if out, code := c.Run(t, "dpkg", "--verify", "inventory"); code != 0 || strings.TrimSpace(out) != "" {
 		t.Errorf("dpkg --verify after install: exit %d\n%s", code, out)
 	}

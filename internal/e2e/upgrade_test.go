@@ -26,6 +26,7 @@ func steady(name, ver string, procs int, failing bool) app {
 		"name: inventory":    "name: " + name,
 		"mount: /inventory":  "mount: /" + name,
 		"/inventory/static:": "/" + name + "/static:",
+		"/inventory/media:":  "/" + name + "/media:",
 		"/var/lib/inventory": "/var/lib/" + name,
 		"/etc/inventory/":    "/etc/" + name + "/",
 		"processes: 2":       "processes: " + strconv.Itoa(procs),

@@ -61,6 +61,7 @@ type data struct {
 	PythonVersion   string
 	ConfigFiles     []string // the environment file and the spec's config files
 	Writable        []string // directories under the state directory, parents first
+	ServedWritable  []string // writable paths Apache serves (apache.static)
 	Hooks           spec.Hooks
 	Secrets         []string // the names of the secrets generated at first install
 	InstallBytecode bool
@@ -95,7 +96,7 @@ func newData(in Input) data {
 		App: lay, Format: in.Target.Format, User: s.User, Version: in.Version, ReleaseDir: in.ReleaseDir, Target: in.Target.Title,
 		Apache: in.Target.Apache, Conf: in.Conf, Interpreter: in.Python.Interpreter,
 		PythonPackage: in.Python.Package, ModWSGIPackage: in.Python.ModWSGI, PythonVersion: in.PythonVersion,
-		ConfigFiles: []string{lay.EnvFile}, Writable: stateDirs(s.Writable), Hooks: s.Hooks, Secrets: s.Secrets,
+		ConfigFiles: []string{lay.EnvFile}, Writable: stateDirs(s.Writable), ServedWritable: s.ServedWritable(), Hooks: s.Hooks, Secrets: s.Secrets,
 		InstallBytecode: in.InstallBytecode,
 	}
 	for _, c := range s.Config {

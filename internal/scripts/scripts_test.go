@@ -19,7 +19,8 @@ func testInput(t *testing.T, targetName string, installBytecode bool) Input {
 	t.Helper()
 	s := &spec.Spec{
 		Name: "inventory", User: "inventory",
-		Apache:   spec.Apache{Mount: "/inventory", Processes: 2, Threads: 4, Timeout: 60},
+		Apache:   spec.Apache{Mount: "/inventory", Processes: 2, Threads: 4, Timeout: 60, Static: map[string]string{"/inventory/media": "media/public"}},
+		Secrets:  []string{"INVENTORY_SECRET_KEY"},
 		Config:   []spec.ConfigFile{{Source: "config/settings.ini", Dest: "/etc/inventory/settings.ini"}},
 		Writable: []string{"app/instance", "media"},
 		Hooks: spec.Hooks{

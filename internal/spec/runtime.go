@@ -92,3 +92,19 @@ func checkDirectives(r *reporter, directives []string) {
 		r.add("apache.directives", "<%s> is not closed: add </%s>", last, last)
 	}
 }
+
+// ServedWritable returns the writable paths Apache serves: those an
+// apache.static directory is, or is inside. The install scripts let
+// Apache's group read them (and only them) of the app's data.
+func (s *Spec) ServedWritable() []string {
+	var out []string
+	for _, w := range s.Writable {
+		for _, dir := range s.Apache.Static {
+			if dir == w || strings.HasPrefix(dir, w+"/") {
+				out = append(out, w)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -118,3 +118,18 @@ func GPGKey(t testing.TB, uid string) (private, public []byte) {
 	gpg("--quick-gen-key", uid, "rsa2048", "sign", "never")
 	return gpg("--armor", "--export-secret-keys", uid), gpg("--armor", "--export", uid)
 }
+
+// WriteFiles writes files (path relative to dir -> content) under dir,
+// creating directories as needed.
+func WriteFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -91,6 +91,21 @@ ensure_dirs() {
 		chown "$user:$user" "$d"
 		chmod 0750 "$d"
 	done
+	# Writable paths Apache serves: the app writes them, Apache's group
+	# reads them (setgid: what the app creates inside gets that group), and
+	# Apache may pass through the directories above them, no more (ACL).
+	command -v setfacl >/dev/null 2>&1 || fail "setfacl is missing: install the acl package (a dependency of $name)"
+	set -- 'media'
+	for w; do
+		chown "$user:www-data" "$state/$w"
+		chmod 2750 "$state/$w"
+		d=$state/$w
+		while [ "$d" != "$state" ]; do
+			d=${d%/*}
+			setfacl -m "u:www-data:x" "$d"
+		done
+		say "directories: $state/$w readable by Apache (www-data, 2750; www-data may pass through $state)"
+	done
 	mkdir -p "$etc"
 	chown "root:$user" "$etc"
 	chmod 0750 "$etc"
@@ -116,6 +131,22 @@ ensure_server_config() {
 	fi
 	chown "root:$user" "$etc/environment"
 	chmod 0640 "$etc/environment"
+	if [ ! -e "$secrets" ]; then
+		(umask 077 && : >"$secrets")
+	fi
+	chown "root:$user" "$secrets"
+	chmod 0640 "$secrets"
+	set -- INVENTORY_SECRET_KEY
+	for key; do
+		if grep -Eq "^[[:space:]]*(export[[:space:]]+)?$key=" "$secrets"; then
+			say "secrets: $key kept"
+			continue
+		fi
+		value=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
+		[ ${#value} -eq 64 ] || fail "secrets: cannot read /dev/urandom"
+		printf "%s='%s'\n" "$key" "$value" >>"$secrets"
+		say "secrets: generated $key in $secrets (256 bits from /dev/urandom)"
+	done
 }
 
 # label_dirs labels the writable directories for httpd when SELinux is on.

@@ -43,6 +43,16 @@ def create_app():
             body = b"ok\n"
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
+        if path.startswith("/upload/") and environ.get("REQUEST_METHOD") == "POST":
+            # A user upload (Django's MEDIA_ROOT, a Flask upload folder),
+            # served back by Apache from the media directory.
+            name = os.path.basename(path[len("/upload/"):])
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            with open(os.path.join(os.environ["INVENTORY_MEDIA"], name), "wb") as f:
+                f.write(environ["wsgi.input"].read(size))
+            body = ("stored %s\n" % name).encode()
+            start_response("201 Created", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
         if path == "/items" and environ.get("REQUEST_METHOD") == "POST":
             size = int(environ.get("CONTENT_LENGTH") or 0)
             name = environ["wsgi.input"].read(size).decode().strip()

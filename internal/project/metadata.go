@@ -1,0 +1,229 @@
+package project
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Metadata is what the project's packaging files say about it, as written
+// there (not yet made into spec values).
+type Metadata struct {
+	From        string // pyproject.toml or setup.cfg; empty when neither says anything
+	Name        string
+	Version     string
+	Description string
+	License     string
+	Maintainer  string // "Name <email>"
+	Homepage    string
+	// VersionNote and LicenseNote say why Version or License is empty
+	// although the file has one (a dynamic version, a license file).
+	VersionNote, LicenseNote string
+}
+
+type person struct {
+	Name  string `toml:"name"`
+	Email string `toml:"email"`
+}
+
+type pyproject struct {
+	Project struct {
+		Name        string            `toml:"name"`
+		Version     string            `toml:"version"`
+		Description string            `toml:"description"`
+		License     any               `toml:"license"`
+		Authors     []person          `toml:"authors"`
+		Maintainers []person          `toml:"maintainers"`
+		URLs        map[string]string `toml:"urls"`
+		Dynamic     []string          `toml:"dynamic"`
+	} `toml:"project"`
+	Tool struct {
+		Poetry struct {
+			Name        string   `toml:"name"`
+			Version     string   `toml:"version"`
+			Description string   `toml:"description"`
+			License     string   `toml:"license"`
+			Authors     []string `toml:"authors"`
+			Maintainers []string `toml:"maintainers"`
+			Homepage    string   `toml:"homepage"`
+		} `toml:"poetry"`
+	} `toml:"tool"`
+}
+
+// readMetadata reads pyproject.toml ([project], else [tool.poetry]) and
+// setup.cfg ([metadata]) in dir; pyproject.toml's values win.
+func readMetadata(dir string) (Metadata, error) {
+	var m Metadata
+	if err := readSetupCfg(filepath.Join(dir, "setup.cfg"), dir, &m); err != nil {
+		return m, err
+	}
+	if err := readPyproject(filepath.Join(dir, "pyproject.toml"), &m); err != nil {
+		return m, err
+	}
+	return m, nil
+}
+
+func readPyproject(file string, m *Metadata) error {
+	data, err := os.ReadFile(file)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var p pyproject
+	if _, err := toml.Decode(string(data), &p); err != nil {
+		return fmt.Errorf("pyproject.toml: %w", err)
+	}
+	set := func(dst *string, v string) bool {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			return false
+		}
+		*dst = v
+		m.From = "pyproject.toml"
+		return true
+	}
+	pr, po := p.Project, p.Tool.Poetry
+	if !set(&m.Name, pr.Name) {
+		set(&m.Name, po.Name)
+	}
+	if !set(&m.Version, pr.Version) && !set(&m.Version, po.Version) {
+		for _, d := range pr.Dynamic {
+			if d == "version" {
+				m.VersionNote = "pyproject.toml's version is dynamic: set it here, or pass --version to 'wsgipack build' (CI passes its tag)"
+			}
+		}
+	}
+	if !set(&m.Description, pr.Description) {
+		set(&m.Description, po.Description)
+	}
+	switch l := pr.License.(type) {
+	case string:
+		set(&m.License, l)
+	case map[string]any:
+		if text, ok := l["text"].(string); ok {
+			set(&m.License, text)
+		} else if f, ok := l["file"].(string); ok {
+			m.LicenseNote = "pyproject.toml names the license file " + f + ": write its SPDX identifier (e.g. MIT) or Proprietary"
+		}
+	case nil:
+		set(&m.License, po.License)
+	}
+	people := append(append([]person{}, pr.Maintainers...), pr.Authors...)
+	for _, s := range append(append([]string{}, po.Maintainers...), po.Authors...) {
+		name, email, _ := strings.Cut(s, "<")
+		people = append(people, person{Name: strings.TrimSpace(name), Email: strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(email), ">"))})
+	}
+	for _, p := range people {
+		if p.Name != "" && p.Email != "" {
+			set(&m.Maintainer, p.Name+" <"+p.Email+">")
+			break
+		}
+	}
+	for _, k := range []string{"Homepage", "homepage", "Home", "home", "Documentation", "Repository", "repository", "Source"} {
+		if set(&m.Homepage, pr.URLs[k]) {
+			break
+		}
+	}
+	if m.Homepage == "" {
+		set(&m.Homepage, po.Homepage)
+	}
+	return nil
+}
+
+var attrVersion = regexp.MustCompile(`(?m)^__version__\s*=\s*["']([^"']+)["']`)
+
+// readSetupCfg reads [metadata] of setup.cfg: setuptools' INI dialect
+// (key = value, continuation lines indented, # and ; comments).
+func readSetupCfg(file, dir string, m *Metadata) error {
+	f, err := os.Open(file)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	meta := map[string]string{}
+	section, key := "", ""
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "" || strings.HasPrefix(trimmed, "#") || strings.HasPrefix(trimmed, ";"):
+			continue
+		case strings.HasPrefix(trimmed, "[") && strings.HasSuffix(trimmed, "]"):
+			section, key = strings.TrimSpace(trimmed[1:len(trimmed)-1]), ""
+		case line[0] == ' ' || line[0] == '\t':
+			if section == "metadata" && key != "" && meta[key] == "" {
+				meta[key] = trimmed // the first line of a multi-line value
+			}
+		default:
+			k, v, ok := strings.Cut(line, "=")
+			if !ok {
+				k, v, ok = strings.Cut(line, ":")
+			}
+			if !ok {
+				continue
+			}
+			key = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(k)), "-", "_")
+			if section == "metadata" {
+				meta[key] = strings.TrimSpace(v)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if len(meta) == 0 {
+		return nil
+	}
+	m.From = "setup.cfg"
+	m.Name = meta["name"]
+	m.Description = meta["description"]
+	if d := meta["summary"]; m.Description == "" {
+		m.Description = d
+	}
+	m.License = meta["license"]
+	m.Homepage = meta["url"]
+	if m.Homepage == "" {
+		m.Homepage = meta["home_page"]
+	}
+	v := meta["version"]
+	if attr, ok := strings.CutPrefix(v, "attr:"); ok {
+		// attr: package.__version__ -> the literal in package/__init__.py or package.py
+		mod := strings.TrimSuffix(strings.TrimSpace(attr), ".__version__")
+		v = ""
+		rel := filepath.Join(strings.Split(mod, ".")...)
+		for _, root := range []string{dir, filepath.Join(dir, "src")} {
+			for _, p := range []string{filepath.Join(root, rel, "__init__.py"), filepath.Join(root, rel+".py")} {
+				if data, err := os.ReadFile(p); err == nil {
+					if mm := attrVersion.FindSubmatch(data); mm != nil && v == "" {
+						v = string(mm[1])
+					}
+				}
+			}
+		}
+		if v == "" {
+			m.VersionNote = "setup.cfg's version is " + meta["version"] + ", which init cannot read: set it here, or pass --version to 'wsgipack build'"
+		}
+	} else if strings.HasPrefix(v, "file:") {
+		m.VersionNote = "setup.cfg's version comes from a file: set it here, or pass --version to 'wsgipack build'"
+		v = ""
+	}
+	m.Version = v
+	for _, who := range []string{"maintainer", "author"} {
+		if n, e := meta[who], meta[who+"_email"]; n != "" && e != "" {
+			m.Maintainer = n + " <" + e + ">"
+			break
+		}
+	}
+	return nil
+}

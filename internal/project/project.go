@@ -1,0 +1,363 @@
+// Package project looks at a Python web app's directory and tells what
+// 'wsgipack init' should write for it: the metadata of pyproject.toml or
+// setup.cfg, the venv CI made (.venv, venv or env with a pyvenv.cfg), the
+// source directory, and the framework with its entry point, settings and
+// deploy steps: Flask (a module-level app = Flask(...), or a create_app()
+// factory as in Flask's tutorial) and Django (manage.py's settings module,
+// <project>/wsgi.py, STATIC_ROOT, the secret key). It only reads files,
+// never imports the app, and says in Notes what it could not tell.
+package project
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Info is what Detect found. Paths are relative to the project's
+// directory (Source) or to Source (everything under app).
+type Info struct {
+	Metadata
+	Venv   string // .venv, venv or env; empty when there is none
+	Source string // the app's code: ".", "src" or Django's manage.py directory
+	// Framework is "flask", "django" or "" (a plain WSGI app, or unknown).
+	Framework string
+	// WSGI is app.wsgi (module:callable or module:factory()); empty when
+	// nothing was found, and WSGINote says what to write. WSGIFrom says
+	// where it came from.
+	WSGI, WSGIFrom, WSGINote string
+	// Exclude are app.exclude patterns: the tests as pytest finds them,
+	// and what else lies in Source that is not the app.
+	Exclude     []string
+	Environment map[string]string
+	// Secrets are generated on the server; SecretNote says how the app
+	// reads them, SecretTODO what the app must change to read them.
+	Secrets                []string
+	SecretNote, SecretTODO string
+	// SuggestedSecrets are secrets the framework can read but the app does
+	// not seem to (written commented out).
+	SuggestedSecrets []string
+	Static           map[string]string // URL path -> path under /opt/<name> (app/...)
+	StaticNote       string            // where Static comes from
+	Writable         []string          // paths under /opt/<name>
+	PostInstall      []string          // hooks
+	// Notes are what a person must check or fill in.
+	Notes []string
+}
+
+// venvDirs are the venv directories looked for, in order.
+var venvDirs = []string{".venv", "venv", "env"}
+
+// Detect looks at the project in dir.
+func Detect(dir string) (*Info, error) {
+	md, err := readMetadata(dir)
+	if err != nil {
+		return nil, err
+	}
+	info := &Info{Metadata: md, Source: ".", Environment: map[string]string{}, Static: map[string]string{}}
+	var venvs []string
+	for _, v := range venvDirs {
+		if isFile(filepath.Join(dir, v, "pyvenv.cfg")) {
+			venvs = append(venvs, v)
+		}
+	}
+	if len(venvs) > 0 {
+		info.Venv = venvs[0]
+	}
+	if isDir(filepath.Join(dir, "src")) {
+		info.Source = "src"
+	}
+	if manage := findManage(dir); manage != "" {
+		detectDjango(dir, manage, info)
+	} else {
+		detectFlaskOrWSGI(dir, info)
+	}
+	info.Exclude = testPatterns(info.Framework == "django")
+	// What the app writes at run time is a link into /var/lib/<name>, not
+	// shipped: a local instance folder or collected static files stay out.
+	for _, w := range info.Writable {
+		if rel, ok := strings.CutPrefix(w, "app/"); ok {
+			info.Exclude = append(info.Exclude, rel+"/**")
+		}
+	}
+	src := filepath.Join(dir, info.Source)
+	if info.Framework == "django" && isFile(filepath.Join(src, "db.sqlite3")) {
+		info.Exclude = append(info.Exclude, "db.sqlite3")
+	}
+	if isFile(filepath.Join(src, ".env")) {
+		info.Exclude = append(info.Exclude, ".env")
+		info.Notes = append(info.Notes, filepath.Join(info.Source, ".env")+" is left out of the package: put its variables under environment, and its secrets under secrets")
+	}
+	if info.Source == "." {
+		// Not the app: other venvs, build output, tool caches.
+		for _, v := range venvs[min(1, len(venvs)):] {
+			info.Exclude = append(info.Exclude, v+"/**")
+		}
+		for _, d := range []string{"dist", "build", "node_modules", ".tox", ".nox", ".pytest_cache", ".mypy_cache", ".ruff_cache"} {
+			if d == "dist" || isDir(filepath.Join(dir, d)) {
+				info.Exclude = append(info.Exclude, d+"/**")
+			}
+		}
+		info.Exclude = append(info.Exclude, "wsgipack.yaml", "*.egg-info/**")
+	}
+	return info, nil
+}
+
+// testPatterns are app.exclude patterns for the tests as pytest collects
+// them (test_*.py, *_test.py, tests/ directories, conftest.py) and, for
+// Django, each app's tests.py.
+func testPatterns(django bool) []string {
+	p := []string{"tests/**", "**/tests/**", "test_*.py", "**/test_*.py", "*_test.py", "**/*_test.py", "conftest.py", "**/conftest.py"}
+	if django {
+		p = append(p, "**/tests.py")
+	}
+	return p
+}
+
+// findManage returns Django's manage.py (relative to dir) in dir or src/.
+func findManage(dir string) string {
+	for _, p := range []string{"manage.py", "src/manage.py"} {
+		if data, err := os.ReadFile(filepath.Join(dir, p)); err == nil && strings.Contains(string(data), "DJANGO_SETTINGS_MODULE") {
+			return p
+		}
+	}
+	return ""
+}
+
+var (
+	settingsDefault = regexp.MustCompile(`DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z_][A-Za-z0-9_.]*)["']`)
+	staticRoot      = regexp.MustCompile(`(?m)^STATIC_ROOT\s*=\s*(.+?)\s*(?:#.*)?$`)
+	staticURL       = regexp.MustCompile(`(?m)^STATIC_URL\s*=\s*["']([^"']*)["']`)
+	// BASE_DIR / "static", BASE_DIR / "a" / "b", os.path.join(BASE_DIR, "static")
+	baseDirPath = regexp.MustCompile(`^(?:BASE_DIR\s*((?:/\s*["'][^"']+["']\s*)+)|os\.path\.join\(\s*BASE_DIR\s*((?:,\s*["'][^"']+["']\s*)+)\))$`)
+	quoted      = regexp.MustCompile(`["']([^"']+)["']`)
+	literal     = regexp.MustCompile(`^["']([^"']+)["']$`)
+	secretEnv   = regexp.MustCompile(`(?m)^SECRET_KEY\s*=\s*os\.(?:environ\s*\[\s*|environ\.get\s*\(\s*|getenv\s*\(\s*)["']([A-Za-z_][A-Za-z0-9_]*)["']`)
+)
+
+func detectDjango(dir, manage string, info *Info) {
+	info.Framework = "django"
+	info.Source = filepath.Dir(manage)
+	src := filepath.Join(dir, info.Source)
+	rel := func(p string) string { return filepath.ToSlash(filepath.Join("app", p)) }
+	data, _ := os.ReadFile(filepath.Join(dir, manage))
+	m := settingsDefault.FindSubmatch(data)
+	if m == nil {
+		info.WSGINote = manage + " sets no DJANGO_SETTINGS_MODULE default: set app.wsgi to <project>.wsgi:application and environment.DJANGO_SETTINGS_MODULE to <project>.settings"
+		return
+	}
+	settings := string(m[1])
+	info.Environment["DJANGO_SETTINGS_MODULE"] = settings
+	parts := strings.Split(settings, ".")
+	for i := len(parts) - 1; i >= 1; i-- {
+		pkg := parts[:i]
+		if isFile(filepath.Join(append(append([]string{src}, pkg...), "wsgi.py")...)) {
+			info.WSGI = strings.Join(pkg, ".") + ".wsgi:application"
+			info.WSGIFrom = filepath.ToSlash(filepath.Join(append(append([]string{info.Source}, pkg...), "wsgi.py")...))
+			break
+		}
+	}
+	if info.WSGI == "" {
+		info.WSGINote = "no wsgi.py beside " + settings + " (Django's startproject writes <project>/wsgi.py): set app.wsgi to the module that defines application = get_wsgi_application()"
+	}
+	manageInRelease := rel(filepath.Base(manage))
+	info.PostInstall = append(info.PostInstall, "python "+manageInRelease+" migrate --noinput")
+
+	// The settings: STATIC_ROOT, STATIC_URL and how SECRET_KEY is read.
+	file := filepath.Join(append([]string{src}, parts...)...)
+	sdata, err := os.ReadFile(file + ".py")
+	if err != nil {
+		sdata, _ = os.ReadFile(filepath.Join(file, "__init__.py"))
+	}
+	if mm := secretEnv.FindSubmatch(sdata); mm != nil {
+		info.Secrets = []string{string(mm[1])}
+		info.SecretNote = "settings read SECRET_KEY from " + string(mm[1])
+	} else {
+		info.Secrets = []string{"DJANGO_SECRET_KEY"}
+		info.SecretTODO = "make " + settings + " read the generated key: SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"] (each server generates its own; the key in the settings is then unused)"
+	}
+	if regexp.MustCompile(`(?m)^ALLOWED_HOSTS\s*=\s*\[\s*\]`).Match(sdata) {
+		info.Notes = append(info.Notes, "ALLOWED_HOSTS is empty in "+settings+": with DEBUG off Django answers 400 to every request; list the server's host names there (or read them from the environment)")
+	}
+	url := "/static"
+	if mm := staticURL.FindSubmatch(sdata); mm != nil {
+		if u := "/" + strings.Trim(string(mm[1]), "/"); u != "/" && !strings.Contains(string(mm[1]), "://") {
+			url = u
+		}
+	}
+	mm := staticRoot.FindSubmatch(sdata)
+	if mm == nil {
+		return
+	}
+	expr := strings.TrimSpace(string(mm[1]))
+	var under string
+	if b := baseDirPath.FindStringSubmatch(expr); b != nil {
+		// BASE_DIR is the directory of manage.py in startproject's settings.
+		var segs []string
+		for _, q := range quoted.FindAllStringSubmatch(b[1]+b[2], -1) {
+			segs = append(segs, q[1])
+		}
+		under = filepath.ToSlash(filepath.Join(segs...))
+	} else if l := literal.FindStringSubmatch(expr); l != nil && !filepath.IsAbs(l[1]) {
+		under = l[1]
+	}
+	info.PostInstall = append(info.PostInstall, "python "+manageInRelease+" collectstatic --noinput")
+	if under == "" || !filepath.IsLocal(under) {
+		info.Notes = append(info.Notes, "STATIC_ROOT is "+expr+": map its URL ("+url+") to it under apache.static, and let the app user write there for the collectstatic hook")
+		return
+	}
+	// BASE_DIR is app.source, shipped as app/.
+	p := rel(under)
+	info.Static[url] = p
+	info.StaticNote = "STATIC_ROOT of " + settings + ", filled by the collectstatic hook (it must be writable for the app user)"
+	info.Writable = append(info.Writable, p)
+}
+
+var (
+	flaskApp     = regexp.MustCompile(`(?m)^([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_.]+\s*)?=\s*(?:flask\.)?Flask\(`)
+	flaskFactory = regexp.MustCompile(`(?m)^def\s+(create_app|make_app)\s*\(`)
+	importsFlask = regexp.MustCompile(`(?m)^\s*(?:from\s+flask\s+import|import\s+flask\b)`)
+	wsgiApp      = regexp.MustCompile(`(?m)^(?:application\s*=|def\s+application\s*\()`)
+	identifier   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// candidate is a WSGI entry point found in a module.
+type candidate struct {
+	wsgi, file string
+	rank       int
+}
+
+func detectFlaskOrWSGI(dir string, info *Info) {
+	src := filepath.Join(dir, info.Source)
+	var found []candidate
+	_ = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			name := d.Name()
+			if p != src && (strings.HasPrefix(name, ".") || name == "__pycache__" || name == "node_modules" || name == "tests" ||
+				isFile(filepath.Join(p, "pyvenv.cfg")) || strings.Count(rel, string(filepath.Separator)) >= 4) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".py") || isTest(d.Name()) {
+			return nil
+		}
+		mod := moduleName(rel)
+		if mod == "" {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil || len(data) > 1<<20 {
+			return nil
+		}
+		rank := rankOf(rel)
+		file := filepath.ToSlash(filepath.Join(info.Source, rel))
+		flask := importsFlask.Match(data)
+		if m := flaskApp.FindSubmatch(data); m != nil && flask {
+			found = append(found, candidate{mod + ":" + string(m[1]), file, rank})
+		} else if m := flaskFactory.FindSubmatch(data); m != nil && flask {
+			found = append(found, candidate{mod + ":" + string(m[1]) + "()", file, rank + 10})
+		} else if wsgiApp.Match(data) {
+			found = append(found, candidate{mod + ":application", file, rank + 20})
+		} else if m := flaskFactory.FindSubmatch(data); m != nil {
+			found = append(found, candidate{mod + ":" + string(m[1]) + "()", file, rank + 30})
+		}
+		return nil
+	})
+	if len(found) == 0 {
+		info.WSGINote = "no WSGI application found under " + info.Source + ": set app.wsgi to module:callable (a module-level app) or module:factory() (an app factory)"
+		return
+	}
+	sort.SliceStable(found, func(i, j int) bool {
+		if found[i].rank != found[j].rank {
+			return found[i].rank < found[j].rank
+		}
+		return found[i].file < found[j].file
+	})
+	best := found[0]
+	info.WSGI, info.WSGIFrom = best.wsgi, best.file
+	data, _ := os.ReadFile(filepath.Join(dir, best.file))
+	if !importsFlask.Match(data) {
+		return
+	}
+	info.Framework = "flask"
+	// Flask serves <root>/static at /static by default, root being the
+	// app's package (or the module's directory).
+	root := filepath.Dir(best.file)
+	if isDir(filepath.Join(dir, root, "static")) {
+		rel, _ := filepath.Rel(info.Source, filepath.Join(root, "static"))
+		info.Static["/static"] = filepath.ToSlash(filepath.Join("app", rel))
+		info.StaticNote = "Flask's static folder, at Flask's default URL (relative to apache.mount)"
+	}
+	// The instance folder is beside the package (or the module).
+	text := string(data)
+	if strings.Contains(text, "instance_relative_config") || strings.Contains(text, "instance_path") {
+		inst := filepath.Dir(root)
+		if filepath.Base(best.file) != "__init__.py" {
+			inst = root
+		}
+		rel, _ := filepath.Rel(info.Source, filepath.Join(inst, "instance"))
+		info.Writable = append(info.Writable, filepath.ToSlash(filepath.Join("app", rel)))
+	}
+	if strings.Contains(text, "from_prefixed_env") {
+		info.Secrets = []string{"FLASK_SECRET_KEY"}
+		info.SecretNote = "Flask reads FLASK_SECRET_KEY as SECRET_KEY with app.config.from_prefixed_env()"
+	} else {
+		info.SuggestedSecrets = []string{"FLASK_SECRET_KEY"}
+		info.SecretNote = "Call app.config.from_prefixed_env() in the app to read FLASK_SECRET_KEY as SECRET_KEY"
+	}
+}
+
+// rankOf orders the modules an app is looked for in: wsgi.py, app.py and
+// application.py first, then packages, shallow before deep.
+func rankOf(rel string) int {
+	depth := strings.Count(rel, string(filepath.Separator))
+	switch filepath.Base(rel) {
+	case "wsgi.py":
+		return depth
+	case "app.py", "application.py":
+		return depth + 1
+	case "__init__.py":
+		return depth + 2
+	}
+	return depth + 4
+}
+
+// moduleName is the dotted module of a .py file relative to the source
+// directory, or "" when a part is not an identifier.
+func moduleName(rel string) string {
+	rel = strings.TrimSuffix(filepath.ToSlash(rel), ".py")
+	rel = strings.TrimSuffix(rel, "/__init__")
+	parts := strings.Split(rel, "/")
+	for _, p := range parts {
+		if !identifier.MatchString(p) {
+			return ""
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// isTest reports whether pytest (or Django's runner) would take file name
+// for tests.
+func isTest(name string) bool {
+	return name == "conftest.py" || name == "tests.py" || strings.HasPrefix(name, "test_") || strings.HasSuffix(name, "_test.py") ||
+		slices.Contains([]string{"setup.py", "manage.py", "noxfile.py", "fabfile.py"}, name)
+}
+
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}

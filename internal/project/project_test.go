@@ -1,0 +1,128 @@
+package project
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/wsgipack/wsgipack/internal/testtool"
+)
+
+func write(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	testtool.WriteFiles(t, dir, files)
+	return dir
+}
+
+func TestMetadata(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		want  Metadata
+	}{
+		{"PEP 639 license, maintainers first", map[string]string{"pyproject.toml": `
+[project]
+name = "shop"
+version = "2.0.0rc1"
+description = "Shop front"
+license = "MIT OR Apache-2.0"
+authors = [{name = "No Mail"}, {name = "Ann", email = "ann@example.com"}]
+maintainers = [{email = "only@example.com"}, {name = "Ops", email = "ops@example.com"}]
+[project.urls]
+Repository = "https://git.example.com/shop"
+Homepage = "https://shop.example.com"
+`}, Metadata{From: "pyproject.toml", Name: "shop", Version: "2.0.0rc1", Description: "Shop front", License: "MIT OR Apache-2.0",
+			Maintainer: "Ops <ops@example.com>", Homepage: "https://shop.example.com"}},
+		{"setup.cfg, pyproject.toml without [project]", map[string]string{
+			"pyproject.toml": "[build-system]\nrequires = [\"setuptools\"]\n",
+			"setup.cfg": "[metadata]\nname = legacy\nversion = 1.2\nsummary = Old app\nlicense = BSD-3-Clause\nmaintainer = M\nmaintainer_email = m@example.com\n" +
+				"author = A\nauthor_email = a@example.com\nhome_page = https://legacy.example.com\n[options]\nname = not-this\n"},
+			Metadata{From: "setup.cfg", Name: "legacy", Version: "1.2", Description: "Old app", License: "BSD-3-Clause",
+				Maintainer: "M <m@example.com>", Homepage: "https://legacy.example.com"}},
+		{"setup.cfg version from a file", map[string]string{"setup.cfg": "[metadata]\nname = x\nversion = file: VERSION\n"},
+			Metadata{From: "setup.cfg", Name: "x", VersionNote: "setup.cfg's version comes from a file: set it here, or pass --version to 'wsgipack build'"}},
+		{"nothing", map[string]string{"README": "hi"}, Metadata{}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := readMetadata(write(t, c.files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(m, c.want) {
+				t.Errorf("got  %+v\nwant %+v", m, c.want)
+			}
+		})
+	}
+	if _, err := readMetadata(write(t, map[string]string{"pyproject.toml": "[project\nname="})); err == nil {
+		t.Error("a broken pyproject.toml was read")
+	}
+}
+
+func TestEntryPoint(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		files     map[string]string
+		wsgi      string
+		framework string
+	}{
+		{"module-level app before a factory", map[string]string{
+			"web/__init__.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n",
+			"wsgi.py":         "from flask import Flask\napp = Flask(__name__)\n"}, "wsgi:app", "flask"},
+		{"factory in a package", map[string]string{"shop/__init__.py": "import flask\n\ndef make_app(config=None):\n    app = flask.Flask(__name__)\n    return app\n"},
+			"shop:make_app()", "flask"},
+		{"annotated app", map[string]string{"src/site/app.py": "from flask import Flask\nserver: Flask = Flask(__name__)\n"}, "site.app:server", "flask"},
+		{"plain WSGI", map[string]string{"service.py": "def application(environ, start_response):\n    return []\n"}, "service:application", ""},
+		{"plain factory", map[string]string{"src/inventory/__init__.py": "", "src/inventory/web.py": "def create_app():\n    def application(environ, start_response):\n        return []\n    return application\n"},
+			"inventory.web:create_app()", ""},
+		{"tests are not the app", map[string]string{"tests/test_app.py": "from flask import Flask\napp = Flask(__name__)\n",
+			"conftest.py": "from flask import Flask\napp = Flask(__name__)\n"}, "", ""},
+		{"venvs are not the app", map[string]string{"env/pyvenv.cfg": "version = 3.11.2\n",
+			"env/lib/python3.11/site-packages/flask/app.py": "from flask import Flask\napp = Flask(__name__)\n"}, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			info, err := Detect(write(t, c.files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.WSGI != c.wsgi || info.Framework != c.framework {
+				t.Errorf("wsgi %q framework %q, want %q %q", info.WSGI, info.Framework, c.wsgi, c.framework)
+			}
+		})
+	}
+}
+
+func TestDjango(t *testing.T) {
+	manage := "import os\nos.environ.setdefault(\"DJANGO_SETTINGS_MODULE\", \"shop.settings.prod\")\n"
+	for _, c := range []struct {
+		name, settings string
+		secret         string
+		static         map[string]string
+		hooks          int
+		note           string
+	}{
+		{"key from the environment, absolute STATIC_ROOT",
+			"import os\nSECRET_KEY = os.environ.get(\"SHOP_KEY\", \"x\")\nALLOWED_HOSTS = [\"shop.example.com\"]\nSTATIC_URL = \"/assets/\"\nSTATIC_ROOT = \"/srv/shop/static\"\n",
+			"SHOP_KEY", map[string]string{}, 2, "STATIC_ROOT is \"/srv/shop/static\": map its URL (/assets)"},
+		{"os.path.join STATIC_ROOT", "import os\nSTATIC_ROOT = os.path.join(BASE_DIR, 'public', 'static')\n",
+			"DJANGO_SECRET_KEY", map[string]string{"/static": "app/public/static"}, 2, ""},
+		{"no STATIC_ROOT", "SECRET_KEY = 'dev'\n", "DJANGO_SECRET_KEY", map[string]string{}, 1, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			info, err := Detect(write(t, map[string]string{"src/manage.py": manage, "src/shop/__init__.py": "", "src/shop/wsgi.py": "application = None\n",
+				"src/shop/settings/__init__.py": "", "src/shop/settings/prod.py": c.settings}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Source != "src" || info.WSGI != "shop.wsgi:application" || info.Environment["DJANGO_SETTINGS_MODULE"] != "shop.settings.prod" {
+				t.Errorf("source %q wsgi %q environment %v", info.Source, info.WSGI, info.Environment)
+			}
+			if len(info.Secrets) != 1 || info.Secrets[0] != c.secret || !reflect.DeepEqual(info.Static, c.static) || len(info.PostInstall) != c.hooks {
+				t.Errorf("secrets %q static %v hooks %q", info.Secrets, info.Static, info.PostInstall)
+			}
+			if c.note != "" && (len(info.Notes) == 0 || !strings.Contains(info.Notes[len(info.Notes)-1], c.note)) {
+				t.Errorf("notes %q lack %q", info.Notes, c.note)
+			}
+		})
+	}
+}

@@ -1,0 +1,1 @@
+from hello.wsgi import application
