@@ -117,6 +117,9 @@ func (a app) pkg(t *testing.T, targetName string) string {
 	out := filepath.Join(workDir(t), "dist-"+key)
 	o := buildOptions(t, specFile, out, a.version, "debian-12", "el9")
 	o.AnyPython = a.any
+	// A bare venv (another Python, without the example's packages) cannot
+	// import the app: the build skips that check.
+	o.NoImport = a.python != ""
 	res, err := builder.Build(o)
 	if err != nil {
 		t.Fatalf("building %s: %v", key, err)
