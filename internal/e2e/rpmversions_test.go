@@ -150,13 +150,9 @@ func hostRPM(t *testing.T, args ...string) (string, int) {
 	return string(out), 0
 }
 
-// payloadBad is what rpm -Kv of each release says of a payload whose
-// digest does not match.
-var payloadBad = map[string]*regexp.Regexp{
-	"4.14.3":   regexp.MustCompile(`(?m)^\s*Payload SHA256 digest: BAD \(Expected [0-9a-f]{64} != [0-9a-f]{64}\)$`),
-	"4.16.1.3": regexp.MustCompile(`(?m)^\s*Payload SHA256 digest: BAD \(Expected [0-9a-f]{64} != [0-9a-f]{64}\)$`),
-	"4.19.1.1": regexp.MustCompile(`(?m)^\s*Payload SHA256 digest: BAD \(Expected [0-9a-f]{64} != [0-9a-f]{64}\)$`),
-}
+// payloadBad is what rpm -Kv says of a payload whose digest does not
+// match: 4.14.3, 4.16.1.3 and 4.19.1.1 all word it so (and exit 1).
+var payloadBad = regexp.MustCompile(`(?m)^\s*Payload SHA256 digest: BAD \(Expected [0-9a-f]{64} != [0-9a-f]{64}\)$`)
 
 // testRPMDigests: rpm -Kv finds every digest of the package OK, and a copy
 // with one payload byte changed BAD, with a non-zero exit status.
@@ -191,11 +187,11 @@ func testRPMDigests(t *testing.T, r RPMRelease, b *RPMBuild) {
 	if code == 0 {
 		t.Errorf("rpm -Kv of a corrupted payload: exit 0\n%s", out)
 	}
-	if !payloadBad[r.Version].MatchString(out) {
-		t.Errorf("rpm -Kv of a corrupted payload does not match %s:\n%s", payloadBad[r.Version], out)
+	if !payloadBad.MatchString(out) {
+		t.Errorf("rpm -Kv of a corrupted payload does not match %s:\n%s", payloadBad, out)
 	}
 	mustContain(t, "rpm -Kv of a corrupted payload", out, "Header SHA256 digest: OK")
-	report(t, "rpm -Kv, one payload byte changed: exit %d, %q", code, firstMatch(payloadBad[r.Version], out))
+	report(t, "rpm -Kv, one payload byte changed: exit %d, %q", code, firstMatch(payloadBad, out))
 }
 
 // trimAll trims the space around each string.
