@@ -20,7 +20,9 @@ DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-vi
 # builds EL8's, EL9's and EL10's rpm (4.14.3, 4.16.1.3, 4.19.1.1) from
 # testdata/rpm-sources, once per machine (see its README): autotools and
 # cmake, gawk for 4.19's tag tables, Berkeley DB for 4.14, Lua 5.3 (4.14)
-# and 5.4, sqlite, zstd, OpenSSL, popt, libmagic and the compressors.
+# and 5.4, sqlite, zstd, OpenSSL, popt, libmagic (all required by their
+# configure), zlib; bzip2, xz and libelf are optional there but EL's rpm has
+# them, and listing them makes every machine build the same.
 E2E_DEPS := debootstrap debian-archive-keyring rpm util-linux coreutils dnf gpg gpg-agent \
             gcc make xz-utils autoconf automake libtool autopoint gettext pkg-config cmake gawk \
             libdb-dev liblua5.3-dev liblua5.4-dev libsqlite3-dev libzstd-dev libssl-dev \
