@@ -484,3 +484,33 @@ func testRPMSignatures(t *testing.T, r RPMRelease, b *RPMBuild) {
 		report(t, "signed package, %s imported: rpm -Kv exit %d, %q", k.name, code, k.want)
 	}
 }
+
+// TestRPMSources: each tarball in testdata/rpm-sources has the sha256 that
+// RPMReleases and the README there give, and a changed byte is refused.
+func TestRPMSources(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(rpmSources(), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range RPMReleases {
+		file := filepath.Join(rpmSources(), r.Tarball)
+		if err := checkSHA256(file, r.SHA256); err != nil {
+			t.Error(err)
+		}
+		if !strings.Contains(string(readme), "| `"+r.Tarball+"` |") || !strings.Contains(string(readme), "`"+r.SHA256+"`") {
+			t.Errorf("testdata/rpm-sources/README.md does not list %s with its sha256 %s", r.Tarball, r.SHA256)
+		}
+	}
+	data, err := os.ReadFile(filepath.Join(rpmSources(), RPMReleases[0].Tarball))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 0x01
+	bad := filepath.Join(t.TempDir(), RPMReleases[0].Tarball)
+	if err := os.WriteFile(bad, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkSHA256(bad, RPMReleases[0].SHA256); err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Errorf("a changed tarball: %v", err)
+	}
+}
