@@ -514,3 +514,28 @@ func TestRPMSources(t *testing.T) {
 		t.Errorf("a changed tarball: %v", err)
 	}
 }
+
+// TestRemoveStaleRPMs: an interrupted build and an older key of the same
+// version go; the current key and the other versions' builds stay.
+func TestRemoveStaleRPMs(t *testing.T) {
+	cache := t.TempDir()
+	for _, d := range []string{".build-123", "4.16.1.3-aaaaaaaaaaaa", "4.16.1.3-bbbbbbbbbbbb", "4.14.3-aaaaaaaaaaaa", "4.19.1.1-cccccccccccc"} {
+		if err := os.MkdirAll(filepath.Join(cache, d, "bin"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := removeStaleRPMs(cache, "4.16.1.3", "4.16.1.3-bbbbbbbbbbbb"); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if want := []string{"4.14.3-aaaaaaaaaaaa", "4.16.1.3-bbbbbbbbbbbb", "4.19.1.1-cccccccccccc"}; !slices.Equal(left, want) {
+		t.Errorf("left %v, want %v", left, want)
+	}
+}
