@@ -58,7 +58,7 @@ test: deps lint
 # as EL9) and talks to its Apache; it needs root. The root is built once per
 # machine into /var/cache/wsgipack-e2e (about a minute) and copied per test;
 # EL8's, EL9's and EL10's rpm are built once per machine from
-# testdata/rpm-sources into /var/cache/wsgipack-rpm (3-5 minutes each).
+# testdata/rpm-sources into /var/cache/wsgipack-rpm (about 15 minutes).
 e2e: e2e-deps
 	$(GO) test -tags e2e -count=1 -v -timeout 60m ./internal/e2e
 
