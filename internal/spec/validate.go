@@ -112,7 +112,7 @@ func validate(s *Spec, dir string, r *reporter) {
 		f := "app.files." + dest
 		checkOptPath(r, f, dest, s.Name)
 		if first, _, _ := strings.Cut(dest, "/"); slices.Contains(lay.Filled(), first) {
-			r.add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Opt(first))
+			r.add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Shipped().Opt(first))
 		}
 		checkPath(r, dir, f, s.App.Files[dest], false)
 	}
@@ -201,7 +201,9 @@ func validate(s *Spec, dir string, r *reporter) {
 			r.add("environment."+k, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
 		}
 	}
-	dests := map[string]bool{lay.EnvFile: true}
+	checkSecrets(r, s)
+	checkDirectives(r, s.Apache.Directives)
+	dests := map[string]bool{lay.EnvFile: true, lay.Etc + "/secrets": true}
 	for i, c := range s.Config {
 		f := index("config", i)
 		if c.Source == "" {
@@ -222,7 +224,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	for i, w := range s.Writable {
 		f := index("writable", i)
 		checkOptPath(r, f, w, s.Name)
-		if first, _, _ := strings.Cut(w, "/"); first == path.Base(lay.Venv) || first == path.Base(lay.WSGIDir) {
+		if first, _, _ := strings.Cut(w, "/"); first == "venv" || first == "wsgi" {
 			r.add(f, "%q: the venv and the entry script stay read-only; write under app/ or a path of your own", w)
 		}
 	}
@@ -328,6 +330,12 @@ func checkText(r *reporter, s *Spec) {
 		{"app.wsgi", s.App.WSGI}, {"venv", s.Venv}, {"user", s.User}, {"apache.mount", s.Apache.Mount},
 		{"apache.server_name", s.Apache.ServerName}} {
 		check(f.field, f.v, false)
+	}
+	for i, v := range s.Secrets {
+		check(index("secrets", i), v, false)
+	}
+	for i, v := range s.Apache.Directives {
+		check(index("apache.directives", i), v, false)
 	}
 	check("description", s.Description, true)
 	for i, v := range s.App.Exclude {
