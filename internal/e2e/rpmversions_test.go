@@ -329,8 +329,10 @@ func lineDiff(a, b string) string {
 
 // testRPMLifecycle: in the EL stand-in root with r's rpm and a database it
 // made: install, rpm -V quiet, upgrade, rpm -V quiet, an admin's edit of
-// /etc/inventory/environment is what rpm -V shows, and erase leaves no file
-// of the package but that edit, saved as .rpmsave.
+// the config file /etc/inventory/settings.ini is what rpm -V shows (the
+// server's /etc/inventory/environment is not the package's: the scripts
+// create it, so an edit there is not), and erase leaves no file of the
+// package but that edit, saved as .rpmsave.
 func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 	v1, v2 := lifecycleRPMs(t, r)
 	c := NewEL(t)
@@ -343,7 +345,7 @@ func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 		if code != 0 {
 			t.Fatalf("rpm %s %v: exit %d\n%s\n%s", r.Version, args, code, out, c.ErrorLog())
 		}
-		c.WaitReload(t, m)
+		waitReloadIfSaid(t, c, m, out)
 		return out
 	}
 	verify := func() string {
@@ -384,12 +386,17 @@ func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 	report(t, "rpm %s -U: app answers 1.5.0, one version installed, rpm -V prints nothing", r.Version)
 
 	env := c.ReadFile(t, "/etc/inventory/environment")
-	c.WriteFile(t, "/etc/inventory/environment", env+"EXTRA=set by the admin\n", 0o640)
-	v := verify()
-	if !regexp.MustCompile(`^S\.5\.\.\.\.T\.? {1,2}c /etc/inventory/environment$`).MatchString(v) {
-		t.Errorf("rpm -V after an edit of /etc/inventory/environment, want that file alone (S.5....T. c):\n%s", v)
+	c.WriteFile(t, "/etc/inventory/environment", env+"EXTRA='set by the admin'\n", 0o640)
+	if v := verify(); v != "" {
+		t.Errorf("rpm -V after an edit of /etc/inventory/environment, which is not the package's:\n%s", v)
 	}
-	report(t, "admin's edit: rpm -V prints %q", v)
+	ini := c.ReadFile(t, "/etc/inventory/settings.ini")
+	c.WriteFile(t, "/etc/inventory/settings.ini", ini+"# edited by the admin\n", 0o640)
+	v := verify()
+	if !regexp.MustCompile(`^S\.5\.\.\.\.T\.? {1,2}c /etc/inventory/settings\.ini$`).MatchString(v) {
+		t.Errorf("rpm -V after an edit of /etc/inventory/settings.ini, want that file alone (S.5....T. c):\n%s", v)
+	}
+	report(t, "admin's edits: rpm -V prints %q (and nothing for /etc/inventory/environment, not the package's)", v)
 
 	files, code := c.RPM(t, "-ql", "inventory")
 	if code != 0 {
@@ -397,7 +404,7 @@ func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 	}
 	out = mustRPM("-e", "inventory")
 	mustContain(t, "rpm -e output", out, "inventory: removed; data in /var/lib/inventory and /var/log/inventory kept",
-		"warning: /etc/inventory/environment saved as /etc/inventory/environment.rpmsave")
+		"warning: /etc/inventory/settings.ini saved as /etc/inventory/settings.ini.rpmsave")
 	if q, code := c.RPM(t, "-q", "inventory"); code == 0 {
 		t.Errorf("rpm -q after rpm -e: %s", q)
 	}
@@ -415,16 +422,24 @@ func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 	if len(left) > 0 {
 		t.Errorf("rpm -e left files of the package: %s", strings.Join(left, " "))
 	}
-	// rpm keeps an edited config file as .rpmsave on erase, so its
-	// directory stays, holding that alone.
-	if ls := strings.Fields(c.MustRun(t, "ls", "-A", "/etc/inventory")); !slices.Equal(ls, []string{"environment.rpmsave"}) {
-		t.Errorf("/etc/inventory after rpm -e holds %v, want [environment.rpmsave]", ls)
+	// rpm keeps an edited config file as .rpmsave on erase, and the
+	// server's files (environment, secrets) are kept until a purge, which
+	// rpm does not have: the directory stays, holding those alone.
+	ls := strings.Fields(c.MustRun(t, "ls", "-A", "/etc/inventory"))
+	t.Logf("/etc/inventory after rpm -e: %v", ls)
+	if !slices.Equal(ls, etcAfterErase) {
+		t.Errorf("/etc/inventory after rpm -e holds %v, want %v", ls, etcAfterErase)
 	}
 	if code, _ := c.Get(t, "/inventory/"); code != 404 {
 		t.Errorf("after rpm -e, /inventory/ answers %d", code)
 	}
-	report(t, "rpm %s -e: no file of the package left (%d checked), the admin's edit kept as environment.rpmsave", r.Version, len(strings.Fields(files)))
+	report(t, "rpm %s -e: no file of the package left (%d checked), the admin's edit kept as settings.ini.rpmsave", r.Version, len(strings.Fields(files)))
 }
+
+// etcAfterErase is what /etc/inventory holds after rpm -e: the server's
+// files, which the package never shipped, and the admin's edit of its
+// config file.
+var etcAfterErase = []string{"environment", "secrets", "settings.ini.rpmsave"}
 
 var (
 	keysOnce         sync.Once
