@@ -269,6 +269,9 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 	for _, w := range p.payload.Warnings {
 		o.Warn(w)
 	}
+	for _, w := range hookPaths(s, lay) {
+		o.Warn(w)
+	}
 	p.machine, err = native.Arch(p.payload.Binaries)
 	if err != nil {
 		return p, err
@@ -282,6 +285,26 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 		errs = append(errs, native.CheckGlibc(p.payload.Binaries, t.Name, t.Glibc)...)
 	}
 	return p, errors.Join(errs...)
+}
+
+// hookPaths warns about hooks that name a path under /opt/<name>: hooks
+// run in the new release's directory before it is current, where
+// /opt/<name>/current is still the old release and /opt/<name>/<file> does
+// not exist.
+func hookPaths(s *spec.Spec, lay layout.App) []string {
+	var out []string
+	for _, h := range []struct {
+		field string
+		cmds  []string
+	}{{"hooks.first_install", s.Hooks.FirstInstall}, {"hooks.post_install", s.Hooks.PostInstall}, {"hooks.pre_remove", s.Hooks.PreRemove}} {
+		for i, c := range h.cmds {
+			if strings.Contains(c, lay.Root+"/") {
+				out = append(out, fmt.Sprintf("%s[%d]: %q names a path under %s: hooks run in the new release's directory (%s/<release>) before it serves; name the release's files relative to it (e.g. migrations, not %s/migrations)",
+					h.field, i, c, lay.Root, lay.Releases, lay.Root))
+			}
+		}
+	}
+	return out
 }
 
 // pkg is the package of target t, without its contents and scripts.
