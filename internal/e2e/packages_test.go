@@ -161,6 +161,9 @@ func buildOptions(t *testing.T, specFile, out, v string, targets ...string) buil
 func (a app) project(t *testing.T) (specFile string) {
 	t.Helper()
 	dir := filepath.Join(workDir(t), "project-"+a.name+"-"+a.version)
+	if a.python != "" {
+		dir += "-py" + a.python
+	}
 	specFile = filepath.Join(dir, "wsgipack.yaml")
 	if _, err := os.Stat(filepath.Join(dir, "venv", "pyvenv.cfg")); err == nil {
 		return specFile // made earlier in this run
