@@ -26,7 +26,7 @@ func validProject(t *testing.T) string {
 	}
 	files := map[string]string{
 		"venv/pyvenv.cfg": "home = /usr/bin\nversion = 3.11.7\n",
-		"wsgipack.yaml": "name: demo\nversion: 1.0\nsummary: Demo\nmaintainer: Ops <ops@example.com>\nlicense: MIT\n" +
+		"wsgipack.yaml": "name: demo\nversion: 1.0\nsummary: Web app for the tests\ndescription: Shows the exit codes.\nmaintainer: Ops <ops@example.com>\nlicense: MIT\n" +
 			"app: {source: src, wsgi: demo:app}\nvenv: venv\ntargets: [debian-12]\n",
 	}
 	for name, data := range files {

@@ -113,7 +113,13 @@ func Check(o Options) (*Result, error) {
 	}
 	res := p.result()
 	for _, t := range p.targets {
-		pkg := p.pkg(t, time.Time{})
+		// Render what build renders for the target (Apache configuration,
+		// copyright, install scripts), so that check fails where build
+		// would; only the writing of the package is left out.
+		pkg, err := p.complete(p.pkg(t, time.Time{}))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name, err)
+		}
 		f := p.formats[t.Format]
 		res.Packages = append(res.Packages, Package{Target: t, Name: f.FileName(pkg), Arch: f.Arch(p.machine), Depends: f.Relations(pkg)})
 	}
@@ -183,7 +189,10 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 	if o.Warn == nil {
 		o.Warn = func(string) {}
 	}
-	s, err := spec.Load(o.SpecFile)
+	s, warnings, err := spec.LoadWarn(o.SpecFile)
+	for _, w := range warnings {
+		o.Warn(w.String())
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -61,17 +61,40 @@ type reporter struct {
 	file      string
 	positions map[string]pos
 	problems  Problems
+	warnings  Problems
 }
 
 func (r *reporter) add(field, format string, args ...any) {
-	p := r.lookup(field)
-	r.problems = append(r.problems, Problem{
-		File: r.file, Line: p.line, Col: p.col, Field: field,
-		Msg: fmt.Sprintf(format, args...),
-	})
+	r.problems = append(r.problems, r.problem(field, format, args...))
 }
 
-// lookup finds the position of field, or of its nearest written parent.
+// warn records a warning: something check and build report but that does
+// not stop a build.
+func (r *reporter) warn(field, format string, args ...any) {
+	r.warnings = append(r.warnings, r.problem(field, format, args...))
+}
+
+func (r *reporter) problem(field, format string, args ...any) Problem {
+	p := r.lookup(field)
+	return Problem{File: r.file, Line: p.line, Col: p.col, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// written reports whether field was written in the file (rather than left
+// to its default).
+func (r *reporter) written(field string) bool {
+	_, ok := r.positions[field]
+	return ok
+}
+
+// at describes where field is written, as "line 3:7".
+func (r *reporter) at(field string) string {
+	p := r.lookup(field)
+	return fmt.Sprintf("line %d:%d", p.line, p.col)
+}
+
+// lookup finds the position of field, or of its nearest written parent;
+// a field written nowhere (a required one left out) is placed at the top of
+// the file.
 func (r *reporter) lookup(field string) pos {
 	for f := field; f != ""; {
 		if p, ok := r.positions[f]; ok {
@@ -83,5 +106,5 @@ func (r *reporter) lookup(field string) pos {
 		}
 		f = f[:i]
 	}
-	return pos{}
+	return pos{1, 1}
 }
