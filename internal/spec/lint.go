@@ -89,7 +89,7 @@ func lintSummary(r *reporter, s *Spec, deb, rpm bool) {
 		if c, _ := utf8.DecodeRuneInString(sum); unicode.ToUpper(c) != c && !slices.Contains(capitalizedIgnore, first) {
 			r.warn("summary", "%q does not start with a capital letter (rpmlint warning summary-not-capitalized)", sum)
 		}
-		if !startsWithName(sum, name) && nameRepeated(sum, name) {
+		if nameRepeated(sum, name) {
 			r.warn("summary", "%q repeats the package name (rpmlint warning name-repeated-in-summary): rpm and dnf show the name beside it", sum)
 		}
 	}
@@ -153,10 +153,16 @@ func lintDescription(r *reporter, s *Spec, deb, rpm bool) {
 		}
 		// rpm keeps the line as written; the control file indents it by
 		// one space after dropping its own spaces.
-		if n := utf8.RuneCountInString(raw); n > maxLine && rpm {
-			r.add("description", "line %d is %d characters long: rpm targets take at most %d (rpmlint error description-line-too-long); break it", i+1, n, maxLine)
-		} else if n := utf8.RuneCountInString(l); n > maxLine && deb {
-			r.warn("description", "line %d is %d characters long (lintian warning extended-description-line-too-long above %d with its indent): break it", i+1, n, maxLine+1)
+		debLong := deb && utf8.RuneCountInString(l) > maxLine
+		switch n := utf8.RuneCountInString(raw); {
+		case n > maxLine && rpm:
+			also := ""
+			if debLong {
+				also = " and lintian warning extended-description-line-too-long"
+			}
+			r.add("description", "line %d is %d characters long: rpm targets take at most %d (rpmlint error description-line-too-long%s); break it", i+1, n, maxLine, also)
+		case debLong:
+			r.warn("description", "line %d is %d characters long (lintian warning extended-description-line-too-long, above %d with its indent): break it", i+1, utf8.RuneCountInString(l), maxLine+1)
 		}
 		if l == "" {
 			blank++
