@@ -114,7 +114,16 @@ func validate(s *Spec, dir string, r *reporter) {
 		if first, _, _ := strings.Cut(dest, "/"); slices.Contains(lay.Filled(), first) {
 			r.add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Opt(first))
 		}
-		checkPath(r, dir, f, s.App.Files[dest], false)
+		if checkPath(r, dir, f, s.App.Files[dest], false) {
+			// A file's destination cannot hold another destination.
+			if fi, err := os.Stat(filepath.Join(dir, s.App.Files[dest])); err == nil && !fi.IsDir() {
+				for _, other := range slices.Sorted(maps.Keys(s.App.Files)) {
+					if strings.HasPrefix(other, dest+"/") {
+						r.add("app.files."+other, "%q is inside %q, which is the file %s, not a directory; choose another destination", other, dest, s.App.Files[dest])
+					}
+				}
+			}
+		}
 	}
 
 	// The venv.
