@@ -216,7 +216,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad exclude glob", replace("wsgi: app.web:application", "wsgi: app.web:application\n  exclude: [\"[\"]"), []string{`:10:13: app.exclude[0]: "[" is not a valid glob pattern`}},
 		{"files dest escapes", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    ../../etc/cron.d/x: config/settings.ini"), []string{`:11:25: app.files.../../etc/cron.d/x: "../../etc/cron.d/x" must be a clean path relative to /opt/inventory`}},
 		{"files dest is the venv", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    venv/x: config/settings.ini"), []string{`app.files.venv/x: "venv/x": /opt/inventory/venv is filled by wsgipack`}},
-		{"files inside a file", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    extra: config/settings.ini\n    extra/x: config/settings.ini"), []string{`:13:14: app.files.extra/x: "extra/x" is inside "extra", which is the file config/settings.ini, not a directory`}},
+		{"files inside a file", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    extra: config/settings.ini\n    extra/x: config/settings.ini"), []string{`:12:14: app.files.extra/x: "extra/x" is inside "extra", which is the file config/settings.ini, not a directory`}},
 		{"venv not a venv", replace("venv: venv", "venv: src"), []string{`:10:7: venv: src has no pyvenv.cfg`}},
 		{"venv_keep unknown", validSpec + "venv_keep: [requests]\n", []string{`:12:13: venv_keep[0]: "requests" is not one of pip, setuptools, wheel`}},
 		// Targets and depends.
