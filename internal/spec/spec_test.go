@@ -195,7 +195,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"description same as summary", description("Web service that tracks stock"), []string{`:4:14: description: is the summary again, so a .deb has no extended description (lintian error extended-description-is-empty)`}},
 		{"description repeats the summary", description("\"Web service that tracks stock.\\nMore.\""), []string{`:4:14: description: its first line repeats the summary (lintian error description-synopsis-is-duplicated)`}},
 		{"description line starting with a dot", description("\"Tracks stock.\\n.hidden files are skipped\""), []string{`:4:14: description: line 2 starts with '.' (lintian error description-contains-invalid-control-statement)`}},
-		{"description line too long for rpm", description(strings.Repeat("word ", 15) + "word1"), []string{`:4:14: description: line 1 is 80 characters long: rpm targets take at most 79 (rpmlint error description-line-too-long)`}},
+		{"description line too long for rpm", description(strings.Repeat("word ", 15) + "word1"), []string{`:4:14: description: line 1 is 80 characters long: rpm targets take at most 79 (rpmlint error description-line-too-long and lintian warning`}},
 		{"newline in maintainer", replace("maintainer: Ops Team <ops@example.com>", `maintainer: "Ops <ops@example.com>\nEssential: yes"`), []string{":5:13: maintainer: holds the control character or line break U+000A: it must be one line"}},
 		{"newline in license", replace("license: MIT", `license: "MIT\n\nFiles: *"`), []string{":6:10: license: holds the control character or line break U+000A"}},
 		{"carriage return in summary", summary(`"Inventory\rweb"`), []string{":3:10: summary: holds the control character or line break U+000D"}},
