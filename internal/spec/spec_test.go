@@ -233,6 +233,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"server name with a space", validSpec + "apache:\n  server_name: \"a.example.com evil.example.com\"\n", []string{`:13:16: apache.server_name: "a.example.com evil.example.com" is not a host name`}},
 		{"static outside", validSpec + "apache:\n  static:\n    /static: ../etc\n", []string{`:14:14: apache.static./static: "../etc" must be a clean path relative to /opt/inventory`}},
 		{"static URL not a path", validSpec + "apache:\n  static:\n    \"static files\": static\n", []string{`:14:21: apache.static.static files: "static files" must be a URL path such as /static`}},
+		{"static directory with an Apache variable", validSpec + "apache:\n  static:\n    /static: \"app/${APACHE_LOG_DIR}\"\n", []string{`:14:14: apache.static./static: "app/${APACHE_LOG_DIR}" holds ${, which Apache replaces`}},
 		{"newline in a static directory", validSpec + "apache:\n  static:\n    /static: \"app\\nSetEnv INJECTED 1\"\n", []string{":14:14: apache.static./static: holds the control character or line break U+000A"}},
 		// Environment.
 		{"bad env key", validSpec + "environment:\n  1BAD: x\n", []string{`:13:9: environment.1BAD: "1BAD" is not a variable name`}},

@@ -189,6 +189,9 @@ func validate(s *Spec, dir string, r *reporter) {
 			r.add(f, "%q must be a URL path such as /static", u)
 		}
 		checkOptPath(r, f, a.Static[u], s.Name)
+		if strings.Contains(a.Static[u], "${") {
+			r.add(f, "%q holds ${, which Apache replaces by a variable's value: rename the directory", a.Static[u])
+		}
 	}
 
 	// Runtime. A user left out defaults to the name, whose problems are
