@@ -270,6 +270,9 @@ func roundTrip(t *testing.T, field, v string, s *spec.Spec) {
 			t.Errorf("environment value %q came back as %q (found: %v)", v, got, ok)
 		}
 	case "static URL", "static directory", "mount":
+		if field == "mount" && v == "" {
+			v = "/" // the default
+		}
 		conf, err := apache.Render(s, distroApache(t))
 		if err != nil {
 			t.Fatal(err)
