@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -40,6 +41,10 @@ func TestCheckAgreesWithBuild(t *testing.T) {
 		{"processes overflow", "apache: {processes: 18446744073709551615}\n", false},
 		{"second document", "---\nuser: root\n", false},
 		{"secret in the environment", "environment: {API_KEY: abc}\n", true},
+		{"huge description", "description: |\n" + strings.Repeat("  "+strings.Repeat("word ", 14)+"word\n", 12000), true},
+		{"long hooks and many environment values", "hooks: {post_install: [\"" + strings.Repeat("x", 60000) + "\"]}\nenvironment: {" + manyVars(2000) + "}\n", true},
+		{"static alias of the whole tree", "apache: {static: {\"/\": .}}\n", false},
+		{"writable is the app", "writable: [app]\n", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +60,8 @@ func TestCheckAgreesWithBuild(t *testing.T) {
 				text = strings.Replace(text, "app: {source: src, wsgi: demo:app}\n", "", 1)
 			case "name defaults user to a system account":
 				text = strings.Replace(text, "name: agree", "name: nobody", 1)
+			case "huge description":
+				text = strings.Replace(text, "description: Checks check.\n", "", 1)
 			case "summary starting with the name":
 				text = strings.Replace(text, "summary: Web app for the agreement test\n", "", 1)
 			}
@@ -96,4 +103,16 @@ func TestCheckAgreesWithBuild(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyVars returns n environment variables in YAML flow style.
+func manyVars(n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("V" + strconv.Itoa(i) + ": value" + strconv.Itoa(i))
+	}
+	return b.String()
 }

@@ -256,7 +256,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"config outside etc", config("/opt/x.ini"), []string{`config[0].dest: "/opt/x.ini" must be a clean absolute file path under /etc`}},
 		{"config missing source", validSpec + "config:\n  - source: config/nope.ini\n    dest: /etc/inventory/x.ini\n", []string{`:13:13: config[0].source: config/nope.ini does not exist`}},
 		{"config missing dest", validSpec + "config:\n  - source: config/settings.ini\n", []string{`:13:5: config[0].dest: is required`}},
-		{"writable in venv", validSpec + "writable: [venv/cache]\n", []string{`:12:12: writable[0]: "venv/cache": the venv and the entry script stay read-only`}},
+		{"writable in venv", validSpec + "writable: [venv/cache]\n", []string{`:12:12: writable[0]: "venv/cache": the code, the venv and the entry script stay read-only`}},
+		{"writable is the code", validSpec + "writable: [app]\n", []string{`:12:12: writable[0]: "app": the code, the venv and the entry script stay read-only`}},
 		{"writable escapes", validSpec + "writable: [../../var/spool]\n", []string{`:12:12: writable[0]: "../../var/spool" must be a clean path relative to /opt/inventory`}},
 		{"writable nested", validSpec + "writable: [app/data, app/data/cache]\n", []string{`:12:22: writable[1]: "app/data/cache" and writable[0] "app/data" overlap`}},
 		{"files inside writable", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    media/a.txt: config/settings.ini") + "writable: [media]\n", []string{`:14:12: writable[0]: "media" is a symlink into /var/lib/inventory, so app.files "media/a.txt" cannot be shipped inside it`}},
@@ -359,10 +360,9 @@ func TestSkeletonIsValid(t *testing.T) {
 	if err := WriteSkeleton(file, false); err == nil {
 		t.Error("overwrote an existing spec without --force")
 	}
-	data, _ := os.ReadFile(file)
-	if _, r := parse(file, data); len(r.problems) > 0 {
-		err := r.problems
-		t.Fatalf("init writes a spec that does not parse:\n%v", err)
+	// It passes every check, the linters' included.
+	if _, warnings, err := LoadWarn(file); err != nil || len(warnings) > 0 {
+		t.Fatalf("init writes a spec that check does not pass:\n%v\n%v", err, warnings)
 	}
 }
 

@@ -234,8 +234,8 @@ func validate(s *Spec, dir string, r *reporter) {
 	for i, w := range s.Writable {
 		f := index("writable", i)
 		checkOptPath(r, f, w, s.Name)
-		if first, _, _ := strings.Cut(w, "/"); first == path.Base(lay.Venv) || first == path.Base(lay.WSGIDir) {
-			r.add(f, "%q: the venv and the entry script stay read-only; write under app/ or a path of your own", w)
+		if first, _, _ := strings.Cut(w, "/"); first == path.Base(lay.Venv) || first == path.Base(lay.WSGIDir) || w == path.Base(lay.Code) {
+			r.add(f, "%q: the code, the venv and the entry script stay read-only; write under app/ or a path of your own", w)
 		}
 		// A writable path is shipped as a symlink into /var/lib/<name>:
 		// nothing else of the package can be inside it.
