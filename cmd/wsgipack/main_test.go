@@ -71,7 +71,7 @@ func TestExitCodes(t *testing.T) {
 		{"bad version flag", []string{"check", "-f", good, "--version", "x.y"}, exitUsage, `version "x.y" is neither SemVer`, ""},
 		{"bad flag value", []string{"build", "--no-bytecode=maybe"}, exitUsage, `invalid argument "maybe"`, ""},
 		{"bad SOURCE_DATE_EPOCH", []string{"check", "-f", good}, exitUsage, `SOURCE_DATE_EPOCH="yesterday" is not a number`, "yesterday"},
-		{"no version anywhere", []string{"check", "-f", noVersion}, exitUsage, "noversion.yaml: version: is not set: add 'version:' to the spec or pass --version", ""},
+		{"no version anywhere", []string{"check", "-f", noVersion}, exitUsage, "noversion.yaml:1:1: version: is not set: add 'version:' to the spec or pass --version", ""},
 		{"version from the flag", []string{"check", "-f", noVersion, "--version", "1.0"}, exitOK, "check passed", ""},
 		{"build fails", []string{"build", "-f", good, "--out", "/proc/version/dist"}, exitFailed, "cannot create the output directory", ""},
 		{"publish without --to", []string{"publish", notPackage}, exitUsage, "--to: name the repository directory", ""},

@@ -202,7 +202,7 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 		v = *o.Version
 		s.Version = v.Input
 	case s.Version == "":
-		return nil, spec.Problems{{File: o.SpecFile, Field: "version", Msg: "is not set: add 'version:' to the spec or pass --version"}}
+		return nil, spec.Problems{{File: o.SpecFile, Line: 1, Col: 1, Field: "version", Msg: "is not set: add 'version:' to the spec or pass --version"}}
 	default:
 		if v, err = version.Parse(s.Version); err != nil {
 			return nil, err // validated by spec.Load already
