@@ -32,19 +32,8 @@ import (
 	"github.com/wsgipack/wsgipack/internal/testtool"
 )
 
-const baseSpec = `name: inventory
-version: 1.4.2
-summary: Web service that tracks stock
-description: Tracks stock levels for the warehouse team.
-maintainer: Ops Team <ops@example.com>
-license: MIT
-homepage: https://example.com/inventory
-app:
-  source: src
-  wsgi: app.web:application
-venv: venv
-targets: [debian-12, el9]
-`
+// baseSpec is the tests' valid spec with a homepage, which round trips too.
+const baseSpec = spec.ValidSpec + "homepage: https://example.com/inventory\n"
 
 // quoted returns v as a double-quoted YAML scalar.
 func quoted(v string) string {
