@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -27,6 +28,7 @@ const maxLine = 79
 var capitalizedIgnore = []string{"jQuery", "openSUSE", "wxWidgets", "a", "an", "uWSGI"}
 
 var (
+	domainRE   = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
 	articleRE  = regexp.MustCompile(`(?i)^(an?|the)\s`)
 	homepageRE = regexp.MustCompile(`(?i)^\s*Homepage: <?https?://`)
 	nonAlnum   = regexp.MustCompile(`[^a-zA-Z0-9]+`)
@@ -43,6 +45,9 @@ func lint(r *reporter, s *Spec) {
 			rpm = rpm || rel.Format == "rpm"
 		}
 	}
+	if deb {
+		lintMaintainer(r, s.Maintainer)
+	}
 	lintSummary(r, s, deb, rpm)
 	lintDescription(r, s, deb, rpm)
 	if rpm {
@@ -51,6 +56,22 @@ func lint(r *reporter, s *Spec) {
 		} else if host := hostOf(s.Homepage); host != "" && !strings.Contains(host, ".") {
 			r.warn("homepage", "%q has no dot in its host name (rpmlint warning invalid-url): give the URL users reach it at", s.Homepage)
 		}
+	}
+}
+
+// lintMaintainer applies lintian's rules on the Maintainer field (an
+// address that mail.ParseAddress took).
+func lintMaintainer(r *reporter, m string) {
+	a, err := mail.ParseAddress(m)
+	if err != nil {
+		return // reported by validate
+	}
+	user, host, _ := strings.Cut(a.Address, "@")
+	if user == "root" || a.Name == "root" {
+		r.add("maintainer", "%q names root (lintian error root-in-contact): give the address of the team that answers for the app", m)
+	}
+	if !domainRE.MatchString(host) {
+		r.add("maintainer", "%q: %q is not a domain name (lintian error bogus-mail-host): give an address people can write to", m, host)
 	}
 }
 

@@ -180,6 +180,8 @@ func TestLoadInvalid(t *testing.T) {
 		// Text fields and the linters' rules on them.
 		{"bad maintainer", replace("maintainer: Ops Team <ops@example.com>", "maintainer: ops"), []string{`:5:13: maintainer: "ops" is not 'Name <email>'`}},
 		{"maintainer without name", replace("maintainer: Ops Team <ops@example.com>", "maintainer: <ops@example.com>"), []string{`:5:13: maintainer: "<ops@example.com>" is not 'Name <email>'`}},
+		{"maintainer is root", replace("maintainer: Ops Team <ops@example.com>", "maintainer: Ops Team <root@example.com>"), []string{`:5:13: maintainer: "Ops Team <root@example.com>" names root (lintian error root-in-contact)`}},
+		{"maintainer at localhost", replace("maintainer: Ops Team <ops@example.com>", "maintainer: Ops Team <ops@localhost>"), []string{`:5:13: maintainer: "Ops Team <ops@localhost>": "localhost" is not a domain name (lintian error bogus-mail-host)`}},
 		{"maintainer with trailing space", replace("maintainer: Ops Team <ops@example.com>", `maintainer: "Ops Team <ops@example.com> "`), []string{`:5:13: maintainer: "Ops Team <ops@example.com> " has spaces at the start or end`}},
 		{"summary with leading space", summary(`"  Web service"`), []string{`:3:10: summary: "  Web service" has spaces at the start or end: dpkg drops them and rpmlint refuses them`}},
 		{"license with leading space", replace("license: MIT", `license: " MIT"`), []string{`:6:10: license: " MIT" has spaces at the start or end`}},
