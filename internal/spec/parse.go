@@ -71,7 +71,7 @@ func readSpec(path string) ([]byte, error) {
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
 func parse(file string, data []byte) (*Spec, *reporter) {
-	r := &reporter{file: file, positions: map[string]pos{}}
+	r := &reporter{file: file, positions: map[string]pos{}, keys: map[string]pos{}}
 	if len(data) > MaxSize {
 		r.problems = append(r.problems, Problem{File: file, Line: 1, Col: 1, Msg: fmt.Sprintf("the file is larger than %d bytes (1 MiB)", MaxSize)})
 		return nil, r
@@ -220,6 +220,7 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 			if repeated(n, i, sub, r) {
 				continue
 			}
+			r.keys[sub] = pos{k.Line, k.Column}
 			check(v, t.Elem(), sub, sf, r)
 		}
 	case reflect.Slice:

@@ -60,12 +60,30 @@ type pos struct{ line, col int }
 type reporter struct {
 	file      string
 	positions map[string]pos
+	keys      map[string]pos // of map entries: where the key is written
 	problems  Problems
 	warnings  Problems
+	// parent, when set, is the reporter this one adds to (see keyed).
+	parent *reporter
+}
+
+// keyed returns a reporter that places problems at the key of a map
+// entry rather than at its value: for problems with the key itself (a
+// URL path, a variable name, a destination).
+func (r *reporter) keyed() *reporter {
+	return &reporter{file: r.file, positions: r.keys, parent: r}
 }
 
 func (r *reporter) add(field, format string, args ...any) {
-	r.problems = append(r.problems, r.problem(field, format, args...))
+	p := r.problem(field, format, args...)
+	if r.parent != nil {
+		if _, ok := r.positions[field]; !ok { // no key: the value's place
+			p = r.parent.problem(field, format, args...)
+		}
+		r.parent.problems = append(r.parent.problems, p)
+		return
+	}
+	r.problems = append(r.problems, p)
 }
 
 // warn records a warning: something check and build report but that does

@@ -110,9 +110,9 @@ func validate(s *Spec, dir string, r *reporter) {
 	}
 	for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
 		f := "app.files." + dest
-		checkOptPath(r, f, dest, s.Name)
+		checkOptPath(r.keyed(), f, dest, s.Name)
 		if first, _, _ := strings.Cut(dest, "/"); slices.Contains(lay.Filled(), first) {
-			r.add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Opt(first))
+			r.keyed().add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Opt(first))
 		}
 		if checkPath(r, dir, f, s.App.Files[dest], false) {
 			// A file's destination cannot hold another destination.
@@ -155,7 +155,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	}
 	for _, t := range slices.Sorted(maps.Keys(s.Depends)) {
 		if !seen[t] {
-			r.add("depends."+t, "%q is not in targets (%s)", t, strings.Join(s.Targets, ", "))
+			r.keyed().add("depends."+t, "%q is not in targets (%s)", t, strings.Join(s.Targets, ", "))
 		}
 		rel, err := distro.Lookup(t)
 		if err != nil {
@@ -186,7 +186,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	for _, u := range slices.Sorted(maps.Keys(a.Static)) {
 		f := "apache.static." + u
 		if !urlPathRE.MatchString(u) || (u != "/" && strings.HasSuffix(u, "/")) {
-			r.add(f, "%q must be a URL path such as /static", u)
+			r.keyed().add(f, "%q must be a URL path such as /static", u)
 		}
 		checkOptPath(r, f, a.Static[u], s.Name)
 		if strings.Contains(a.Static[u], "${") {
@@ -289,7 +289,7 @@ func checkEnvironment(r *reporter, env map[string]string, envFile string) {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		f, v := "environment."+k, env[k]
 		if !envKeyRE.MatchString(k) {
-			r.add(f, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
+			r.keyed().add(f, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
 			continue
 		}
 		switch {
