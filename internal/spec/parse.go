@@ -84,7 +84,7 @@ func parse(file string, data []byte) (*Spec, *reporter) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		r.problems = append(r.problems, syntaxProblem(file, err))
+		r.problems = append(r.problems, syntaxProblem(file, data, err))
 		return nil, r
 	}
 	s := &Spec{}
@@ -96,7 +96,7 @@ func parse(file string, data []byte) (*Spec, *reporter) {
 	switch err := dec.Decode(&second); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		r.problems = append(r.problems, syntaxProblem(file, err))
+		r.problems = append(r.problems, syntaxProblem(file, data, err))
 	default:
 		r.problems = append(r.problems, Problem{File: file, Line: second.Line, Col: second.Column,
 			Msg: "a second YAML document starts here ('---'); wsgipack reads one document per file and would ignore it: merge it into the first or remove it"})
@@ -119,14 +119,19 @@ func parse(file string, data []byte) (*Spec, *reporter) {
 }
 
 // syntaxProblem turns a YAML syntax error into a problem at its line.
-func syntaxProblem(file string, err error) Problem {
+// An error without a line (such as "control characters are not allowed")
+// is placed at the first control character, or else at the top.
+func syntaxProblem(file string, data []byte, err error) Problem {
 	msg := err.Error()
-	line := 0
+	line, col := 1, 1
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
+	} else if i := bytes.IndexFunc(data, func(c rune) bool { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f }); i >= 0 {
+		line = bytes.Count(data[:i], []byte("\n")) + 1
+		col = utf8.RuneCount(data[bytes.LastIndexByte(data[:i], '\n')+1:i]) + 1
 	}
-	return Problem{File: file, Line: line, Col: 1,
+	return Problem{File: file, Line: line, Col: col,
 		Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ") + " (fix the syntax at this line)"}
 }
 
@@ -276,7 +281,12 @@ func checkInt(n *yaml.Node, field string, sf reflect.StructField, r *reporter) {
 		return
 	}
 	var v int64
-	if err := n.Decode(&v); err != nil || v < lo || v > hi {
+	err := n.Decode(&v)
+	if err != nil && !wholeNumber.MatchString(n.Value) { // e.g. !!int abc, 0x1G
+		r.add(field, "must be %s, not %s", rng, describe(n))
+		return
+	}
+	if err != nil || v < lo || v > hi {
 		r.add(field, "%s is out of range: it must be %s", n.Value, rng)
 	}
 }

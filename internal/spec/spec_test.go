@@ -373,6 +373,11 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("app: {files: {a: b}}\napache: {static: {/s: x}}\nhooks: {post_install: [x]}\n"))
 	f.Add([]byte("targets: &a [x]\ndepends: {x: *a}\n"))
 	f.Add([]byte("name: [\n"))
+	f.Add([]byte("a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"))
+	f.Add([]byte("name: x\n---\nname: y\n"))
+	f.Add([]byte("apache: {processes: 18446744073709551615, threads: -1}\nrelease: 0x7fffffffffffffff\n"))
+	f.Add([]byte("name: a\x01b\n"))
+	f.Add([]byte("name: \xff\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, r := parse("fuzz.yaml", data)
 		if len(r.problems) == 0 && s == nil {
@@ -381,6 +386,9 @@ func FuzzParse(f *testing.F) {
 		for _, p := range r.problems {
 			if p.File != "fuzz.yaml" || p.Msg == "" {
 				t.Fatalf("problem without file or message: %+v", p)
+			}
+			if p.Line < 1 || p.Col < 1 {
+				t.Fatalf("problem without a line and column: %+v", p)
 			}
 		}
 	})
