@@ -87,11 +87,6 @@ func parse(file string, data []byte) (*Spec, *reporter) {
 		r.problems = append(r.problems, syntaxProblem(file, data, err))
 		return nil, r
 	}
-	s := &Spec{}
-	if doc.Kind == 0 || len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
-		r.problems = append(r.problems, Problem{File: file, Line: 1, Col: 1, Msg: "the file is empty; write one with 'wsgipack init'"})
-		return nil, r
-	}
 	var second yaml.Node
 	switch err := dec.Decode(&second); {
 	case errors.Is(err, io.EOF):
@@ -100,6 +95,13 @@ func parse(file string, data []byte) (*Spec, *reporter) {
 	default:
 		r.problems = append(r.problems, Problem{File: file, Line: second.Line, Col: second.Column,
 			Msg: "a second YAML document starts here ('---'); wsgipack reads one document per file and would ignore it: merge it into the first or remove it"})
+	}
+	s := &Spec{}
+	if doc.Kind == 0 || len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null") {
+		if len(r.problems) == 0 { // else the spec is in the second document
+			r.problems = append(r.problems, Problem{File: file, Line: 1, Col: 1, Msg: "the file is empty; write one with 'wsgipack init'"})
+		}
+		return nil, r
 	}
 	root := doc.Content[0]
 	noAliases(root, r)

@@ -120,6 +120,7 @@ func TestLoadInvalid(t *testing.T) {
 		}
 		return s
 	}
+	const spec1MiB = MaxSize
 	tests := []struct {
 		name string
 		spec string
@@ -141,7 +142,10 @@ func TestLoadInvalid(t *testing.T) {
 		{"alias", validSpec + "depends:\n  debian-12: &d [libpq5]\n  el9: *d\n", []string{`:13:14: anchors and aliases (&name, *name, <<) are not allowed`}},
 		{"billion laughs", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n", []string{`:1:4: anchors and aliases`}},
 		{"merge key", validSpec + "apache: &a {mount: /x}\nhooks: {<<: *a}\n", []string{`:12:9: anchors and aliases`}},
-		{"yaml syntax", validSpec + "app: [\n", []string{`invalid YAML`}},
+		{"yaml syntax", validSpec + "app: [\n", []string{`:12:1: invalid YAML`}},
+		{"empty first document", "---\n---\n" + validSpec, []string{`:2:1: a second YAML document starts here`}},
+		{"control character in the file", replace("license: MIT", "license: M\x01IT"), []string{`:6:11: invalid YAML: control characters are not allowed`}},
+		{"file over 1 MiB", validSpec + "# " + strings.Repeat("x", spec1MiB) + "\n", []string{`wsgipack.yaml:1:1: the file is larger than 1048576 bytes (1 MiB)`}},
 		{"tab indentation", validSpec + "apache:\n\tmount: /x\n", []string{`:13:1: invalid YAML`}},
 		{"empty file", "", []string{`wsgipack.yaml:1:1: the file is empty`}},
 		{"only a comment", "# nothing\n", []string{`:1:1: the file is empty`}},
