@@ -58,6 +58,7 @@ var fields = []struct {
 	{"static URL", func(v string) string { return baseSpec + "apache: {static: {" + quoted(v) + ": static}}\n" }},
 	{"static directory", func(v string) string { return baseSpec + "apache: {static: {/s: " + quoted(v) + "}}\n" }},
 	{"mount", func(v string) string { return baseSpec + "apache: {mount: " + quoted(v) + "}\n" }},
+	{"server name", func(v string) string { return baseSpec + "apache: {server_name: " + quoted(v) + "}\n" }},
 }
 
 func line(key, v string) string {
@@ -258,6 +259,17 @@ func roundTrip(t *testing.T, field, v string, s *spec.Spec) {
 		if got, ok := pyEnvironment(string(out[1].Data))["FUZZ"]; !ok || got != v {
 			t.Errorf("environment value %q came back as %q (found: %v)", v, got, ok)
 		}
+	case "server name":
+		if v == "" {
+			return // no <VirtualHost>
+		}
+		conf, err := apache.Render(s, distroApache(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := apacheArgs(t, conf.Data)["ServerName"]; len(got) != 1 || len(got[0]) != 1 || got[0][0] != v {
+			t.Errorf("server name %q came back as %q", v, got)
+		}
 	case "static URL", "static directory", "mount":
 		if field == "mount" && v == "" {
 			v = "/" // the default
@@ -303,7 +315,7 @@ var nasty = []string{
 	"Ops Team <ops@example.com>", `"Ops, Team" <ops@example.com>`, "Ops (Team) <ops+tag@example.com>", "Jürgen Ünal <j@example.com>",
 	"https://example.com/a?b=c&d=%20e#frag", "https://user@example.com:8443/x", "https://example.com/\"q\"", "https://example.com/'",
 	"/static", "/s'q", "/a(b)", "/a;b=c", "/%7E", "/a$b", "/@:+,=!*", "app/static", "app/with space", `app/"quoted"`, `app/back\slash`,
-	"app/it's", "app/${x}", "app/>", "app/a#b", "MIT", "GPL-2.0-or-later WITH Classpath-exception-2.0", "(MIT OR Apache-2.0) AND BSD-3-Clause",
+	"app/it's", "app/${x}", "app/>", "app/a#b", "example.com", "*.example.com", "xn--bcher-kva.example", "a-b.c-d.example", "MIT", "GPL-2.0-or-later WITH Classpath-exception-2.0", "(MIT OR Apache-2.0) AND BSD-3-Clause",
 }
 
 func FuzzRoundTrip(f *testing.F) {
