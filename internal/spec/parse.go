@@ -40,7 +40,7 @@ func LoadWarn(path string) (*Spec, Problems, error) {
 		return nil, nil, err
 	}
 	s, r := parse(path, data)
-	if len(r.problems) > 0 {
+	if s == nil {
 		return nil, nil, r.problems.sorted()
 	}
 	s.SetDefaults()
@@ -109,7 +109,7 @@ func parse(file string, data []byte) (*Spec, *reporter) {
 		return nil, r
 	}
 	check(root, reflect.TypeOf(*s), "", reflect.StructField{}, r)
-	if len(r.problems) > 0 {
+	if r.stop {
 		return nil, r
 	}
 	if err := root.Decode(s); err != nil {
@@ -119,6 +119,10 @@ func parse(file string, data []byte) (*Spec, *reporter) {
 	}
 	return s, r
 }
+
+// The problems that leave a value Decode cannot take (a wrong type) stop
+// parse; the others (an unknown or repeated key, a number out of range, a
+// second document) are reported with what validation finds.
 
 // syntaxProblem turns a YAML syntax error into a problem at its line.
 // An error without a line (such as "control characters are not allowed")
@@ -193,7 +197,7 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			r.add(field, "%s must be a mapping of keys to values, not %s", at(), describe(n))
+			r.fatal(field, "%s must be a mapping of keys to values, not %s", at(), describe(n))
 			return
 		}
 		fields := yamlFields(t)
@@ -211,9 +215,10 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 			}
 			check(v, f.Type, sub, f, r)
 		}
+		dropRepeated(n)
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			r.add(field, "must be a mapping of keys to values, not %s", describe(n))
+			r.fatal(field, "must be a mapping of keys to values, not %s", describe(n))
 			return
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -221,7 +226,7 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 			sub := join(field, k.Value)
 			if k.Kind != yaml.ScalarNode || k.Tag == "!!null" {
 				r.positions[sub] = pos{k.Line, k.Column}
-				r.add(sub, "keys must be plain strings")
+				r.fatal(sub, "keys must be plain strings")
 				continue
 			}
 			if repeated(n, i, sub, r) {
@@ -230,9 +235,10 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 			r.keys[sub] = pos{k.Line, k.Column}
 			check(v, t.Elem(), sub, sf, r)
 		}
+		dropRepeated(n)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			r.add(field, "must be a list (write [a, b] or one '- item' per line), not %s", describe(n))
+			r.fatal(field, "must be a list (write [a, b] or one '- item' per line), not %s", describe(n))
 			return
 		}
 		for i, item := range n.Content {
@@ -240,13 +246,13 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 		}
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
-			r.add(field, "must be a single value, not %s", describe(n))
+			r.fatal(field, "must be a single value, not %s", describe(n))
 		}
 	case reflect.Int:
 		checkInt(n, field, sf, r)
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-			r.add(field, "must be true or false, not %s", describe(n))
+			r.fatal(field, "must be true or false, not %s", describe(n))
 		}
 	default:
 		panic("spec: unsupported field type " + t.String())
@@ -268,6 +274,24 @@ func repeated(n *yaml.Node, i int, field string, r *reporter) bool {
 	return false
 }
 
+// dropRepeated removes the pairs of mapping n whose key an earlier pair
+// has (reported by repeated), so that the rest can be decoded.
+func dropRepeated(n *yaml.Node) {
+	seen := map[string]bool{}
+	kept := n.Content[:0]
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Kind == yaml.ScalarNode {
+			if seen[k.Value] {
+				continue
+			}
+			seen[k.Value] = true
+		}
+		kept = append(kept, k, n.Content[i+1])
+	}
+	n.Content = kept
+}
+
 var wholeNumber = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
 
 // checkInt checks a whole number against its field's range: the min and
@@ -279,17 +303,20 @@ func checkInt(n *yaml.Node, field string, sf reflect.StructField, r *reporter) {
 		rng += " (" + why + ")"
 	}
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && !(n.Tag == "!!float" && wholeNumber.MatchString(n.Value))) {
-		r.add(field, "must be %s, not %s", rng, describe(n))
+		r.fatal(field, "must be %s, not %s", rng, describe(n))
 		return
 	}
 	var v int64
 	err := n.Decode(&v)
 	if err != nil && !wholeNumber.MatchString(n.Value) { // e.g. !!int abc, 0x1G
-		r.add(field, "must be %s, not %s", rng, describe(n))
+		r.fatal(field, "must be %s, not %s", rng, describe(n))
 		return
 	}
 	if err != nil || v < lo || v > hi {
 		r.add(field, "%s is out of range: it must be %s", n.Value, rng)
+		// Reported: decode it as left out, so that validation can go on
+		// and report the rest.
+		n.Tag, n.Value = "!!null", ""
 	}
 }
 

@@ -65,6 +65,14 @@ type reporter struct {
 	warnings  Problems
 	// parent, when set, is the reporter this one adds to (see keyed).
 	parent *reporter
+	// stop is set by a problem after which the spec cannot be decoded.
+	stop bool
+}
+
+// fatal records a problem after which the spec cannot be decoded.
+func (r *reporter) fatal(field, format string, args ...any) {
+	r.add(field, format, args...)
+	r.stop = true
 }
 
 // keyed returns a reporter that places problems at the key of a map

@@ -142,6 +142,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"alias", validSpec + "depends:\n  debian-12: &d [libpq5]\n  el9: *d\n", []string{`:13:14: anchors and aliases (&name, *name, <<) are not allowed`}},
 		{"billion laughs", "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n", []string{`:1:4: anchors and aliases`}},
 		{"merge key", validSpec + "apache: &a {mount: /x}\nhooks: {<<: *a}\n", []string{`:12:9: anchors and aliases`}},
+		{"parse and validation problems together", replace("name: inventory", "name: Bad") + "colour: blue\napache: {processes: 100}\nname: again\n", []string{`:1:7: name: "Bad" is not a valid name`, `:12:1: colour: unknown key`, `:13:21: apache.processes: 100 is out of range`, `:14:1: name: the key "name" is written twice`}},
 		{"yaml syntax", validSpec + "app: [\n", []string{`:12:1: invalid YAML`}},
 		{"empty first document", "---\n---\n" + validSpec, []string{`:2:1: a second YAML document starts here`}},
 		{"control character in the file", replace("license: MIT", "license: M\x01IT"), []string{`:6:11: invalid YAML: control characters are not allowed`}},
