@@ -42,7 +42,7 @@ func TestCheckAgreesWithBuild(t *testing.T) {
 		{"second document", "---\nuser: root\n", false},
 		{"secret in the environment", "environment: {API_KEY: abc}\n", true},
 		{"huge description", "description: |\n" + strings.Repeat("  "+strings.Repeat("word ", 14)+"word\n", 12000), true},
-		{"long hooks and many environment values", "hooks: {post_install: [\"" + strings.Repeat("x", 60000) + "\"]}\nenvironment: {" + manyVars(2000) + "}\n", true},
+		{"long hooks and many environment values", "hooks: {post_install: [\"" + strings.Repeat("x", 60000) + "\"]}\nenvironment: {" + manyVars(1000) + "}\n", true},
 		{"static alias of the whole tree", "apache: {static: {\"/\": .}}\n", false},
 		{"writable is the app", "writable: [app]\n", false},
 	}

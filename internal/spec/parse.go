@@ -23,6 +23,11 @@ import (
 // larger than this is a mistake or an attack, refused before parsing.
 const MaxSize = 1 << 20
 
+// MaxEntries bounds each mapping and list of a spec (environment
+// variables, static directories, dependencies...): a real spec has tens,
+// and decoding a mapping takes time growing with the square of its size.
+const MaxEntries = 1000
+
 // Load reads the spec at path, fills in defaults and validates it. Relative
 // paths in the spec are resolved against the spec file's directory. An
 // invalid spec gives a Problems error listing everything wrong. Warnings
@@ -194,6 +199,10 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 		}
 		return "this field"
 	}
+	if len(n.Content) > 2*MaxEntries {
+		r.fatal(field, "has %d entries: a spec needs far fewer, and at most %d are taken", len(n.Content)/2, MaxEntries)
+		return
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
@@ -201,10 +210,11 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 			return
 		}
 		fields := yamlFields(t)
+		seen := map[string]*yaml.Node{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			sub := join(field, k.Value)
-			if repeated(n, i, sub, r) {
+			if repeated(seen, k, sub, r) {
 				continue
 			}
 			f, ok := fields[k.Value]
@@ -221,6 +231,7 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 			r.fatal(field, "must be a mapping of keys to values, not %s", describe(n))
 			return
 		}
+		seen := map[string]*yaml.Node{}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			sub := join(field, k.Value)
@@ -229,7 +240,7 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 				r.fatal(sub, "keys must be plain strings")
 				continue
 			}
-			if repeated(n, i, sub, r) {
+			if repeated(seen, k, sub, r) {
 				continue
 			}
 			r.keys[sub] = pos{k.Line, k.Column}
@@ -259,18 +270,16 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 	}
 }
 
-// repeated reports a key of mapping n (at index i of its content) that
-// an earlier key of n already set: YAML forbids it, and which one would
+// repeated reports a key k that an earlier key of its mapping (in seen)
+// already set: YAML forbids it, and which one would
 // win is anyone's guess.
-func repeated(n *yaml.Node, i int, field string, r *reporter) bool {
-	k := n.Content[i]
-	for j := 0; j < i; j += 2 {
-		if p := n.Content[j]; p.Kind == yaml.ScalarNode && p.Value == k.Value {
-			r.problems = append(r.problems, Problem{File: r.file, Line: k.Line, Col: k.Column, Field: field,
-				Msg: fmt.Sprintf("the key %q is written twice (first at line %d:%d): keep one", k.Value, p.Line, p.Column)})
-			return true
-		}
+func repeated(seen map[string]*yaml.Node, k *yaml.Node, field string, r *reporter) bool {
+	if p, ok := seen[k.Value]; ok {
+		r.problems = append(r.problems, Problem{File: r.file, Line: k.Line, Col: k.Column, Field: field,
+			Msg: fmt.Sprintf("the key %q is written twice (first at line %d:%d): keep one", k.Value, p.Line, p.Column)})
+		return true
 	}
+	seen[k.Value] = k
 	return false
 }
 

@@ -2,11 +2,13 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wsgipack/wsgipack/internal/golden"
 )
@@ -146,6 +148,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"yaml syntax", validSpec + "app: [\n", []string{`:12:1: invalid YAML`}},
 		{"empty first document", "---\n---\n" + validSpec, []string{`:2:1: a second YAML document starts here`}},
 		{"control character in the file", replace("license: MIT", "license: M\x01IT"), []string{`:6:11: invalid YAML: control characters are not allowed`}},
+		{"too many environment variables", validSpec + "environment:\n" + manyVars(1001), []string{`:13:3: environment: has 1001 entries: a spec needs far fewer, and at most 1000 are taken`}},
 		{"file over 1 MiB", validSpec + "# " + strings.Repeat("x", spec1MiB) + "\n", []string{`wsgipack.yaml:1:1: the file is larger than 1048576 bytes (1 MiB)`}},
 		{"tab indentation", validSpec + "apache:\n\tmount: /x\n", []string{`:13:1: invalid YAML`}},
 		{"empty file", "", []string{`wsgipack.yaml:1:1: the file is empty`}},
@@ -397,4 +400,34 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// manyVars returns n lines of distinct environment variables.
+func manyVars(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "  V%d: x\n", i)
+	}
+	return b.String()
+}
+
+// TestParseTimeBounded: the slowest spec of at most MaxSize bytes found
+// (mappings of MaxEntries keys, which yaml.v3 decodes in quadratic time,
+// under unknown keys and as the environment) is parsed in well under a
+// few seconds.
+func TestParseTimeBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(validSpec + "environment:\n" + manyVars(MaxEntries))
+	for i := 0; b.Len() < MaxSize-20000; i++ {
+		fmt.Fprintf(&b, "x%d:\n%s", i, manyVars(MaxEntries))
+	}
+	data := []byte(b.String()[:min(b.Len(), MaxSize)])
+	start := time.Now()
+	_, r := parse("big.yaml", data)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("parsing %d bytes took %v", len(data), d)
+	}
+	if len(r.problems) == 0 {
+		t.Error("unknown keys accepted")
+	}
 }
