@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -327,7 +328,33 @@ func (p *plan) complete(pkg *packager.Package) (*packager.Package, error) {
 	}
 	pkg.Scripts = packager.Scripts(sc)
 	pkg.Entries = p.payload.With([]archive.Entry{conf.Entry(), copyright}...)
+	if err := checkTree(pkg.Entries); err != nil {
+		return nil, err
+	}
 	return pkg, nil
+}
+
+// checkTree refuses a package in which an entry lies inside one that is
+// not a directory (a file or symlink): the deb writer would refuse it
+// only when writing, and rpm would build a package that cannot install.
+// complete runs it for check and build alike.
+func checkTree(entries []archive.Entry) error {
+	byPath := make(map[string]*archive.Entry, len(entries))
+	for i := range entries {
+		byPath[entries[i].Path] = &entries[i]
+	}
+	var errs []error
+	for _, e := range entries {
+		for dir := path.Dir(e.Path); dir != "/" && dir != "."; dir = path.Dir(dir) {
+			if d, ok := byPath[dir]; ok {
+				if d.Kind != archive.Dir {
+					errs = append(errs, fmt.Errorf("%s (%s) is not a directory, but %s (%s) would be inside it; change one of them", dir, d.Origin, e.Path, e.Origin))
+				}
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // timestamp picks the time stamped on every file: $SOURCE_DATE_EPOCH, else
