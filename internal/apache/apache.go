@@ -44,11 +44,14 @@ type static struct{ URL, Dir string }
 // appData fills apache-app.tmpl: the app's directives.
 type appData struct {
 	layout.App
+	Served                             layout.Tree
 	User                               string
 	Processes, Threads, RequestTimeout int
 	Mount                              string
 	Static                             []static // longest URL first
 	ScriptDir, ScriptFile              string
+	PassAuthorization                  bool
+	Directives                         []string
 }
 
 // confData fills apache.conf.tmpl: the file around them.
@@ -60,9 +63,10 @@ type confData struct {
 // Render returns the configuration of the app s for Apache layout a.
 func Render(s *spec.Spec, a distro.Apache) (*Config, error) {
 	lay := layout.For(s.Name)
-	d := appData{App: lay, User: s.User, Processes: s.Apache.Processes, Threads: s.Apache.Threads,
+	d := appData{App: lay, Served: lay.Served(), User: s.User, Processes: s.Apache.Processes, Threads: s.Apache.Threads,
 		RequestTimeout: s.Apache.Timeout, Mount: s.Apache.Mount,
-		ScriptDir: path.Dir(lay.EntryScript), ScriptFile: path.Base(lay.EntryScript)}
+		ScriptDir: path.Dir(lay.EntryScript), ScriptFile: path.Base(lay.EntryScript),
+		PassAuthorization: s.Apache.PassesAuthorization(), Directives: s.Apache.Directives}
 	// Longer URLs first: Apache applies the first Alias that matches.
 	urls := slices.SortedFunc(maps.Keys(s.Apache.Static), func(x, y string) int {
 		if len(x) != len(y) {
@@ -71,7 +75,7 @@ func Render(s *spec.Spec, a distro.Apache) (*Config, error) {
 		return strings.Compare(x, y)
 	})
 	for _, u := range urls {
-		d.Static = append(d.Static, static{u, lay.Opt(s.Apache.Static[u])})
+		d.Static = append(d.Static, static{u, lay.Served().Opt(s.Apache.Static[u])})
 	}
 	body, err := templates.Execute("apache-app.tmpl", d)
 	if err != nil {

@@ -10,13 +10,19 @@ import (
 )
 
 func testSpec(serverName string) *spec.Spec {
-	return &spec.Spec{
+	s := &spec.Spec{
 		Name: "inventory", User: "inventory",
 		Apache: spec.Apache{
 			Mount: "/inventory", ServerName: serverName, Processes: 2, Threads: 4, Timeout: 60,
 			Static: map[string]string{"/inventory/static": "app/inventory/static", "/inventory/static/img": "media/img"},
 		},
 	}
+	if serverName != "" { // the site also has directives, and no WSGIPassAuthorization
+		off := false
+		s.Apache.PassAuthorization = &off
+		s.Apache.Directives = []string{`Header always set X-Frame-Options "DENY"`, "<Location /inventory/admin>", "Require ip 10.0.0.0/8", "</Location>"}
+	}
+	return s
 }
 
 // TestRender renders the config for every Apache layout, as a snippet and

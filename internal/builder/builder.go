@@ -264,12 +264,13 @@ func prepare(o Options, forWrite bool) (*plan, error) {
 	lay := layout.For(s.Name)
 	p := &plan{spec: s, layout: lay, version: v, targets: targets, formats: formats, venv: ve, stage: stage,
 		pythons: pythons, bytecode: s.CompileBytecode() && !o.NoBytecode}
-	generated, err := entrypoint.Render(entrypoint.App{Layout: lay, Version: s.Version, WSGI: s.App.WSGI, Environment: s.Environment})
+	release := lay.Release(layout.ReleaseDir(v, s.Release))
+	generated, err := entrypoint.Render(entrypoint.App{Layout: lay, Release: release, WSGI: s.App.WSGI, Environment: s.Environment})
 	if err != nil {
 		return p, err
 	}
 	p.payload, err = payload.Collect(payload.Options{
-		Spec: s, Layout: lay, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
+		Spec: s, Layout: lay, Release: release, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
 		Bytecode: p.bytecode, MD5: md5, Generated: generated, Progress: o.Progress,
 	})
 	if err != nil {
@@ -301,8 +302,18 @@ func (p *plan) pkg(t distro.Release, mtime time.Time) *packager.Package {
 		Name: s.Name, Summary: s.Summary, Description: s.Description, Maintainer: s.Maintainer,
 		License: s.License, Homepage: s.Homepage, Version: p.version, Release: s.Release,
 		Distro: t, Machine: p.machine, Glibc: p.glibc,
-		System: []string{py.Package, py.ModWSGI, t.Apache.Package}, Depends: s.Depends[t.Name], MTime: mtime,
+		System: system(s, py, t), Depends: s.Depends[t.Name], MTime: mtime,
 	}
+}
+
+// system are the target's packages an app needs: its Python, mod_wsgi for
+// it, Apache, and acl (setfacl) when Apache serves a writable path.
+func system(s *spec.Spec, py distro.Python, t distro.Release) []string {
+	deps := []string{py.Package, py.ModWSGI, t.Apache.Package}
+	if len(s.ServedWritable()) > 0 {
+		deps = append(deps, "acl")
+	}
+	return deps
 }
 
 // complete renders what pkg's target adds to the shared payload: the
@@ -319,15 +330,24 @@ func (p *plan) complete(pkg *packager.Package) (*packager.Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	sc, err := scripts.Render(scripts.Input{
-		Spec: p.spec, Version: p.version.Input, Target: t, Python: p.pythons[t.Name],
+	in := scripts.Input{
+		Spec: p.spec, Version: p.version.Input, ReleaseDir: layout.ReleaseDir(p.version, p.spec.Release), Target: t, Python: p.pythons[t.Name],
 		PythonVersion: p.venv.Python, Conf: conf, InstallBytecode: !p.bytecode,
-	})
+	}
+	sc, err := scripts.Render(in)
+	if err != nil {
+		return nil, err
+	}
+	ctl, err := scripts.Ctl(in)
+	if err != nil {
+		return nil, err
+	}
+	manual, err := scripts.CtlManual(in)
 	if err != nil {
 		return nil, err
 	}
 	pkg.Scripts = packager.Scripts(sc)
-	pkg.Entries = p.payload.With([]archive.Entry{conf.Entry(), copyright}...)
+	pkg.Entries = p.payload.With([]archive.Entry{conf.Entry(), copyright, ctl, manual}...)
 	if err := checkTree(pkg.Entries); err != nil {
 		return nil, err
 	}

@@ -33,6 +33,7 @@ type Apache struct {
 	SnippetDir    string // config snippets for the main server
 	Enable        bool   // configs are enabled with a2ensite/a2enconf (Debian family)
 	User          string // Apache's own user
+	Group         string // Apache's own group: it reads the app's served writable paths
 	ModWSGIModule string // path of mod_wsgi.so
 	// SocketPrefix is WSGISocketPrefix when the built-in default does not
 	// work (EL: logs/ is not writable and SELinux denies sockets there).
@@ -44,19 +45,19 @@ var (
 	debianApache = Apache{
 		Family: "debian", Package: "apache2", Service: "apache2", Ctl: "apache2ctl",
 		PidFile: "/run/apache2/apache2.pid", SiteDir: "/etc/apache2/sites-available",
-		SnippetDir: "/etc/apache2/conf-available", Enable: true, User: "www-data",
+		SnippetDir: "/etc/apache2/conf-available", Enable: true, User: "www-data", Group: "www-data",
 		ModWSGIModule: "/usr/lib/apache2/modules/mod_wsgi.so",
 	}
 	elApache = Apache{
 		Family: "el", Package: "httpd", Service: "httpd", Ctl: "apachectl",
 		PidFile: "/run/httpd/httpd.pid", SiteDir: "/etc/httpd/conf.d", SnippetDir: "/etc/httpd/conf.d",
-		User: "apache", ModWSGIModule: "/usr/lib64/httpd/modules/mod_wsgi_python3.so",
+		User: "apache", Group: "apache", ModWSGIModule: "/usr/lib64/httpd/modules/mod_wsgi_python3.so",
 		SocketPrefix: "/run/httpd/wsgi",
 	}
 	suseApache = Apache{
 		Family: "suse", Package: "apache2", Service: "apache2", Ctl: "apachectl",
 		PidFile: "/run/httpd.pid", SiteDir: "/etc/apache2/vhosts.d", SnippetDir: "/etc/apache2/conf.d",
-		User: "wwwrun", ModWSGIModule: "/usr/lib64/apache2/mod_wsgi.so",
+		User: "wwwrun", Group: "www", ModWSGIModule: "/usr/lib64/apache2/mod_wsgi.so",
 	}
 )
 

@@ -286,6 +286,22 @@ func (c *Chroot) GetErr(path string) (int, string, error) {
 	return response(client.Get(c.URL(path)))
 }
 
+// GetWith does an HTTP GET of path with one request header and returns
+// the status code and body; no answer fails the test.
+func (c *Chroot) GetWith(t testing.TB, path, header, value string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("GET", c.URL(path), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set(header, value)
+	status, body, err := response(client.Do(req))
+	if err != nil {
+		t.Fatalf("GET %s: %v\nerror log:\n%s", path, err, c.ErrorLog())
+	}
+	return status, body
+}
+
 // Post does an HTTP POST of body (text/plain) to path and returns the
 // status code and body; no answer fails the test.
 func (c *Chroot) Post(t testing.TB, path, body string) (int, string) {

@@ -42,46 +42,49 @@ type app struct {
 // The apps of the scenarios.
 var (
 	inventory1 = app{name: "inventory", version: "1.4.2"}
-	inventory2 = app{name: "inventory", version: "1.5.0", files: map[string]string{
+	inventory2 = app{name: "inventory", version: "1.5.0", spec: map[string]string{
+		"  INVENTORY_STATE: /var/lib/inventory": "  INVENTORY_STATE: /var/lib/inventory\n  INVENTORY_COLOR: blue",
+	}, files: map[string]string{
 		"migrations/002_gadget.sql": "CREATE TABLE IF NOT EXISTS colors (name TEXT PRIMARY KEY);\nINSERT OR IGNORE INTO items VALUES ('gadget');\n",
 		"src/inventory/__init__.py": "\"\"\"Inventory: the wsgipack example app.\"\"\"\n\n__version__ = \"1.5.0\"\n",
 	}}
 	// stock is a second app on the same server: own name, user, URL.
 	stock = app{name: "stock", version: "2.0.0", spec: map[string]string{
 		"name: inventory":    "name: stock",
-		"mount: /inventory":  "mount: /stock",
+		"mount: /inventory":  "mount: /stock\n  directives:\n    - <Location /stock/private>\n    - Require all denied\n    - </Location>",
 		"/inventory/static:": "/stock/static:",
+		"/inventory/media:":  "/stock/media:",
 		"/var/lib/inventory": "/var/lib/stock",
 		"/etc/inventory/":    "/etc/stock/",
-		"/opt/inventory/":    "/opt/stock/",
 		"hooks:":             "hooks:\n  first_install:\n    - echo stock first install done",
 	}}
 	// failhook's post_install hook fails.
 	failhook = app{name: "failhook", version: "1.0.0", spec: map[string]string{
-		"name: inventory":    "name: failhook",
-		"mount: /inventory":  "mount: /failhook",
-		"/inventory/static:": "/failhook/static:",
-		"/var/lib/inventory": "/var/lib/failhook",
-		"/etc/inventory/":    "/etc/failhook/",
-		"    - python -m inventory.migrate /opt/inventory/migrations": "    - sh -c 'echo migration exploded, no such table >&2; exit 3'",
+		"name: inventory":                              "name: failhook",
+		"mount: /inventory":                            "mount: /failhook",
+		"/inventory/static:":                           "/failhook/static:",
+		"/inventory/media:":                            "/failhook/media:",
+		"/var/lib/inventory":                           "/var/lib/failhook",
+		"/etc/inventory/":                              "/etc/failhook/",
+		"    - python -m inventory.migrate migrations": "    - sh -c 'echo migration exploded, no such table >&2; exit 3'",
 	}}
 	// badconf's Apache config is made invalid after the build (see badConfDeb).
 	badconf = app{name: "badconf", version: "1.0.0", spec: map[string]string{
 		"name: inventory":    "name: badconf",
 		"mount: /inventory":  "mount: /badconf",
 		"/inventory/static:": "/badconf/static:",
+		"/inventory/media:":  "/badconf/media:",
 		"/var/lib/inventory": "/var/lib/badconf",
 		"/etc/inventory/":    "/etc/badconf/",
-		"/opt/inventory/":    "/opt/badconf/",
 	}}
 	// lean ships no bytecode: its install scripts compile it.
 	lean = app{name: "lean", version: "1.0.0", spec: map[string]string{
 		"name: inventory":    "name: lean",
 		"mount: /inventory":  "mount: /lean",
 		"/inventory/static:": "/lean/static:",
+		"/inventory/media:":  "/lean/media:",
 		"/var/lib/inventory": "/var/lib/lean",
 		"/etc/inventory/":    "/etc/lean/",
-		"/opt/inventory/":    "/opt/lean/",
 		"venv: venv":         "venv: venv\nbytecode: false",
 	}}
 	// wrongpy's venv is Python 3.12, which Debian 12's mod_wsgi is not.
@@ -89,9 +92,9 @@ var (
 		"name: inventory":    "name: wrongpy",
 		"mount: /inventory":  "mount: /wrongpy",
 		"/inventory/static:": "/wrongpy/static:",
+		"/inventory/media:":  "/wrongpy/media:",
 		"/var/lib/inventory": "/var/lib/wrongpy",
 		"/etc/inventory/":    "/etc/wrongpy/",
-		"/opt/inventory/":    "/opt/wrongpy/",
 	}}
 )
 

@@ -30,7 +30,8 @@ const Suite = "bookworm"
 // Packages are installed into the root on top of debootstrap's minbase.
 // Nothing here may pull in a compiler: packages are installed on servers
 // without one.
-var Packages = []string{"apache2", "libapache2-mod-wsgi-py3"}
+// acl: setfacl, which an app whose writable paths Apache serves depends on.
+var Packages = []string{"apache2", "libapache2-mod-wsgi-py3", "acl"}
 
 // compilers must not exist in the root.
 var compilers = []string{"gcc", "cc", "c++", "g++", "clang", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc"}

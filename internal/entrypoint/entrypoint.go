@@ -1,9 +1,17 @@
 // Package entrypoint renders the two files through which mod_wsgi and the
-// deploy hooks start an app: the WSGI entry script
-// (/opt/<name>/wsgi/<name>.wsgi), which loads the environment file into
-// os.environ and imports module:callable (or calls module:factory()) as
-// application, and the environment file (/etc/<name>/environment), a config
-// file of the package.
+// deploy hooks start an app: the WSGI entry script (wsgi/<name>.wsgi in the
+// release, copied to /opt/<name>/wsgi by the install scripts), which pins
+// the process to the release the current link names, loads the environment
+// into os.environ and imports module:callable (or calls module:factory())
+// as application, and the release's default environment (environment in
+// the release: the spec's, as POSIX sh).
+//
+// The environment is three POSIX sh files read in order with 'set -a',
+// later values winning, by the entry script, the deploy hooks and
+// <name>-ctl alike: the release's defaults, /etc/<name>/environment (the
+// server's settings: never shipped, created empty at first install, never
+// changed by the package, so no conffile prompt can happen) and
+// /etc/<name>/secrets (generated at first install).
 package entrypoint
 
 import (
@@ -25,7 +33,7 @@ var templates = render.Must(templateFiles, "*.tmpl")
 // App is what the two files say of an app.
 type App struct {
 	Layout      layout.App
-	Version     string            // the app's version, named in the entry script's header
+	Release     layout.Tree       // the release the entry script is rendered into
 	WSGI        string            // module:callable or module:factory()
 	Environment map[string]string // the spec's environment
 }
@@ -36,7 +44,7 @@ type variable struct{ Key, Value string }
 // data fills wsgi.tmpl and environment.tmpl.
 type data struct {
 	layout.App
-	Version     string
+	Served      layout.Tree
 	WSGI        string
 	Module      string
 	Callable    string
@@ -48,7 +56,7 @@ type data struct {
 // their content.
 func Render(a App) ([]archive.Entry, error) {
 	module, callable, _ := strings.Cut(a.WSGI, ":")
-	d := data{App: a.Layout, Version: a.Version, WSGI: a.WSGI, Module: module,
+	d := data{App: a.Layout, Served: a.Layout.Served(), WSGI: a.WSGI, Module: module,
 		Callable: strings.TrimSuffix(callable, "()"), Factory: strings.HasSuffix(callable, "()")}
 	for _, k := range slices.Sorted(maps.Keys(a.Environment)) {
 		d.Environment = append(d.Environment, variable{k, a.Environment[k]})
@@ -62,9 +70,9 @@ func Render(a App) ([]archive.Entry, error) {
 		return nil, err
 	}
 	return []archive.Entry{
-		{Path: a.Layout.EntryScript, Kind: archive.File, Mode: 0o644, Size: int64(len(script)), Data: script, Origin: "generated wsgi.tmpl"},
-		// Readable by root only until the install scripts give the app's
-		// group read access: it may hold secrets.
-		{Path: a.Layout.EnvFile, Kind: archive.File, Mode: 0o640, Size: int64(len(env)), Data: env, Config: true, Origin: "generated environment.tmpl"},
+		{Path: a.Release.EntryScript, Kind: archive.File, Mode: 0o644, Size: int64(len(script)), Data: script, Origin: "generated wsgi.tmpl"},
+		// Defaults, not secrets (those are generated on the server): read
+		// by anyone, like the rest of the release.
+		{Path: a.Release.EnvFile, Kind: archive.File, Mode: 0o644, Size: int64(len(env)), Data: env, Origin: "generated environment.tmpl"},
 	}, nil
 }

@@ -35,8 +35,13 @@ import (
 
 // Options say what to collect.
 type Options struct {
-	Spec        *spec.Spec
-	Layout      layout.App // install paths: layout.For(Spec.Name)
+	Spec   *spec.Spec
+	Layout layout.App // install paths: layout.For(Spec.Name)
+	// Release is the tree the code runs from on the server
+	// (Layout.Release): the venv's scripts and the bytecode name its paths.
+	// The entries are built there, then moved to Layout.Shipped(), where
+	// the package installs them.
+	Release     layout.Tree
 	Dir         string     // the project: the spec file's directory, absolute
 	Venv        *venv.Venv // the CI venv
 	Interpreter string     // the target interpreter, e.g. /usr/bin/python3.11
@@ -99,6 +104,7 @@ func (p *Payload) Files() int {
 type collector struct {
 	o       Options
 	l       layout.App
+	r       layout.Tree // the release tree the entries are built for
 	entries map[string]archive.Entry
 	newest  time.Time
 	errs    []error
@@ -128,7 +134,7 @@ func (c *collector) appGroup(entries []archive.Entry) {
 // leaving the package, editable installs, two things wanting one path,
 // leaks of the build path) are returned together.
 func Collect(o Options) (*Payload, error) {
-	c := &collector{o: o, l: o.Layout, entries: map[string]archive.Entry{}}
+	c := &collector{o: o, l: o.Layout, r: o.Release, entries: map[string]archive.Entry{}}
 	progress := o.Progress
 	if progress == nil {
 		progress = func(string) {}
@@ -140,7 +146,7 @@ func Collect(o Options) (*Payload, error) {
 	}
 	p := &Payload{owned: c.l.Owned()}
 	rel, err := o.Venv.Relocate(venv.RelocateOptions{
-		Dest: c.l.Venv, Root: c.l.Root, Interpreter: o.Interpreter, Keep: o.Spec.VenvKeep, Origin: o.Spec.Venv,
+		Dest: c.r.Venv, Root: c.r.Root, Interpreter: o.Interpreter, Keep: o.Spec.VenvKeep, Origin: o.Spec.Venv,
 		// Problems found so far fail the build: no need to compile.
 		Bytecode: o.Bytecode && len(c.errs) == 0, Stage: filepath.Join(o.Stage, "venv"), Progress: progress,
 	})
@@ -168,6 +174,7 @@ func Collect(o Options) (*Payload, error) {
 	}
 
 	p.Entries = slices.Collect(maps.Values(c.entries))
+	c.ship(p.Entries)
 	p.Entries = append(p.Entries, fstree.Parents(p.Entries, c.l.Owned()...)...)
 	c.appGroup(p.Entries)
 	fstree.Sort(p.Entries)
@@ -187,7 +194,7 @@ func Collect(o Options) (*Payload, error) {
 	p.Warnings = append(c.warns, native.Unresolved(bins, files)...)
 	for _, b := range bins {
 		for _, rp := range b.RunPath {
-			if _, ok := fstree.Within(rp, c.l.Root); !ok {
+			if _, ok := fstree.Within(rp, c.r.Root); !ok {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("%s has RUNPATH %s, a directory of the build machine (typically CI's Python built with --enable-shared); harmless where it does not exist, but the loader searches it first", b.Origin, rp))
 			}
 		}
@@ -200,6 +207,19 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// ship moves the entries built for the release tree to the tree the
+// package installs (Layout.Shipped): same names below it, same content.
+// Links keep their targets, which name the release's paths as the code
+// does.
+func (c *collector) ship(entries []archive.Entry) {
+	to := c.l.Shipped().Root
+	for i := range entries {
+		if rel, ok := fstree.Within(entries[i].Path, c.r.Root); ok {
+			entries[i].Path = path.Join(to, rel)
+		}
+	}
 }
 
 // needles are the build paths that must not appear in the payload: the
@@ -235,8 +255,8 @@ func (c *collector) add(entries ...archive.Entry) {
 func (c *collector) read(src, dest, origin string, skip func(string, fs.DirEntry) bool) error {
 	v := c.o.Venv
 	r, err := fstree.Read(fstree.Tree{Src: src, Dest: dest, Origin: origin, Skip: skip, Links: fstree.Links{
-		Root: c.l.Root, Interpreter: c.o.Interpreter,
-		Map: []fstree.Mapping{{From: v.Dir, To: c.l.Venv}, {From: v.RealDir, To: c.l.Venv}},
+		Root: c.r.Root, Interpreter: c.o.Interpreter,
+		Map: []fstree.Mapping{{From: v.Dir, To: c.r.Venv}, {From: v.RealDir, To: c.r.Venv}},
 	}})
 	if err != nil {
 		return err
@@ -273,12 +293,12 @@ func (c *collector) app() error {
 		}
 		return false
 	}
-	if err := c.read(src, c.l.Code, s.App.Source, excluded); err != nil {
+	if err := c.read(src, c.r.Code, s.App.Source, excluded); err != nil {
 		return err
 	}
 	for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
 		from := s.App.Files[dest]
-		if err := c.read(filepath.Join(c.o.Dir, from), c.l.Opt(dest), from, fstree.IsBuildArtifact); err != nil {
+		if err := c.read(filepath.Join(c.o.Dir, from), c.r.Opt(dest), from, fstree.IsBuildArtifact); err != nil {
 			return err
 		}
 	}
@@ -303,7 +323,7 @@ func (c *collector) config() error {
 // directory.
 func (c *collector) writable() {
 	for _, w := range c.o.Spec.Writable {
-		dest := c.l.Opt(w)
+		dest := c.r.Opt(w)
 		state := path.Join(c.l.State, w)
 		n := 0
 		for p, e := range c.entries {
@@ -326,7 +346,7 @@ func (c *collector) writable() {
 func (c *collector) bytecode(p *Payload) error {
 	var sources []archive.Entry
 	for _, e := range c.entries {
-		if _, inVenv := fstree.Within(e.Path, c.l.Venv); !inVenv {
+		if _, inVenv := fstree.Within(e.Path, c.r.Venv); !inVenv {
 			sources = append(sources, e)
 		}
 	}

@@ -23,6 +23,7 @@ func Must(fsys fs.FS, patterns ...string) Templates {
 		"pyquote": PyQuote,
 		"shquote": ShQuote,
 		"quote":   ApacheQuote,
+		"roff":    Roff,
 		"indent":  indent,
 		"pad":     pad,
 	})
@@ -78,4 +79,16 @@ func indent(prefix, s string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Roff escapes text for a roff (manual page) line: backslashes, hyphens
+// (which roff would typeset as hyphens, not minus signs) and a leading dot
+// or quote, which would start a request.
+func Roff(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\e`)
+	s = strings.ReplaceAll(s, "-", `\-`)
+	if strings.HasPrefix(s, ".") || strings.HasPrefix(s, "'") {
+		s = `\&` + s
+	}
+	return s
 }

@@ -5,11 +5,14 @@
 package scripts
 
 import (
+	"bytes"
+	"compress/gzip"
 	"embed"
 	"path"
 	"slices"
 
 	"github.com/wsgipack/wsgipack/internal/apache"
+	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/distro"
 	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/render"
@@ -25,6 +28,7 @@ var templates = render.Must(templateFiles, "*.tmpl")
 type Input struct {
 	Spec          *spec.Spec
 	Version       string // the package version, for messages
+	ReleaseDir    string // the release's directory in /opt/<name>/releases (layout.ReleaseDir)
 	Target        distro.Release
 	Python        distro.Python // the target's Python the venv runs on
 	PythonVersion string        // the venv's Python X.Y
@@ -47,6 +51,7 @@ type data struct {
 	Format          string // deb or rpm: which package manager's arguments to read
 	User            string
 	Version         string
+	ReleaseDir      string
 	Target          string // the release's title
 	Apache          distro.Apache
 	Conf            *apache.Config
@@ -56,24 +61,15 @@ type data struct {
 	PythonVersion   string
 	ConfigFiles     []string // the environment file and the spec's config files
 	Writable        []string // directories under the state directory, parents first
+	ServedWritable  []string // writable paths Apache serves (apache.static)
 	Hooks           spec.Hooks
+	Secrets         []string // the names of the secrets generated at first install
 	InstallBytecode bool
 }
 
 // Render returns the four install scripts.
 func Render(in Input) (Scripts, error) {
-	s := in.Spec
-	lay := layout.For(s.Name)
-	d := data{
-		App: lay, Format: in.Target.Format, User: s.User, Version: in.Version, Target: in.Target.Title,
-		Apache: in.Target.Apache, Conf: in.Conf, Interpreter: in.Python.Interpreter,
-		PythonPackage: in.Python.Package, ModWSGIPackage: in.Python.ModWSGI, PythonVersion: in.PythonVersion,
-		ConfigFiles: []string{lay.EnvFile}, Writable: stateDirs(s.Writable), Hooks: s.Hooks,
-		InstallBytecode: in.InstallBytecode,
-	}
-	for _, c := range s.Config {
-		d.ConfigFiles = append(d.ConfigFiles, c.Dest)
-	}
+	d := newData(in)
 	var out Scripts
 	for _, sc := range []struct {
 		name string
@@ -90,6 +86,53 @@ func Render(in Input) (Scripts, error) {
 		*sc.text = string(b)
 	}
 	return out, nil
+}
+
+// newData fills the template's data but the script's name.
+func newData(in Input) data {
+	s := in.Spec
+	lay := layout.For(s.Name)
+	d := data{
+		App: lay, Format: in.Target.Format, User: s.User, Version: in.Version, ReleaseDir: in.ReleaseDir, Target: in.Target.Title,
+		Apache: in.Target.Apache, Conf: in.Conf, Interpreter: in.Python.Interpreter,
+		PythonPackage: in.Python.Package, ModWSGIPackage: in.Python.ModWSGI, PythonVersion: in.PythonVersion,
+		ConfigFiles: []string{lay.EnvFile}, Writable: stateDirs(s.Writable), ServedWritable: s.ServedWritable(), Hooks: s.Hooks, Secrets: s.Secrets,
+		InstallBytecode: in.InstallBytecode,
+	}
+	for _, c := range s.Config {
+		d.ConfigFiles = append(d.ConfigFiles, c.Dest)
+	}
+	return d
+}
+
+// Ctl returns the operator's command, /usr/sbin/<name>-ctl (status,
+// rollback, restart, run), rendered from the install scripts' template so
+// that it switches releases and runs commands exactly as they do.
+func Ctl(in Input) (archive.Entry, error) {
+	d := newData(in)
+	d.Script = "ctl"
+	b, err := templates.Execute("install.sh.tmpl", d)
+	if err != nil {
+		return archive.Entry{}, err
+	}
+	return archive.Entry{Path: d.Ctl, Kind: archive.File, Mode: 0o755, Size: int64(len(b)), Data: b,
+		Origin: "generated install.sh.tmpl (ctl)"}, nil
+}
+
+// CtlManual returns the manual page of the operator's command, gzipped
+// (no name, no time: reproducible).
+func CtlManual(in Input) (archive.Entry, error) {
+	d := newData(in)
+	page, err := templates.Execute("ctl.8.tmpl", d)
+	if err != nil {
+		return archive.Entry{}, err
+	}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(page)
+	zw.Close()
+	return archive.Entry{Path: "/usr/share/man/man8/" + path.Base(d.Ctl) + ".8.gz", Kind: archive.File, Mode: 0o644,
+		Size: int64(gz.Len()), Data: gz.Bytes(), Doc: true, Origin: "generated ctl.8.tmpl"}, nil
 }
 
 // stateDirs lists the directories under /var/lib/<name> that the writable

@@ -19,7 +19,8 @@ func testInput(t *testing.T, targetName string, installBytecode bool) Input {
 	t.Helper()
 	s := &spec.Spec{
 		Name: "inventory", User: "inventory",
-		Apache:   spec.Apache{Mount: "/inventory", Processes: 2, Threads: 4, Timeout: 60},
+		Apache:   spec.Apache{Mount: "/inventory", Processes: 2, Threads: 4, Timeout: 60, Static: map[string]string{"/inventory/media": "media/public"}},
+		Secrets:  []string{"INVENTORY_SECRET_KEY"},
 		Config:   []spec.ConfigFile{{Source: "config/settings.ini", Dest: "/etc/inventory/settings.ini"}},
 		Writable: []string{"app/instance", "media"},
 		Hooks: spec.Hooks{
@@ -40,7 +41,7 @@ func testInput(t *testing.T, targetName string, installBytecode bool) Input {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Input{Spec: s, Version: "1.4.2", Target: tg, Python: py, PythonVersion: "3.11", Conf: conf,
+	return Input{Spec: s, Version: "1.4.2", ReleaseDir: "1.4.2-1", Target: tg, Python: py, PythonVersion: "3.11", Conf: conf,
 		InstallBytecode: installBytecode}
 }
 
@@ -64,10 +65,14 @@ func TestRender(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			ctl, err := Ctl(testInput(t, tt.target, tt.bytecode))
+			if err != nil {
+				t.Fatal(err)
+			}
 			dir := t.TempDir()
 			for _, f := range []struct{ name, text string }{
 				{"preinst", sc.PreInstall}, {"postinst", sc.PostInstall},
-				{"prerm", sc.PreRemove}, {"postrm", sc.PostRemove},
+				{"prerm", sc.PreRemove}, {"postrm", sc.PostRemove}, {"ctl", string(ctl.Data)},
 			} {
 				golden.Check(t, filepath.Join("..", "..", "testdata", "golden", "scripts", name+"."+f.name), []byte(f.text))
 				file := filepath.Join(dir, f.name)
@@ -97,32 +102,32 @@ func TestStateDirs(t *testing.T) {
 	}
 }
 
-// TestHookEnvironment checks that the hooks read /etc/<name>/environment as
-// the WSGI entry script does: the same file gives the same variables in
-// sh (the rendered postinst's app_environment) and in Python (the rendered
-// entry script's loader).
+// TestHookEnvironment checks that the hooks and the operator's command
+// (the rendered scripts' loadenv) read the environment files as the WSGI
+// entry script does: the same three files give the same variables in sh
+// and in Python's os.environ, the later files winning.
 func TestHookEnvironment(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Fatal("python3 is missing")
 	}
 	dir := t.TempDir()
-	env := "# comment\n" +
-		"  SPACED = value with spaces  \n" +
-		"export EXPORTED=1\n" +
-		"QUOTED=\"a 'b' c\"\n" +
-		"SINGLE='x \"y\" z'\n" +
-		"EMPTY=\n" +
-		"NOEQUALS\n" +
-		"URL=postgres://u:p@h/db?x=1&y=2#frag\n" +
-		"DOLLAR=$HOME/`id`/$(id)\n" +
-		"BACKSLASH=a\\b\\\\c\n" +
-		"HALF=\"open\n" +
-		"LAST=no newline at the end"
-	if err := os.WriteFile(filepath.Join(dir, "environment"), []byte(env), 0o644); err != nil {
+	release := filepath.Join(dir, "releases", "1.0-1")
+	if err := os.MkdirAll(release, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	keys := "SPACED EXPORTED QUOTED SINGLE EMPTY URL DOLLAR BACKSLASH HALF LAST"
+	files := map[string]string{
+		filepath.Join(release, "environment"): "# defaults\nSPACED='value with spaces'\nQUOTED='a '\\''b'\\'' c'\nOVERRIDDEN=default\n" +
+			"URL='postgres://u:p@h/db?x=1&y=2#frag'\nDOLLAR='$HOME/`id`/$(id)'\nBACKSLASH='a\\b\\\\c'\nUNICODE='caf\u00e9 \u2603'\n",
+		filepath.Join(dir, "environment"): "# this server\nexport EXPORTED=1\nOVERRIDDEN=server\nDERIVED=\"$URL/more\"\nKEY='x(y)'\n",
+		filepath.Join(dir, "secrets"):     "KEY='0123abcd'\n",
+	}
+	for f, text := range files {
+		if err := os.WriteFile(f, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys := "SPACED QUOTED OVERRIDDEN URL DOLLAR BACKSLASH UNICODE EXPORTED DERIVED KEY"
 
 	sc, err := Render(testInput(t, "debian-12", false))
 	if err != nil {
@@ -132,16 +137,23 @@ func TestHookEnvironment(t *testing.T) {
 	if err := os.WriteFile(script, []byte(sc.PostInstall), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// Sourced with no arguments, the script only defines its functions.
-	shOut, err := exec.Command("sh", "-c", `. "$1"; etc=$2; eval "$(app_environment)"; for k in $3; do eval "printf '%s=[%s]\n' $k \"\${$k-unset}\""; done`,
-		"sh", script, dir, keys).CombinedOutput()
+	// Sourced with no arguments, the script only defines its functions and
+	// variables; loadenv then runs as the hooks run it.
+	shOut, err := exec.Command("sh", "-c", `. "$1"; shift; env -i sh -c "$loadenv"'
+for k in $4; do eval "v=\${$k-unset}"; printf "%s=[%s]\n" "$k" "$v"; done' sh "$@"`,
+		"sh", script, release, filepath.Join(dir, "environment"), filepath.Join(dir, "secrets"), keys).CombinedOutput()
 	if err != nil {
 		t.Fatalf("sh: %v\n%s", err, shOut)
 	}
 
 	lay := layout.For("demo")
 	lay.EnvFile = filepath.Join(dir, "environment")
-	entries, err := entrypoint.Render(entrypoint.App{Layout: lay, Version: "1.0", WSGI: "os:getcwd"})
+	lay.SecretsFile = filepath.Join(dir, "secrets")
+	lay.Current = filepath.Join(dir, "current")
+	if err := os.Symlink("releases/1.0-1", lay.Current); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := entrypoint.Render(entrypoint.App{Layout: lay, Release: lay.Release("1.0-1"), WSGI: "os:getcwd"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,9 +170,12 @@ for k in sys.argv[2].split():
 		t.Fatalf("python: %v\n%s", err, pyOut)
 	}
 	if string(shOut) != string(pyOut) {
-		t.Errorf("the hooks and the entry script read the environment file differently:\nsh:\n%s\npython:\n%s", shOut, pyOut)
+		t.Errorf("the hooks and the entry script read the environment differently:\nsh:\n%s\npython:\n%s", shOut, pyOut)
 	}
-	if !strings.Contains(string(shOut), "SPACED=[value with spaces]") || !strings.Contains(string(shOut), "DOLLAR=[$HOME/`id`/$(id)]") {
-		t.Errorf("unexpected values:\n%s", shOut)
+	for _, want := range []string{"SPACED=[value with spaces]", "QUOTED=[a 'b' c]", "OVERRIDDEN=[server]", "DOLLAR=[$HOME/`id`/$(id)]",
+		"DERIVED=[postgres://u:p@h/db?x=1&y=2#frag/more]", "KEY=[0123abcd]", "EXPORTED=[1]"} {
+		if !strings.Contains(string(shOut), want) {
+			t.Errorf("want %s in:\n%s", want, shOut)
+		}
 	}
 }

@@ -25,7 +25,8 @@ type Spec struct {
 	Targets     []string            `required:"true" enum:"targets" yaml:"targets" doc:"Distribution releases to build for: one package each."`
 	Apache      Apache              `yaml:"apache" doc:"How Apache mod_wsgi serves the app."`
 	User        string              `yaml:"user" doc:"System user the app runs as (default: name)."`
-	Environment map[string]string   `yaml:"environment" doc:"Variables written to /etc/<name>/environment (a config file) and loaded into os.environ."`
+	Environment map[string]string   `yaml:"environment" doc:"Default variables, shipped in the release (/opt/<name>/current/environment) and loaded into os.environ; a server overrides them in /etc/<name>/environment, which the package never ships or changes. No secrets: see secrets."`
+	Secrets     []string            `yaml:"secrets" doc:"Names of variables whose values are generated on each server at first install (random, from the kernel) into /etc/<name>/secrets (root:<user> 0640), kept on upgrade, removed on purge; an admin may set or rotate them there. Never in the package."`
 	Config      []ConfigFile        `yaml:"config" doc:"Admin-editable config files, kept on upgrade."`
 	Writable    []string            `yaml:"writable" doc:"Paths under /opt/<name> the app writes to; shipped as symlinks into /var/lib/<name>/."`
 	Hooks       Hooks               `yaml:"hooks" doc:"Commands run as the app user by the install scripts."`
@@ -48,6 +49,9 @@ type Apache struct {
 	Threads    int               `yaml:"threads" min:"1" max:"256" why:"threads of one process share its GIL; more only queue" doc:"Threads per daemon process, 1 to 256 (default 15)."`
 	Timeout    int               `yaml:"request_timeout" min:"1" max:"86400" why:"seconds, at most a day" doc:"Seconds a request may take before mod_wsgi restarts the daemon process, 1 to 86400 (default 60)."`
 	Static     map[string]string `yaml:"static" doc:"URL path -> directory under /opt/<name> served by Apache directly."`
+	// PassAuthorization is a pointer: absent means on.
+	PassAuthorization *bool    `yaml:"pass_authorization" doc:"Pass the Authorization header to the app (WSGIPassAuthorization; default true): token, JWT and Basic auth done by the app need it."`
+	Directives        []string `yaml:"directives" doc:"Extra Apache directives, one per line, added to the app's own config and tested with it at install. Only directives that act on the app's requests are allowed (Header, RequestHeader, Redirect*, Rewrite{Engine,Cond,Rule}, Expires*, LimitRequest*, SetEnvIf*, Add{Type,Charset,OutputFilterByType}, AddDefaultCharset, ErrorDocument, Require, WSGIChunkedRequest, <Location>, <LocationMatch>, <If>): others (LoadModule, logs, Include...) act as root or on the whole server."`
 }
 
 // ConfigFile is one admin-editable file.
@@ -62,6 +66,10 @@ type Hooks struct {
 	PostInstall  []string `yaml:"post_install" doc:"Run after every install and upgrade (migrations)."`
 	PreRemove    []string `yaml:"pre_remove" doc:"Run before removal, not on upgrade."`
 }
+
+// PassesAuthorization reports whether mod_wsgi passes the Authorization
+// header to the app.
+func (a Apache) PassesAuthorization() bool { return a.PassAuthorization == nil || *a.PassAuthorization }
 
 // CompileBytecode reports whether .pyc files are compiled at build time and
 // shipped; otherwise the install scripts compile them on the server.

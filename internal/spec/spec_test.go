@@ -69,16 +69,16 @@ func TestLoadValid(t *testing.T) {
 }
 
 // TestOddButValidText: values that are odd but harmless reach the spec
-// unchanged: a quote at one end only, quotes inside, a tab, non-ASCII
-// text, shell syntax. (Values the environment file's readers would change,
-// with surrounding spaces or quotes, are refused: see TestLoadInvalid.)
+// unchanged: quotes at both ends or one, leading spaces, a tab, non-ASCII
+// text, shell syntax (the environment file quotes each value as one sh
+// word; roundtrip_test.go reads them back).
 func TestOddButValidText(t *testing.T) {
 	dir := project(t)
-	s, err := load(t, dir, validSpec+"environment:\n  QUOTED: \"'one end\"\n  INSIDE: \"a 'b' \\\"c\\\"\"\n  TAB: \"a\\tb\"\n  UNICODE: \"Grüße – ok\"\n  SHELL: \"$(id) `id` $HOME\"\n")
+	s, err := load(t, dir, validSpec+"environment:\n  QUOTED: \"'both ends'\"\n  SPACED: \"  leading\"\n  ONE: \"'one end\"\n  TAB: \"a\\tb\"\n  UNICODE: \"Grüße – ok\"\n  SHELL: \"$(id) `id` $HOME\"\n")
 	if err != nil {
 		t.Fatalf("rejected:\n%v", err)
 	}
-	for k, want := range map[string]string{"QUOTED": "'one end", "INSIDE": `a 'b' "c"`, "TAB": "a\tb", "UNICODE": "Grüße – ok", "SHELL": "$(id) `id` $HOME"} {
+	for k, want := range map[string]string{"QUOTED": "'both ends'", "SPACED": "  leading", "ONE": "'one end", "TAB": "a\tb", "UNICODE": "Grüße – ok", "SHELL": "$(id) `id` $HOME"} {
 		if s.Environment[k] != want {
 			t.Errorf("%s = %q, want %q", k, s.Environment[k], want)
 		}
@@ -225,7 +225,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"wsgi with code", replace("wsgi: app.web:application", `wsgi: "os:system('id')"`), []string{`:9:9: app.wsgi: "os:system('id')" is neither`}},
 		{"bad exclude glob", replace("wsgi: app.web:application", "wsgi: app.web:application\n  exclude: [\"[\"]"), []string{`:10:13: app.exclude[0]: "[" is not a valid glob pattern`}},
 		{"files dest escapes", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    ../../etc/cron.d/x: config/settings.ini"), []string{`:11:5: app.files.../../etc/cron.d/x: "../../etc/cron.d/x" must be a clean path relative to /opt/inventory`}},
-		{"files dest is the venv", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    venv/x: config/settings.ini"), []string{`app.files.venv/x: "venv/x": /opt/inventory/venv is filled by wsgipack`}},
+		{"files dest is the venv", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    venv/x: config/settings.ini"), []string{`:11:5: app.files.venv/x: "venv/x": /opt/inventory/package/venv is filled by wsgipack`}},
 		{"files inside a file", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    extra: config/settings.ini\n    extra/x: config/settings.ini"), []string{`:12:14: app.files.extra/x: "extra/x" is inside "extra", which is the file config/settings.ini, not a directory`}},
 		{"venv not a venv", replace("venv: venv", "venv: src"), []string{`:10:7: venv: src has no pyvenv.cfg`}},
 		{"venv_keep unknown", validSpec + "venv_keep: [requests]\n", []string{`:12:13: venv_keep[0]: "requests" is not one of pip, setuptools, wheel`}},
@@ -235,6 +235,18 @@ func TestLoadInvalid(t *testing.T) {
 		{"depends for other target", validSpec + "depends:\n  el8: [libpq]\n", []string{`:13:3: depends.el8: "el8" is not in targets`}},
 		{"rpm syntax for a deb target", validSpec + "depends:\n  debian-12: [\"libpq5 >= 13\"]\n", []string{`:13:15: depends.debian-12[0]: "libpq5 >= 13" is not a Debian package name, optionally with a version as 'libpq5 (>= 13)' (debian-12 is a deb target)`}},
 		{"Debian syntax for an rpm target", validSpec + "depends:\n  el9: [\"libpq (>= 13)\"]\n", []string{`:13:9: depends.el9[0]: "libpq (>= 13)" is Debian's syntax; rpm's is 'name >= version'`}},
+		// Secrets and Apache directives.
+		{"secret not a name", validSpec + "secrets: [SECRET-KEY]\n", []string{`:12:11: secrets[0]: "SECRET-KEY" is not a variable name`}},
+		{"secret twice", validSpec + "secrets: [KEY, KEY]\n", []string{`:12:16: secrets[1]: KEY is listed twice`}},
+		{"secret with a value", validSpec + "environment:\n  KEY: in the package\nsecrets: [KEY]\n", []string{`:14:11: secrets[0]: KEY also has a value under environment`}},
+		{"directive acting as root", validSpec + "apache:\n  directives:\n    - LoadModule evil_module /tmp/evil.so\n", []string{`:14:7: apache.directives[0]: LoadModule is not allowed in an app's config (it acts as root or on the whole server); allowed: Header,`}},
+		{"directive: piped log", validSpec + "apache:\n  directives:\n    - CustomLog \"|/bin/sh -c id\" common\n", []string{`:14:7: apache.directives[0]: CustomLog is not allowed`}},
+		{"directive: include", validSpec + "apache:\n  directives:\n    - Include /etc/shadow\n", []string{`:14:7: apache.directives[0]: Include is not allowed`}},
+		{"directive: section not closed", validSpec + "apache:\n  directives:\n    - <Location /admin>\n    - Require ip 10.0.0.0/8\n", []string{`apache.directives: <Location> is not closed: add </Location>`}},
+		{"directive: section not open", validSpec + "apache:\n  directives:\n    - </Location>\n", []string{`:14:7: apache.directives[0]: </Location> closes a section that is not open`}},
+		{"directive: two lines", validSpec + "apache:\n  directives:\n    - \"Header set A b\\nLoadModule x /tmp/x.so\"\n", []string{`:14:7: apache.directives[0]: holds the control character or line break U+000A`}},
+		{"directive list as text", validSpec + "apache:\n  directives: Header set A b\n", []string{`:13:15: apache.directives: must be a list`}},
+		{"pass_authorization not a bool", validSpec + "apache:\n  pass_authorization: sometimes\n", []string{`:13:23: apache.pass_authorization: must be true or false`}},
 		{"bad rpm relation", validSpec + "depends:\n  el9: [\"libpq >= \"]\n", []string{`depends.el9[0]: "libpq >= " is not an rpm dependency`}},
 		{"relation with a comma", validSpec + "depends:\n  debian-12: [\"libpq5, sudo\"]\n", []string{`:13:15: depends.debian-12[0]: "libpq5, sudo" is not a Debian package name`}},
 		// Apache.
@@ -249,9 +261,6 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad env key", validSpec + "environment:\n  1BAD: x\n", []string{`:13:3: environment.1BAD: "1BAD" is not a variable name`}},
 		{"env key with a space", validSpec + "environment:\n  \"A B\": x\n", []string{`environment.A B: "A B" is not a variable name`}},
 		{"line separator in an environment value", validSpec + "environment:\n  A: \"x\\u2028LD_PRELOAD=/tmp/evil.so\"\n", []string{":13:6: environment.A: holds the control character or line break U+2028"}},
-		{"env value in quotes", validSpec + "environment:\n  QUOTED: \"'both ends'\"\n", []string{`:13:11: environment.QUOTED: 'both ends' starts and ends with ': the readers of the environment file take one pair of quotes off, so the app would see both ends`}},
-		{"env value with leading spaces", validSpec + "environment:\n  SPACED: \"  leading\"\n", []string{`:13:11: environment.SPACED: "  leading" has spaces at the start or end`}},
-		{"env value with a trailing no-break space", validSpec + "environment:\n  NBSP: \"x\\u00a0\"\n", []string{`:13:9: environment.NBSP: "x\u00a0" has spaces at the start or end`}},
 		// Config files and writable paths.
 		{"config over a system file", config("/etc/passwd"), []string{`:14:11: config[0].dest: "/etc/passwd" must be a clean absolute file path under /etc/inventory/`}},
 		{"config as a cron job", config("/etc/cron.d/x"), []string{`config[0].dest: "/etc/cron.d/x" must be a clean absolute file path under /etc/inventory/`}},

@@ -112,7 +112,7 @@ func validate(s *Spec, dir string, r *reporter) {
 		f := "app.files." + dest
 		checkOptPath(r.keyed(), f, dest, s.Name)
 		if first, _, _ := strings.Cut(dest, "/"); slices.Contains(lay.Filled(), first) {
-			r.keyed().add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Opt(first))
+			r.keyed().add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Shipped().Opt(first))
 		}
 		if checkPath(r, dir, f, s.App.Files[dest], false) {
 			// A file's destination cannot hold another destination.
@@ -205,7 +205,9 @@ func validate(s *Spec, dir string, r *reporter) {
 		}
 	}
 	checkEnvironment(r, s.Environment, lay.EnvFile)
-	dests := map[string]bool{lay.EnvFile: true}
+	checkSecrets(r, s)
+	checkDirectives(r, s.Apache.Directives)
+	dests := map[string]bool{lay.EnvFile: true, lay.SecretsFile: true}
 	var files []string // config dests written so far
 	for i, c := range s.Config {
 		f := index("config", i)
@@ -234,7 +236,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	for i, w := range s.Writable {
 		f := index("writable", i)
 		checkOptPath(r, f, w, s.Name)
-		if first, _, _ := strings.Cut(w, "/"); first == path.Base(lay.Venv) || first == path.Base(lay.WSGIDir) || w == path.Base(lay.Code) {
+		if first, _, _ := strings.Cut(w, "/"); first == "venv" || first == "wsgi" || w == "app" {
 			r.add(f, "%q: the code, the venv and the entry script stay read-only; write under app/ or a path of your own", w)
 		}
 		// A writable path is shipped as a symlink into /var/lib/<name>:
@@ -281,10 +283,10 @@ func nested(a, b string) (outer, inner string) {
 // secretWords are the parts of a variable name that say it holds a secret.
 var secretWords = []string{"KEY", "SECRET", "PASSWORD", "PASSWD", "TOKEN"}
 
-// checkEnvironment checks the variables of the environment file. The file
-// is read (by the entry script and by the hooks) as KEY=value lines, with
-// the value's surrounding spaces and one pair of surrounding quotes taken
-// off: a value the readers would change is refused here.
+// checkEnvironment checks the variables of the release's environment
+// file (POSIX sh, each value quoted as one word, so any one-line value
+// survives) and warns of values that look like secrets: the package ships
+// them.
 func checkEnvironment(r *reporter, env map[string]string, envFile string) {
 	for _, k := range slices.Sorted(maps.Keys(env)) {
 		f, v := "environment."+k, env[k]
@@ -292,15 +294,9 @@ func checkEnvironment(r *reporter, env map[string]string, envFile string) {
 			r.keyed().add(f, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
 			continue
 		}
-		switch {
-		case strings.TrimFunc(v, unicode.IsSpace) != v:
-			r.add(f, "%q has spaces at the start or end, which the readers of the environment file take off; remove them", v)
-		case len(v) >= 2 && v[0] == v[len(v)-1] && (v[0] == '"' || v[0] == '\''):
-			r.add(f, "%s starts and ends with %c: the readers of the environment file take one pair of quotes off, so the app would see %s; drop the quotes (a value runs to the end of its line as written)", v, v[0], v[1:len(v)-1])
-		}
 		upper := strings.ToUpper(k)
 		if v != "" && slices.ContainsFunc(secretWords, func(w string) bool { return strings.Contains(upper, w) }) {
-			r.warn(f, "secrets do not belong in a package: %s looks like one, and its value ships in every copy of the package; write %s: \"\" here and set the value on each server in %s (a config file: upgrades keep it)", k, k, envFile)
+			r.warn(f, "secrets do not belong in a package: %s looks like one, and its value ships in every copy of the package; list it under secrets: (generated on each server at first install) or set it on each server in %s, and remove it here", k, envFile)
 		}
 	}
 }
@@ -393,6 +389,12 @@ func checkText(r *reporter, s *Spec) {
 		{"app.wsgi", s.App.WSGI}, {"venv", s.Venv}, {"user", s.User}, {"apache.mount", s.Apache.Mount},
 		{"apache.server_name", s.Apache.ServerName}} {
 		check(f.field, f.v, false)
+	}
+	for i, v := range s.Secrets {
+		check(index("secrets", i), v, false)
+	}
+	for i, v := range s.Apache.Directives {
+		check(index("apache.directives", i), v, false)
 	}
 	if r.written("description") { // else it is the summary's copy
 		check("description", s.Description, true)

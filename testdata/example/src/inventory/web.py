@@ -43,6 +43,16 @@ def create_app():
             body = b"ok\n"
             start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
+        if path.startswith("/upload/") and environ.get("REQUEST_METHOD") == "POST":
+            # A user upload (Django's MEDIA_ROOT, a Flask upload folder),
+            # served back by Apache from the media directory.
+            name = os.path.basename(path[len("/upload/"):])
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+            with open(os.path.join(os.environ["INVENTORY_MEDIA"], name), "wb") as f:
+                f.write(environ["wsgi.input"].read(size))
+            body = ("stored %s\n" % name).encode()
+            start_response("201 Created", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
         if path == "/items" and environ.get("REQUEST_METHOD") == "POST":
             size = int(environ.get("CONTENT_LENGTH") or 0)
             name = environ["wsgi.input"].read(size).decode().strip()
@@ -64,6 +74,10 @@ def create_app():
             "uid": os.getuid(),
             "user": pwd.getpwuid(os.getuid()).pw_name,
             "code_writable": os.access(__file__, os.W_OK) or os.access(os.path.dirname(__file__), os.W_OK),
+            "secret_key_length": len(os.environ.get("INVENTORY_SECRET_KEY", "")),
+            "mode": os.environ.get("INVENTORY_MODE"),
+            "color": os.environ.get("INVENTORY_COLOR"),
+            "authorization": environ.get("HTTP_AUTHORIZATION"),
         }
         body = (json.dumps(info, sort_keys=True) + "\n").encode()
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
