@@ -95,7 +95,7 @@ func TestBuildExample(t *testing.T) {
 			}
 		}
 		conffiles := run(t, "sh", "-c", "dpkg-deb --ctrl-tarfile "+deb+" | tar -xO ./conffiles")
-		if conffiles != "/etc/apache2/conf-available/inventory.conf\n/etc/inventory/environment\n/etc/inventory/settings.ini\n" {
+		if conffiles != "/etc/apache2/conf-available/inventory.conf\n/etc/inventory/settings.ini\n" {
 			t.Errorf("conffiles = %q", conffiles)
 		}
 		for _, script := range []string{"preinst", "postinst", "prerm", "postrm"} {
@@ -118,13 +118,17 @@ func TestBuildExample(t *testing.T) {
 			}
 		}
 		for _, want := range []string{
-			"./opt/inventory/app/inventory/web.py",
-			"./opt/inventory/app/inventory/__pycache__/web.cpython-311.pyc",
-			"./opt/inventory/migrations/001_items.sql",
-			"./opt/inventory/wsgi/inventory.wsgi",
-			"./opt/inventory/venv/bin/python3.11 -> /usr/bin/python3.11",
-			"./opt/inventory/venv/bin/python -> python3.11",
-			"./opt/inventory/app/instance -> /var/lib/inventory/app/instance",
+			"./opt/inventory/package/app/inventory/web.py",
+			"./opt/inventory/package/app/inventory/__pycache__/web.cpython-311.pyc",
+			"./opt/inventory/package/migrations/001_items.sql",
+			"./opt/inventory/package/wsgi/inventory.wsgi",
+			"./opt/inventory/package/environment",
+			"./opt/inventory/package/venv/bin/python3.11 -> /usr/bin/python3.11",
+			"./opt/inventory/package/venv/bin/python -> python3.11",
+			"./opt/inventory/package/app/instance -> /var/lib/inventory/app/instance",
+			"./opt/inventory/package/media -> /var/lib/inventory/media",
+			"./usr/sbin/inventory-ctl",
+			"./usr/share/man/man8/inventory-ctl.8.gz",
 			"_fastsum.cpython-311-x86_64-linux-gnu.so",
 			"./usr/share/doc/inventory/copyright",
 			"./usr/share/doc/inventory/changelog.Debian.gz",
@@ -144,7 +148,7 @@ func TestBuildExample(t *testing.T) {
 	t.Run("rpm", func(t *testing.T) {
 		q := run(t, "rpm", "-qp", "--info", "--list", "--requires", "--scripts", rpm)
 		for _, want := range []string{"Name        : inventory", "Version     : 1.4.2", "Release     : 1.el9",
-			"Architecture: x86_64", "python3.11-mod_wsgi", "httpd", "/opt/inventory/venv/pyvenv.cfg",
+			"Architecture: x86_64", "python3.11-mod_wsgi", "httpd", "acl", "/opt/inventory/package/venv/pyvenv.cfg",
 			"preinstall scriptlet (using /bin/sh):\n#!/bin/sh\n# preinst of inventory for Enterprise Linux 9",
 			"postinstall scriptlet", "preuninstall scriptlet", "postuninstall scriptlet"} {
 			if !strings.Contains(q, want) {
@@ -152,7 +156,7 @@ func TestBuildExample(t *testing.T) {
 			}
 		}
 		cfg := run(t, "rpm", "-qp", "--configfiles", rpm)
-		if cfg != "/etc/httpd/conf.d/inventory.conf\n/etc/inventory/environment\n/etc/inventory/settings.ini\n" {
+		if cfg != "/etc/httpd/conf.d/inventory.conf\n/etc/inventory/settings.ini\n" {
 			t.Errorf("config files = %q", cfg)
 		}
 		flags := run(t, "rpm", "-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]", rpm)
@@ -200,18 +204,22 @@ func TestBuildExample(t *testing.T) {
 		if out, err := exec.Command("grep", "-rlF", dir, root).CombinedOutput(); err == nil {
 			t.Errorf("files still contain the build path %s:\n%s", dir, out)
 		}
-		venv := filepath.Join(root, "opt/inventory/venv")
+		// As the install scripts do: the release is served from a copy.
+		release := filepath.Join(root, "opt/inventory/releases/1.4.2-1")
+		run(t, "mkdir", "-p", filepath.Dir(release))
+		run(t, "cp", "-al", filepath.Join(root, "opt/inventory/package"), release)
+		venv := filepath.Join(release, "venv")
 		cfg, _ := os.ReadFile(filepath.Join(venv, "pyvenv.cfg"))
 		if !strings.Contains(string(cfg), "home = /usr/bin\n") || !strings.Contains(string(cfg), "executable = /usr/bin/python3.11\n") || strings.Contains(string(cfg), "command") {
 			t.Errorf("pyvenv.cfg not relocated:\n%s", cfg)
 		}
 		script, _ := os.ReadFile(filepath.Join(venv, "bin/invutil"))
-		if !strings.HasPrefix(string(script), "#!/opt/inventory/venv/bin/python") {
+		if !strings.HasPrefix(string(script), "#!/opt/inventory/releases/1.4.2-1/venv/bin/python") {
 			t.Errorf("console script shebang not relocated:\n%s", script)
 		}
 		activate, _ := os.ReadFile(filepath.Join(venv, "bin/activate"))
-		if !strings.Contains(string(activate), "/opt/inventory/venv") {
-			t.Error("activate does not name /opt/inventory/venv")
+		if !strings.Contains(string(activate), "/opt/inventory/releases/1.4.2-1/venv") {
+			t.Error("activate does not name /opt/inventory/releases/1.4.2-1/venv")
 		}
 		// The Debian interpreter (not CI's pyenv build) runs the venv: the C
 		// extension loads and imports come from the venv.
@@ -221,17 +229,17 @@ func TestBuildExample(t *testing.T) {
 			t.Errorf("venv under the system python3.11: %q", got)
 		}
 		co := run(t, "python3.11", "-c", "import marshal,sys; print(marshal.loads(open(sys.argv[1],'rb').read()[16:]).co_filename)",
-			filepath.Join(root, "opt/inventory/app/inventory/__pycache__/web.cpython-311.pyc"))
-		if strings.TrimSpace(co) != "/opt/inventory/app/inventory/web.py" {
+			filepath.Join(release, "app/inventory/__pycache__/web.cpython-311.pyc"))
+		if strings.TrimSpace(co) != "/opt/inventory/releases/1.4.2-1/app/inventory/web.py" {
 			t.Errorf("bytecode compiled for %q", co)
 		}
 		wsgi := run(t, py, "-c", `
 import os, runpy, sys
-sys.path.insert(0, sys.argv[1] + "/opt/inventory/app")
-ns = runpy.run_path(sys.argv[1] + "/opt/inventory/wsgi/inventory.wsgi")
+sys.path.insert(0, sys.argv[1] + "/app")
+ns = runpy.run_path(sys.argv[1] + "/wsgi/inventory.wsgi")
 out = []
 body = ns["application"]({"PATH_INFO": "/health"}, lambda status, headers: out.append(status))
-print(out[0], b"".join(body).decode().strip())`, root)
+print(out[0], b"".join(body).decode().strip())`, release)
 		if strings.TrimSpace(wsgi) != "200 OK ok" {
 			t.Errorf("entry script: %q", wsgi)
 		}
@@ -257,7 +265,7 @@ func TestVenvKinds(t *testing.T) {
 			}
 			root := t.TempDir()
 			run(t, "dpkg-deb", "-x", filepath.Join(out, "inventory_1.4.2-1+deb12_amd64.deb"), root)
-			venv := filepath.Join(root, "opt/inventory/venv")
+			venv := filepath.Join(root, "opt/inventory/package/venv")
 			if link, err := os.Readlink(filepath.Join(venv, "bin/python3.11")); err != nil || link != "/usr/bin/python3.11" {
 				t.Errorf("bin/python3.11 -> %q, %v", link, err)
 			}
@@ -363,7 +371,7 @@ func TestBadVenvs(t *testing.T) {
 			if err := os.Symlink("../../../../etc/passwd", filepath.Join(dir, "src/inventory/up")); err != nil {
 				t.Fatal(err)
 			}
-		}, []string{"src/inventory/up: symlink to ../../../../etc/passwd resolves to /etc/passwd, outside /opt/inventory"}},
+		}, []string{"src/inventory/up: symlink to ../../../../etc/passwd resolves to /opt/inventory/etc/passwd, outside /opt/inventory/releases/1.4.2-1"}},
 		{"python not offered by target", []string{"debian-11", "el10"}, func(*testing.T, string) {},
 			[]string{"debian-11 offers mod_wsgi only for Python 3.9, but the venv is Python 3.11", "el10 offers mod_wsgi only for Python 3.12"}},
 		{"glibc newer than target", []string{"el8"}, func(t *testing.T, dir string) {

@@ -49,9 +49,10 @@ func project(t *testing.T) (Options, string) {
 		Config:   []spec.ConfigFile{{Source: "config/settings.ini", Dest: "/etc/demo/settings.ini"}},
 		Writable: []string{"app/demo/instance"}}
 	l := layout.For(s.Name)
-	return Options{Spec: s, Layout: l, Dir: dir, Venv: v, Interpreter: "/usr/bin/python3.11", Stage: t.TempDir(), MD5: true,
+	r := l.Release("1.0-1")
+	return Options{Spec: s, Layout: l, Release: r, Dir: dir, Venv: v, Interpreter: "/usr/bin/python3.11", Stage: t.TempDir(), MD5: true,
 		Generated: []archive.Entry{
-			data(l.EntryScript, "import demo.web\n", "generated wsgi.tmpl"),
+			data(r.EntryScript, "import demo.web\n", "generated wsgi.tmpl"),
 			data(l.Doc+"/copyright", "MIT\n", "generated copyright.tmpl"),
 		}}, dir
 }
@@ -78,12 +79,13 @@ func TestCollect(t *testing.T) {
 			}
 		}
 	}
-	for _, dir := range []string{"/opt/demo", "/opt/demo/wsgi", "/opt/demo/venv/bin", "/etc/demo", "/usr/share/doc/demo"} {
+	// Built for the release's paths, shipped in /opt/demo/package.
+	for _, dir := range []string{"/opt/demo", "/opt/demo/package", "/opt/demo/package/wsgi", "/opt/demo/package/venv/bin", "/etc/demo", "/usr/share/doc/demo"} {
 		if e, ok := byPath[dir]; !ok || e.Kind != archive.Dir {
 			t.Errorf("%s is not a directory of the payload", dir)
 		}
 	}
-	for _, p := range []string{"/opt", "/etc", "/usr/share/doc", "/usr/share", "/opt/demo/app/demo/instance/cache.txt", "/opt/demo/venv/lib/python3.11/site-packages/empty"} {
+	for _, p := range []string{"/opt", "/etc", "/usr/share/doc", "/usr/share", "/opt/demo/package/app/demo/instance/cache.txt", "/opt/demo/package/venv/lib/python3.11/site-packages/empty", "/opt/demo/releases"} {
 		if _, ok := byPath[p]; ok {
 			t.Errorf("%s is in the payload", p)
 		}
@@ -91,16 +93,16 @@ func TestCollect(t *testing.T) {
 	if e := byPath["/etc/demo/settings.ini"]; e.Mode != 0o640 || !e.Config || e.Source == "" {
 		t.Errorf("config file: %+v", e)
 	}
-	if e := byPath["/opt/demo/app/demo/instance"]; e.Kind != archive.Symlink || e.Link != "/var/lib/demo/app/demo/instance" {
+	if e := byPath["/opt/demo/package/app/demo/instance"]; e.Kind != archive.Symlink || e.Link != "/var/lib/demo/app/demo/instance" {
 		t.Errorf("writable: %+v", e)
 	}
 	if len(p.Warnings) != 1 || !strings.Contains(p.Warnings[0], "writable app/demo/instance: 1 shipped file(s)") {
 		t.Errorf("warnings %q", p.Warnings)
 	}
-	if e := byPath["/opt/demo/venv/bin/activate"]; string(e.Data) != "VIRTUAL_ENV=/opt/demo/venv\n" || e.Source != "" {
+	if e := byPath["/opt/demo/package/venv/bin/activate"]; string(e.Data) != "VIRTUAL_ENV=/opt/demo/releases/1.0-1/venv\n" || e.Source != "" {
 		t.Errorf("activate: %+v", e)
 	}
-	if md5.Sum([]byte("import demo.web\n")) != [16]byte(byPath["/opt/demo/wsgi/demo.wsgi"].MD5) {
+	if md5.Sum([]byte("import demo.web\n")) != [16]byte(byPath["/opt/demo/package/wsgi/demo.wsgi"].MD5) {
 		t.Error("the MD5 of a generated file is wrong")
 	}
 
@@ -118,7 +120,7 @@ func TestCollect(t *testing.T) {
 func TestCollectProblems(t *testing.T) {
 	o, dir := project(t)
 	o.Generated = append(o.Generated,
-		data("/opt/demo/app/demo/web.py", "clash\n", "generated other.tmpl"),
+		data("/opt/demo/releases/1.0-1/app/demo/web.py", "clash\n", "generated other.tmpl"),
 		data("/etc/demo/leak", "path "+dir+"\n", "generated leak.tmpl"))
 	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "src", "demo", "passwd")); err != nil {
 		t.Fatal(err)
@@ -128,8 +130,8 @@ func TestCollectProblems(t *testing.T) {
 		t.Fatal("no error")
 	}
 	for _, want := range []string{
-		"src/demo/web.py and generated other.tmpl both want to be /opt/demo/app/demo/web.py",
-		"src/demo/passwd: symlink to /etc/passwd leaves /opt/demo",
+		"src/demo/web.py and generated other.tmpl both want to be /opt/demo/releases/1.0-1/app/demo/web.py",
+		"src/demo/passwd: symlink to /etc/passwd leaves /opt/demo/releases/1.0-1",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
