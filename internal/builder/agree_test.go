@@ -46,6 +46,10 @@ func TestCheckAgreesWithBuild(t *testing.T) {
 		{"long hooks and many environment values", "hooks: {post_install: [\"" + strings.Repeat("x", 60000) + "\"]}\nenvironment: {" + manyVars(1000) + "}\n", true},
 		{"static alias of the whole tree", "apache: {static: {\"/\": .}}\n", false},
 		{"writable is the app", "writable: [app]\n", false},
+		{"directive acting as root", "apache: {directives: [\"LoadModule evil_module /tmp/evil.so\"]}\n", false},
+		{"allowed directives", "apache: {pass_authorization: false, directives: [\"<Location /admin>\", \"Require ip 192.0.2.0/24\", \"</Location>\"]}\n", true},
+		{"secret with a value", "environment: {TOKEN: abc}\nsecrets: [TOKEN]\n", false},
+		{"generated secret", "secrets: [SECRET_KEY]\n", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,7 +105,7 @@ func TestCheckAgreesWithBuild(t *testing.T) {
 			if strings.Join(checkWarn, "\n") != strings.Join(buildWarn, "\n") {
 				t.Errorf("warnings differ:\ncheck: %v\nbuild: %v", checkWarn, buildWarn)
 			}
-			if strings.Contains(tt.name, "secret") && !strings.Contains(strings.Join(checkWarn, "\n"), "secrets do not belong in a package") {
+			if tt.name == "secret in the environment" && !strings.Contains(strings.Join(checkWarn, "\n"), "secrets do not belong in a package") {
 				t.Errorf("no warning about the secret: %v", checkWarn)
 			}
 		})
