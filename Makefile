@@ -72,6 +72,7 @@ lint:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzRoundTrip -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/version -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/venv -run '^$$' -fuzz FuzzUpdateRecord -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/rpm -run '^$$' -fuzz FuzzParseRelation -fuzztime $(FUZZTIME)
