@@ -16,8 +16,17 @@ DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-vi
 # What the end-to-end tests (make e2e) need on top: debootstrap builds the
 # Debian 12 root they install packages into, rpm plays EL9's rpm on it,
 # util-linux has unshare, coreutils chroot and cp; dnf and gpg are the
-# clients and the key of the published-repository scenarios.
-E2E_DEPS := debootstrap debian-archive-keyring rpm util-linux coreutils dnf gpg gpg-agent
+# clients and the key of the published-repository scenarios. The rest
+# builds EL8's, EL9's and EL10's rpm (4.14.3, 4.16.1.3, 4.19.1.1) from
+# testdata/rpm-sources, once per machine (see its README): autotools and
+# cmake, gawk for 4.19's tag tables, Berkeley DB for 4.14, Lua 5.3 (4.14)
+# and 5.4, sqlite, zstd, OpenSSL, popt, libmagic (all required by their
+# configure), zlib; bzip2, xz and libelf are optional there but EL's rpm has
+# them, and listing them makes every machine build the same.
+E2E_DEPS := debootstrap debian-archive-keyring rpm util-linux coreutils dnf gpg gpg-agent \
+            gcc make xz-utils autoconf automake libtool autopoint gettext pkg-config cmake gawk \
+            libdb-dev liblua5.3-dev liblua5.4-dev libsqlite3-dev libzstd-dev libssl-dev \
+            libpopt-dev libmagic-dev zlib1g-dev libbz2-dev liblzma-dev libelf-dev
 
 .PHONY: build deps e2e-deps test e2e lint fuzz demo bench clean
 
@@ -47,7 +56,9 @@ test: deps lint
 
 # e2e installs the packages into a real Debian 12 root (and one dressed up
 # as EL9) and talks to its Apache; it needs root. The root is built once per
-# machine into /var/cache/wsgipack-e2e (about a minute) and copied per test.
+# machine into /var/cache/wsgipack-e2e (about a minute) and copied per test;
+# EL8's, EL9's and EL10's rpm are built once per machine from
+# testdata/rpm-sources into /var/cache/wsgipack-rpm (about 15 minutes).
 e2e: e2e-deps
 	$(GO) test -tags e2e -count=1 -v -timeout 60m ./internal/e2e
 
@@ -61,6 +72,7 @@ lint:
 FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/spec -run '^$$' -fuzz FuzzRoundTrip -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/version -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/venv -run '^$$' -fuzz FuzzUpdateRecord -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/venv -run '^$$' -fuzz FuzzPlainShebang -fuzztime $(FUZZTIME)

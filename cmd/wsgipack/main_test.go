@@ -31,7 +31,7 @@ func validProject(t *testing.T) string {
 		"venv/pyvenv.cfg": "home = /usr/bin\nversion = 3.11.7\n",
 		"src/demo.py":     "def app(environ, start_response):\n    return []\n",
 		"src/broken.py":   "import not_installed_anywhere\n",
-		"wsgipack.yaml": "name: demo\nversion: 1.0\nsummary: Demo\nmaintainer: Ops <ops@example.com>\nlicense: MIT\n" +
+		"wsgipack.yaml": "name: demo\nversion: 1.0\nsummary: Web app for the tests\ndescription: Shows the exit codes.\nmaintainer: Ops <ops@example.com>\nlicense: MIT\n" +
 			"app: {source: src, wsgi: demo:app}\nvenv: venv\ntargets: [debian-12]\n",
 	}
 	for name, data := range files {
@@ -102,7 +102,7 @@ func TestExitCodes(t *testing.T) {
 		{"SOURCE_DATE_EPOCH overflowing int64", []string{"check", "-f", good}, exitUsage, `SOURCE_DATE_EPOCH="99999999999999999999" is not a number`, "99999999999999999999"},
 		{"SOURCE_DATE_EPOCH negative", []string{"check", "-f", good}, exitUsage, `SOURCE_DATE_EPOCH="-1" is not a number`, "-1"},
 		{"SOURCE_DATE_EPOCH last second rpm holds", []string{"check", "-f", good}, exitOK, "check passed", "4294967295"},
-		{"no version anywhere", []string{"check", "-f", noVersion}, exitUsage, "noversion.yaml: version: is not set: add 'version:' to the spec or pass --version", ""},
+		{"no version anywhere", []string{"check", "-f", noVersion}, exitUsage, "noversion.yaml:1:1: version: is not set: add 'version:' to the spec or pass --version", ""},
 		{"version from the flag", []string{"check", "-f", noVersion, "--version", "1.0"}, exitOK, "check passed", ""},
 		{"entry point does not import", []string{"check", "-f", broken}, exitFailed, "broken.yaml: app.wsgi: broken:app: importing broken with the venv's Python failed: ModuleNotFoundError", ""},
 		{"entry point not imported", []string{"check", "-f", broken, "--no-import"}, exitOK, "check passed", ""},

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -124,7 +125,13 @@ func Check(ctx context.Context, o Options) (*Result, error) {
 	}
 	res := p.result()
 	for _, t := range p.targets {
-		pkg := p.pkg(t, time.Time{})
+		// Render what build renders for the target (Apache configuration,
+		// copyright, install scripts), so that check fails where build
+		// would; only the writing of the package is left out.
+		pkg, err := p.complete(p.pkg(t, time.Time{}))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name, err)
+		}
 		f := p.formats[t.Format]
 		res.Packages = append(res.Packages, Package{Target: t, Name: f.FileName(pkg), Arch: f.Arch(p.machine), Depends: f.Relations(pkg)})
 	}
@@ -212,7 +219,10 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	if o.Warn == nil {
 		o.Warn = func(string) {}
 	}
-	s, err := spec.Load(o.SpecFile)
+	s, warnings, err := spec.LoadWarn(o.SpecFile)
+	for _, w := range warnings {
+		o.Warn(w.String())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +232,7 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 		v = *o.Version
 		s.Version = v.Input
 	case s.Version == "":
-		return nil, spec.Problems{{File: o.SpecFile, Field: "version", Msg: "is not set: add 'version:' to the spec or pass --version"}}
+		return nil, spec.Problems{{File: o.SpecFile, Line: 1, Col: 1, Field: "version", Msg: "is not set: add 'version:' to the spec or pass --version"}}
 	default:
 		if v, err = version.Parse(s.Version); err != nil {
 			return nil, err // validated by spec.Load already
@@ -403,6 +413,9 @@ func (p *plan) complete(pkg *packager.Package) (*packager.Package, error) {
 	}
 	pkg.Scripts = packager.Scripts(sc)
 	pkg.Entries = p.payload.With([]archive.Entry{conf.Entry(), copyright, ctl, manual}...)
+	if err := checkTree(pkg.Entries); err != nil {
+		return nil, err
+	}
 	return pkg, nil
 }
 
@@ -418,6 +431,29 @@ func ParseSourceDateEpoch(s string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return t, nil
+}
+
+// checkTree refuses a package in which an entry lies inside one that is
+// not a directory (a file or symlink): the deb writer would refuse it
+// only when writing, and rpm would build a package that cannot install.
+// complete runs it for check and build alike.
+func checkTree(entries []archive.Entry) error {
+	byPath := make(map[string]*archive.Entry, len(entries))
+	for i := range entries {
+		byPath[entries[i].Path] = &entries[i]
+	}
+	var errs []error
+	for _, e := range entries {
+		for dir := path.Dir(e.Path); dir != "/" && dir != "."; dir = path.Dir(dir) {
+			if d, ok := byPath[dir]; ok {
+				if d.Kind != archive.Dir {
+					errs = append(errs, fmt.Errorf("%s (%s) is not a directory, but %s (%s) would be inside it; change one of them", dir, d.Origin, e.Path, e.Origin))
+				}
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // timestamp picks the time stamped on every file: $SOURCE_DATE_EPOCH, else

@@ -28,6 +28,7 @@ type Chroot struct {
 	Port    int           // Apache's port on 127.0.0.1
 	Timeout time.Duration // of one Run, RunNoNet or RPM command (default 10 minutes)
 	el      bool
+	rpm     *RPMBuild // RPM's rpm (UseRPM); nil: the host's
 }
 
 // New returns a fresh copy of the cached root for t (see BaseRoot and

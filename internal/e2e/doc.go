@@ -22,4 +22,8 @@
 //   - NewEL / Chroot.ApplyEL: the same root dressed up as EL9's httpd
 //     (/etc/httpd/conf.d, httpd, the EL module path, the apache user, an rpm
 //     database), and RPM to run the host's rpm on it.
+//   - RPMReleases / BuiltRPM: EL8's, EL9's and EL10's rpm (4.14.3, 4.16.1.3,
+//     4.19.1.1) built once per machine from testdata/rpm-sources into a
+//     cache outside the repository; Chroot.UseRPM runs one of them on the
+//     EL root instead of the host's.
 package e2e

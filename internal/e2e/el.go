@@ -118,15 +118,38 @@ func (c *Chroot) pidFile() string {
 	return "/run/apache2/apache2.pid"
 }
 
-// rpmArgs returns the host rpm's command line for args on the root:
-// rpm --root DIR --dbpath /var/lib/rpm [--nodeps] args. --nodeps is added
-// for the modes that take it (install, upgrade, freshen, erase, verify),
-// since the root's dependencies are Debian packages rpm does not know.
+// UseRPM makes RPM and RPMNoNet run b's rpm (built from source, see
+// BuiltRPM) instead of the host's, on a database made anew by b's rpm
+// --initdb: each rpm release writes its own database format. Call it after
+// ApplyEL and before the first install.
+func (c *Chroot) UseRPM(t testing.TB, b *RPMBuild) {
+	t.Helper()
+	if !c.el {
+		t.Fatal("UseRPM before ApplyEL")
+	}
+	if err := os.RemoveAll(c.Path("/var/lib/rpm")); err != nil {
+		t.Fatal(err)
+	}
+	c.rpm = b
+	if out, code := c.RPM(t, "--initdb"); code != 0 {
+		t.Fatalf("rpm %s --initdb: exit %d\n%s", b.Version, code, out)
+	}
+}
+
+// rpmArgs returns the rpm command line for args on the root: rpm --root
+// DIR --dbpath /var/lib/rpm [--nodeps] args, with the host's rpm or the one
+// UseRPM chose. --nodeps is added for the modes that take it (install,
+// upgrade, freshen, erase, verify), since the root's dependencies are
+// Debian packages rpm does not know.
 func (c *Chroot) rpmArgs(args []string) []string {
-	argv := []string{"rpm", "--root", c.Dir, "--dbpath", "/var/lib/rpm"}
+	bin := "rpm"
+	if c.rpm != nil {
+		bin = c.rpm.Bin("rpm")
+	}
+	argv := []string{bin, "--root", c.Dir, "--dbpath", "/var/lib/rpm"}
 	if slices.ContainsFunc(args, installMode) {
 		argv = append(argv, "--nodeps")
-		if forceDebian() {
+		if c.rpm == nil && forceDebian() {
 			argv = append(argv, "--force-debian")
 		}
 	}
@@ -148,7 +171,7 @@ var forceDebian = sync.OnceValue(func() bool {
 	return strings.Contains(string(out), "--force-debian")
 })
 
-// RPM runs the host's rpm on the root (rpm --root DIR --dbpath /var/lib/rpm,
+// RPM runs the host's rpm (or UseRPM's) on the root (rpm --root DIR --dbpath /var/lib/rpm,
 // and --nodeps to install or erase; on a Debian host --force-debian, which
 // only silences its "use Alien instead" warning) and returns its combined
 // output and exit status. Package files are named by their HOST path (rpm

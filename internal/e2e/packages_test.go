@@ -118,6 +118,9 @@ func (a app) pkg(t *testing.T, targetName string) string {
 	out := filepath.Join(workDir(t), "dist-"+key)
 	o := buildOptions(t, specFile, out, a.version, "debian-12", "el9")
 	o.AnyPython = a.any
+	// A bare venv (another Python, without the example's packages) cannot
+	// import the app: the build skips that check.
+	o.NoImport = a.python != ""
 	res, err := builder.Build(context.Background(), o)
 	if err != nil {
 		t.Fatalf("building %s: %v", key, err)
@@ -159,6 +162,9 @@ func buildOptions(t *testing.T, specFile, out, v string, targets ...string) buil
 func (a app) project(t *testing.T) (specFile string) {
 	t.Helper()
 	dir := filepath.Join(workDir(t), "project-"+a.name+"-"+a.version)
+	if a.python != "" {
+		dir += "-py" + a.python
+	}
 	specFile = filepath.Join(dir, "wsgipack.yaml")
 	if _, err := os.Stat(filepath.Join(dir, "venv", "pyvenv.cfg")); err == nil {
 		return specFile // made earlier in this run

@@ -118,7 +118,7 @@ func TestDNFRepository(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(apps)))
 	defer srv.Close()
 	if _, err := publish.Publish(publish.Options{Store: store.Dir(base), Unsigned: true, ELRelease: "el9"}, []string{stubRPMs(t, map[string]string{
-		"python3.11": "", "python3.11-mod_wsgi": "", "httpd": "", "stub-sh": "/bin/sh",
+		"python3.11": "", "python3.11-mod_wsgi": "", "httpd": "", "acl": "", "stub-sh": "/bin/sh",
 	})}); err != nil {
 		t.Fatal(err)
 	}

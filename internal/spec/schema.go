@@ -44,6 +44,9 @@ func schemaOf(t reflect.Type) map[string]any {
 			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 			p := schemaOf(f.Type)
 			p["description"] = f.Tag.Get("doc")
+			if f.Type.Kind() == reflect.Int {
+				p["minimum"], p["maximum"] = bounds(f)
+			}
 			if e := f.Tag.Get("enum"); e != "" {
 				p["items"].(map[string]any)["enum"] = enums[e]()
 			}
@@ -62,7 +65,7 @@ func schemaOf(t reflect.Type) map[string]any {
 	case reflect.Slice:
 		return map[string]any{"type": "array", "items": schemaOf(t.Elem())}
 	case reflect.Int:
-		return map[string]any{"type": "integer", "minimum": 1}
+		return map[string]any{"type": "integer"} // bounds from the field's tags
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
 	default:

@@ -12,9 +12,9 @@ package spec
 type Spec struct {
 	Name        string              `required:"true" yaml:"name" doc:"Package name; also /opt/<name>, the default system user and the Apache daemon process name. Lower case letters, digits and '-', starting with a letter, at most 32 characters."`
 	Version     string              `yaml:"version" doc:"App version: SemVer (1.4.2, 1.4.2-rc.1) or PEP 440 (1.4.2rc1, 1.4.2.post1, 2!1.0). The --version flag overrides it."`
-	Release     int                 `yaml:"release" doc:"Package revision, 1 or more (deb -N, rpm Release). Default 1."`
-	Summary     string              `required:"true" yaml:"summary" doc:"One line, at most 80 characters, shown by apt and dnf."`
-	Description string              `yaml:"description" doc:"Longer description; defaults to the summary."`
+	Release     int                 `yaml:"release" min:"1" max:"999999" why:"the package revision, compared as a number by dpkg and rpm" doc:"Package revision, 1 to 999999 (deb -N, rpm Release). Default 1."`
+	Summary     string              `required:"true" yaml:"summary" doc:"One line, at most 79 characters, shown by apt and dnf; it must not start with the package name or end with a period."`
+	Description string              `yaml:"description" doc:"Longer description, lines of at most 79 characters; required for deb targets (lintian's extended-description-is-empty), defaults to the summary on rpm targets."`
 	Maintainer  string              `required:"true" yaml:"maintainer" doc:"Who answers for the package, as 'Name <email>'."`
 	License     string              `required:"true" yaml:"license" doc:"License of the app, e.g. MIT or Proprietary."`
 	Homepage    string              `yaml:"homepage" doc:"http(s) URL of the app."`
@@ -45,9 +45,9 @@ type App struct {
 type Apache struct {
 	Mount      string            `yaml:"mount" doc:"URL path the app answers on (default /)."`
 	ServerName string            `yaml:"server_name" doc:"Host name for an own <VirtualHost>; without it the app is a config snippet."`
-	Processes  int               `yaml:"processes" doc:"mod_wsgi daemon processes (default 2)."`
-	Threads    int               `yaml:"threads" doc:"Threads per daemon process (default 15)."`
-	Timeout    int               `yaml:"request_timeout" doc:"Seconds a request may take before mod_wsgi restarts the daemon process (default 60)."`
+	Processes  int               `yaml:"processes" min:"1" max:"64" why:"each process holds a copy of the app; more belongs on another server" doc:"mod_wsgi daemon processes, 1 to 64 (default 2)."`
+	Threads    int               `yaml:"threads" min:"1" max:"256" why:"threads of one process share its GIL; more only queue" doc:"Threads per daemon process, 1 to 256 (default 15)."`
+	Timeout    int               `yaml:"request_timeout" min:"1" max:"86400" why:"seconds, at most a day" doc:"Seconds a request may take before mod_wsgi restarts the daemon process, 1 to 86400 (default 60)."`
 	Static     map[string]string `yaml:"static" doc:"URL path -> directory under /opt/<name> served by Apache directly."`
 	// PassAuthorization is a pointer: absent means on.
 	PassAuthorization *bool    `yaml:"pass_authorization" doc:"Pass the Authorization header to the app (WSGIPassAuthorization; default true): token, JWT and Basic auth done by the app need it."`

@@ -69,14 +69,14 @@ func validate(s *Spec, dir string, r *reporter) {
 			r.add("version", "%v", err)
 		}
 	}
-	if s.Release < 1 {
-		r.add("release", "must be 1 or more")
-	}
-	switch {
-	case s.Summary == "":
+	if s.Summary == "" {
 		r.add("summary", "is required: one line that apt and dnf show")
-	case strings.Contains(s.Summary, "\n") || len(s.Summary) > 80:
-		r.add("summary", "must be one line of at most 80 characters (put the rest in description)")
+	}
+	for _, f := range []struct{ field, v string }{{"summary", s.Summary}, {"maintainer", s.Maintainer},
+		{"license", s.License}, {"homepage", s.Homepage}} {
+		if strings.TrimFunc(f.v, unicode.IsSpace) != f.v {
+			r.add(f.field, "%q has spaces at the start or end: dpkg drops them and rpmlint refuses them (summary-has-leading-spaces); remove them", f.v)
+		}
 	}
 	if s.Maintainer == "" {
 		r.add("maintainer", "is required, as 'Name <email>'")
@@ -87,8 +87,8 @@ func validate(s *Spec, dir string, r *reporter) {
 		r.add("license", "is required, e.g. MIT or Proprietary")
 	}
 	if s.Homepage != "" {
-		if u, err := url.Parse(s.Homepage); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			r.add("homepage", "%q is not an http(s) URL", s.Homepage)
+		if u, err := url.Parse(s.Homepage); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsFunc(s.Homepage, unicode.IsSpace) {
+			r.add("homepage", "%q is not an http(s) URL (write spaces as %%20)", s.Homepage)
 		}
 	}
 
@@ -110,11 +110,20 @@ func validate(s *Spec, dir string, r *reporter) {
 	}
 	for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
 		f := "app.files." + dest
-		checkOptPath(r, f, dest, s.Name)
+		checkOptPath(r.keyed(), f, dest, s.Name)
 		if first, _, _ := strings.Cut(dest, "/"); slices.Contains(lay.Filled(), first) {
-			r.add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Shipped().Opt(first))
+			r.keyed().add(f, "%q: %s is filled by wsgipack; choose another destination", dest, lay.Shipped().Opt(first))
 		}
-		checkPath(r, dir, f, s.App.Files[dest], false)
+		if checkPath(r, dir, f, s.App.Files[dest], false) {
+			// A file's destination cannot hold another destination.
+			if fi, err := os.Stat(filepath.Join(dir, s.App.Files[dest])); err == nil && !fi.IsDir() {
+				for _, other := range slices.Sorted(maps.Keys(s.App.Files)) {
+					if strings.HasPrefix(other, dest+"/") {
+						r.add("app.files."+other, "%q is inside %q, which is the file %s, not a directory; choose another destination", other, dest, s.App.Files[dest])
+					}
+				}
+			}
+		}
 	}
 
 	// The venv.
@@ -146,7 +155,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	}
 	for _, t := range slices.Sorted(maps.Keys(s.Depends)) {
 		if !seen[t] {
-			r.add("depends."+t, "%q is not in targets (%s)", t, strings.Join(s.Targets, ", "))
+			r.keyed().add("depends."+t, "%q is not in targets (%s)", t, strings.Join(s.Targets, ", "))
 		}
 		rel, err := distro.Lookup(t)
 		if err != nil {
@@ -172,38 +181,34 @@ func validate(s *Spec, dir string, r *reporter) {
 	if a.ServerName != "" && !hostRE.MatchString(a.ServerName) {
 		r.add("apache.server_name", "%q is not a host name", a.ServerName)
 	}
-	if a.Processes < 1 || a.Processes > 64 {
-		r.add("apache.processes", "must be between 1 and 64")
-	}
-	if a.Threads < 1 || a.Threads > 256 {
-		r.add("apache.threads", "must be between 1 and 256")
-	}
-	if a.Timeout < 1 || a.Timeout > 86400 {
-		r.add("apache.request_timeout", "must be between 1 and 86400 seconds")
-	}
+	// processes, threads and request_timeout are checked against their
+	// bounds (the struct tags) by parse, with the value as written.
 	for _, u := range slices.Sorted(maps.Keys(a.Static)) {
 		f := "apache.static." + u
 		if !urlPathRE.MatchString(u) || (u != "/" && strings.HasSuffix(u, "/")) {
-			r.add(f, "%q must be a URL path such as /static", u)
+			r.keyed().add(f, "%q must be a URL path such as /static", u)
 		}
 		checkOptPath(r, f, a.Static[u], s.Name)
-	}
-
-	// Runtime.
-	if s.User != s.Name {
-		checkName(r, "user", s.User, false)
-	}
-	if slices.Contains(systemNames, s.User) {
-		r.add("user", "%q is a system account; the app needs its own user", s.User)
-	}
-	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
-		if !envKeyRE.MatchString(k) {
-			r.add("environment."+k, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
+		if strings.Contains(a.Static[u], "${") {
+			r.add(f, "%q holds ${, which Apache replaces by a variable's value: rename the directory", a.Static[u])
 		}
 	}
+
+	// Runtime. A user left out defaults to the name, whose problems are
+	// reported at name: the same problem is not reported twice.
+	if r.written("user") {
+		if s.User != s.Name {
+			checkName(r, "user", s.User, false)
+		}
+		if slices.Contains(systemNames, s.User) {
+			r.add("user", "%q is a system account; the app needs its own user", s.User)
+		}
+	}
+	checkEnvironment(r, s.Environment, lay.EnvFile)
 	checkSecrets(r, s)
 	checkDirectives(r, s.Apache.Directives)
-	dests := map[string]bool{lay.EnvFile: true, lay.Etc + "/secrets": true}
+	dests := map[string]bool{lay.EnvFile: true, lay.SecretsFile: true}
+	var files []string // config dests written so far
 	for i, c := range s.Config {
 		f := index("config", i)
 		if c.Source == "" {
@@ -218,14 +223,33 @@ func validate(s *Spec, dir string, r *reporter) {
 			r.add(f+".dest", "%q must be a clean absolute file path under %s/ without spaces (the package owns that directory; anywhere else in /etc it would replace a file of the system)", c.Dest, lay.Etc)
 		case dests[c.Dest]:
 			r.add(f+".dest", "%s is already used (by another config file or the environment file)", c.Dest)
+		default:
+			for j, other := range files {
+				if o, in := nested(other, c.Dest); o != "" {
+					r.add(f+".dest", "%s is inside %s, the file config[%d] installs (a file cannot be a directory too); choose another path", in, o, j)
+				}
+			}
 		}
 		dests[c.Dest] = true
+		files = append(files, c.Dest)
 	}
 	for i, w := range s.Writable {
 		f := index("writable", i)
 		checkOptPath(r, f, w, s.Name)
-		if first, _, _ := strings.Cut(w, "/"); first == "venv" || first == "wsgi" {
-			r.add(f, "%q: the venv and the entry script stay read-only; write under app/ or a path of your own", w)
+		if first, _, _ := strings.Cut(w, "/"); first == "venv" || first == "wsgi" || w == "app" {
+			r.add(f, "%q: the code, the venv and the entry script stay read-only; write under app/ or a path of your own", w)
+		}
+		// A writable path is shipped as a symlink into /var/lib/<name>:
+		// nothing else of the package can be inside it.
+		for j, o := range s.Writable[:i] {
+			if p, in := nested(o, w); p != "" {
+				r.add(f, "%q and writable[%d] %q overlap: %s is a symlink, so %s cannot be shipped inside it; keep the outer one", w, j, o, p, in)
+			}
+		}
+		for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
+			if p, in := nested(w, dest); p == w {
+				r.add(f, "%q is a symlink into %s, so app.files %q cannot be shipped inside it; choose another destination", w, lay.State, in)
+			}
 		}
 	}
 	for _, h := range []struct {
@@ -238,9 +262,44 @@ func validate(s *Spec, dir string, r *reporter) {
 			}
 		}
 	}
+	lint(r, s)
 }
 
 func index(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
+
+// nested reports whether one of the paths a and b is the other or lies
+// inside it; it returns the outer one and the inner one, or "" when
+// neither holds the other.
+func nested(a, b string) (outer, inner string) {
+	switch {
+	case a == b || strings.HasPrefix(b, a+"/"):
+		return a, b
+	case strings.HasPrefix(a, b+"/"):
+		return b, a
+	}
+	return "", ""
+}
+
+// secretWords are the parts of a variable name that say it holds a secret.
+var secretWords = []string{"KEY", "SECRET", "PASSWORD", "PASSWD", "TOKEN"}
+
+// checkEnvironment checks the variables of the release's environment
+// file (POSIX sh, each value quoted as one word, so any one-line value
+// survives) and warns of values that look like secrets: the package ships
+// them.
+func checkEnvironment(r *reporter, env map[string]string, envFile string) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		f, v := "environment."+k, env[k]
+		if !envKeyRE.MatchString(k) {
+			r.keyed().add(f, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
+			continue
+		}
+		upper := strings.ToUpper(k)
+		if v != "" && slices.ContainsFunc(secretWords, func(w string) bool { return strings.Contains(upper, w) }) {
+			r.warn(f, "secrets do not belong in a package: %s looks like one, and its value ships in every copy of the package; list it under secrets: (generated on each server at first install) or set it on each server in %s, and remove it here", k, envFile)
+		}
+	}
+}
 
 func checkName(r *reporter, field, v string, required bool) {
 	switch {
@@ -337,7 +396,9 @@ func checkText(r *reporter, s *Spec) {
 	for i, v := range s.Apache.Directives {
 		check(index("apache.directives", i), v, false)
 	}
-	check("description", s.Description, true)
+	if r.written("description") { // else it is the summary's copy
+		check("description", s.Description, true)
+	}
 	for i, v := range s.App.Exclude {
 		check(index("app.exclude", i), v, false)
 	}
