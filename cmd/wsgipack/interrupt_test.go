@@ -97,6 +97,9 @@ func TestInterruptedBuild(t *testing.T) {
 					}
 				}
 			}
+			if tt.at == "" {
+				waitStarted(t, tmp)
+			}
 			time.Sleep(tt.after)
 			sent := time.Now()
 			if err := cmd.Process.Signal(tt.sig); err != nil {
@@ -132,6 +135,19 @@ func TestInterruptedBuild(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitStarted waits until the build has made its staging directory in
+// tmp, which it does after it set up its signal handling: a signal that
+// came earlier would test the Go runtime's default, not wsgipack.
+func waitStarted(t *testing.T, tmp string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if entries, _ := os.ReadDir(tmp); len(entries) > 0 {
+			return
+		}
+	}
+	t.Fatal("the build made no staging directory in a minute")
 }
 
 // bigProject generates the example app with a large venv (the benchmark's
