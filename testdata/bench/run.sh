@@ -203,10 +203,10 @@ measure() {
 echo "timing (runs per case: $repeat, bytecode-on cases: $repeat_bytecode) ..."
 measure dpkg-deb "$repeat" '*.deb' dpkg-deb --root-owner-group -Zzstd -b "$st" "$out/dpkg-deb/inventory.deb"
 measure dpkg-deb-z1 "$repeat" '*.deb' dpkg-deb --root-owner-group -Zzstd -z1 -b "$st" "$out/dpkg-deb-z1/inventory.deb"
-measure deb-nobytecode "$repeat" '*.deb' "$bin" build -f "$proj/wsgipack-nobytecode.yaml" --target debian-12 --out "$out/deb-nobytecode"
-measure rpm-nobytecode "$repeat" '*.rpm' "$bin" build -f "$proj/wsgipack-nobytecode.yaml" --target el9 --out "$out/rpm-nobytecode"
-measure deb-bytecode "$repeat_bytecode" '*.deb' "$bin" build -f "$proj/wsgipack.yaml" --target debian-12 --out "$out/deb-bytecode"
-measure rpm-bytecode "$repeat_bytecode" '*.rpm' "$bin" build -f "$proj/wsgipack.yaml" --target el9 --out "$out/rpm-bytecode"
+measure deb-nobytecode "$repeat" '*.deb' "$bin" build --no-import -f "$proj/wsgipack-nobytecode.yaml" --target debian-12 --out "$out/deb-nobytecode"
+measure rpm-nobytecode "$repeat" '*.rpm' "$bin" build --no-import -f "$proj/wsgipack-nobytecode.yaml" --target el9 --out "$out/rpm-nobytecode"
+measure deb-bytecode "$repeat_bytecode" '*.deb' "$bin" build --no-import -f "$proj/wsgipack.yaml" --target debian-12 --out "$out/deb-bytecode"
+measure rpm-bytecode "$repeat_bytecode" '*.rpm' "$bin" build --no-import -f "$proj/wsgipack.yaml" --target el9 --out "$out/rpm-bytecode"
 
 # --- report ------------------------------------------------------------------
 ref=${wall[dpkg-deb]}
