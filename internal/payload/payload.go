@@ -199,7 +199,10 @@ func Collect(ctx context.Context, o Options) (*Payload, error) {
 	p.Warnings = append(c.warns, native.Unresolved(bins, files)...)
 	for _, b := range bins {
 		for _, rp := range b.RunPath {
-			if _, ok := fstree.Within(rp, c.r.Root); !ok {
+			// $ORIGIN resolves where the package puts the binary; absolute
+			// run paths name the release the code runs from.
+			_, shipped := fstree.Within(rp, c.l.Shipped().Root)
+			if _, ok := fstree.Within(rp, c.r.Root); !ok && !shipped {
 				p.Warnings = append(p.Warnings, fmt.Sprintf("%s has RUNPATH %s, a directory of the build machine (typically CI's Python built with --enable-shared); harmless where it does not exist, but the loader searches it first", b.Origin, rp))
 			}
 		}
