@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -17,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/wsgipack/wsgipack/internal/inputfile"
 )
 
 // MaxSize bounds the spec file: a real one is a few kilobytes; a file
@@ -56,9 +57,10 @@ func LoadWarn(path string) (*Spec, Problems, error) {
 	return s, r.warnings.sorted(), nil
 }
 
-// readSpec reads at most MaxSize bytes of the spec.
+// readSpec reads at most MaxSize bytes of the spec, a regular file: a
+// FIFO or a device is refused, not read until it ends.
 func readSpec(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := inputfile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read spec: %w (write one with 'wsgipack init')", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -368,6 +369,22 @@ func allFields(prefix string, t reflect.Type) []string {
 		}
 	}
 	return out
+}
+
+// TestSpecFileNotRegular: a spec that is a FIFO or a directory is refused
+// at once, not read until it ends.
+func TestSpecFileNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.yaml")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{fifo, dir} {
+		_, err := Load(p)
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("Load(%s): %v", p, err)
+		}
+	}
 }
 
 func TestSkeletonIsValid(t *testing.T) {
