@@ -279,7 +279,7 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	}
 	entryErr := entrycheck.Check(entrycheck.Options{SpecFile: o.SpecFile, Dir: dir, Source: s.App.Source, WSGI: s.App.WSGI,
 		Venv: ve.Dir, SitePackages: ve.SitePackages, Environment: s.Environment, Secrets: s.Secrets,
-		NoImport: o.NoImport, Warn: o.Warn})
+		NoImport: o.NoImport, Warn: o.Warn, Context: ctx})
 	var errs []error
 	var interpreter string
 	pythons := map[string]distro.Python{}

@@ -83,6 +83,9 @@ type Options struct {
 	// NoImport skips the import: only the module's file is looked for.
 	NoImport bool
 	Timeout  time.Duration // default DefaultTimeout
+	// Context, when set, stops the import when it is done (the build was
+	// interrupted): the process group is killed and its error returned.
+	Context context.Context
 	// Warn receives warnings; may be nil.
 	Warn func(string)
 }
@@ -216,7 +219,11 @@ func Import(o Options, e Entry) error {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	parent := o.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	factory := "0"
 	if e.Factory {
@@ -233,6 +240,9 @@ func Import(o Options, e Entry) error {
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	cmd.WaitDelay = 2 * time.Second
 	runErr := cmd.Run()
+	if parent.Err() != nil {
+		return context.Cause(parent)
+	}
 	if ctx.Err() == context.DeadlineExceeded {
 		return fail(out.lines(10), "importing %s with the venv's Python did not finish within %s (does the module connect somewhere or wait at import?); the process group was killed. Pass --no-import to skip the import", e.Module, timeout)
 	}

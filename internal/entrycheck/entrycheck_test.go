@@ -1,6 +1,7 @@
 package entrycheck
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -204,6 +205,25 @@ func TestTimeout(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the timeout took %s", d)
+	}
+}
+
+// TestInterrupted: a build interrupted during the import (its context
+// done) stops the import at once and returns the interruption's cause.
+func TestInterrupted(t *testing.T) {
+	venvDir, site := bareVenv(t)
+	dir := t.TempDir()
+	testtool.WriteFiles(t, dir, map[string]string{"src/slow.py": "import time\ntime.sleep(30)\n"})
+	stop := errors.New("stopped by SIGINT")
+	ctx, cancel := context.WithCancelCause(context.Background())
+	time.AfterFunc(300*time.Millisecond, func() { cancel(stop) })
+	start := time.Now()
+	err := Check(Options{SpecFile: "wsgipack.yaml", Dir: dir, Source: "src", WSGI: "slow:app", Venv: venvDir, SitePackages: site, Context: ctx})
+	if !errors.Is(err, stop) {
+		t.Fatalf("want the interruption, got %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the interrupted import took %s", d)
 	}
 }
 
