@@ -11,6 +11,7 @@ import (
 	"github.com/wsgipack/wsgipack/internal/archive"
 	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/spec"
+	"github.com/wsgipack/wsgipack/internal/testtool"
 	"github.com/wsgipack/wsgipack/internal/venv"
 )
 
@@ -29,15 +30,7 @@ func project(t *testing.T) (Options, string) {
 		"venv/lib/python3.11/site-packages/lib.py": "",
 		"venv/bin/activate":                        "VIRTUAL_ENV=" + filepath.Join(dir, "venv") + "\n",
 	}
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testtool.WriteFiles(t, dir, files)
 	// Left out: site-packages loses its directories without files.
 	if err := os.MkdirAll(filepath.Join(dir, "venv/lib/python3.11/site-packages/empty/sub"), 0o755); err != nil {
 		t.Fatal(err)
