@@ -129,8 +129,9 @@ func Init(file string, force bool) (*Skeleton, error) {
 		todo(&d.SummaryTODO, why)
 	}
 	// The extended description: lintian refuses an empty one (a
-	// description equal to the summary).
-	if desc := strings.Join(strings.Fields(info.Description), " "); desc != "" {
+	// description equal to the summary) and one whose first line repeats
+	// the summary (description-synopsis-is-duplicated).
+	if desc := strings.Join(strings.Fields(info.Description), " "); desc != "" && strings.TrimSuffix(desc, ".") != summary {
 		if !strings.HasSuffix(desc, ".") {
 			desc += "."
 		}

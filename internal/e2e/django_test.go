@@ -1,0 +1,156 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wsgipack/wsgipack/internal/builder"
+	"github.com/wsgipack/wsgipack/internal/spec"
+)
+
+// djangoProject copies the Django fixture (testdata/django: admin, auth,
+// sessions, a model with two migrations, settings from the environment)
+// into the work directory, makes its venv as CI would (Debian's Django
+// re-packed into wheels, pip install --no-index) and runs wsgipack init.
+func djangoProject(t *testing.T) (specFile string) {
+	t.Helper()
+	dir := filepath.Join(workDir(t), "project-bookshelf")
+	if out, err := exec.Command("cp", "-R", filepath.Join(repo, "testdata", "django"), dir).CombinedOutput(); err != nil {
+		t.Fatalf("copying the fixture: %v\n%s", err, out)
+	}
+	if out, err := exec.Command("sh", filepath.Join(dir, "mkvenv.sh"), filepath.Join(dir, "venv"), "python3").CombinedOutput(); err != nil {
+		t.Fatalf("mkvenv.sh: %v\n%s", err, out)
+	}
+	specFile = filepath.Join(dir, "wsgipack.yaml")
+	sk, err := spec.Init(specFile, false)
+	if err != nil {
+		t.Fatalf("wsgipack init: %v", err)
+	}
+	if sk.Framework != "Django" || len(sk.TODOs) > 0 {
+		t.Fatalf("init: framework %q, TODOs %q", sk.Framework, sk.TODOs)
+	}
+	return specFile
+}
+
+// browser is an HTTP client with cookies that does not follow redirects.
+type browser struct {
+	c    *Chroot
+	http *http.Client
+}
+
+func newBrowser(t *testing.T, c *Chroot) *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{c: c, http: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) do(t *testing.T, req *http.Request) (int, string, http.Header) {
+	t.Helper()
+	resp, err := b.http.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v\nerror log:\n%s", req.Method, req.URL, err, b.c.ErrorLog())
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+func (b *browser) get(t *testing.T, path string) (int, string, http.Header) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", b.c.URL(path), nil)
+	return b.do(t, req)
+}
+
+var csrfField = regexp.MustCompile(`name="csrfmiddlewaretoken" value="([^"]+)"`)
+
+// login logs in through Django admin's real login form, CSRF token and all.
+func (b *browser) login(t *testing.T, user, password string) {
+	t.Helper()
+	code, page, _ := b.get(t, "/admin/login/?next=/admin/")
+	m := csrfField.FindStringSubmatch(page)
+	if code != 200 || m == nil {
+		t.Fatalf("login page: %d, CSRF field found: %v\n%.500s", code, m != nil, page)
+	}
+	form := url.Values{"csrfmiddlewaretoken": {m[1]}, "username": {user}, "password": {password}, "next": {"/admin/"}}
+	req, _ := http.NewRequest("POST", b.c.URL("/admin/login/?next=/admin/"), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", b.c.URL("/admin/login/"))
+	code, body, h := b.do(t, req)
+	if code != 302 || h.Get("Location") != "/admin/" {
+		t.Fatalf("login: %d, Location %q\n%.800s\nerror log:\n%s", code, h.Get("Location"), body, b.c.ErrorLog())
+	}
+}
+
+// TestDjango: a real Django project goes from 'wsgipack init' (no edits)
+// and 'wsgipack build' to a served app: migrations and collectstatic run as
+// hooks, the admin's CSS comes from Apache, a superuser made with the
+// operator's command logs in through the login form, the session survives
+// an upgrade (the generated secret key is kept), the Authorization header
+// reaches Django, and purge removes the secret.
+func TestDjango(t *testing.T) {
+	specFile := djangoProject(t)
+	build := func(v string) string {
+		t.Helper()
+		res, err := builder.Build(context.Background(), buildOptions(t, specFile, filepath.Join(workDir(t), "dist-bookshelf-"+v), v, "debian-12"))
+		if err != nil {
+			t.Fatalf("building bookshelf %s: %v", v, err)
+		}
+		return res.Packages[0].File
+	}
+	c := New(t)
+	c.StartApache(t)
+	out := mustInstallDeb(t, c, build("1.0.0"))
+	mustContain(t, "dpkg -i output", out, "bookshelf: secrets: generated DJANGO_SECRET_KEY",
+		"bookshelf: hooks: post_install: python app/manage.py migrate --noinput", "Applying shelf.0002_book_isbn... OK",
+		"bookshelf: hooks: post_install: python app/manage.py collectstatic --noinput")
+
+	b := newBrowser(t, c)
+	code, page, _ := b.get(t, "/admin/login/")
+	if code != 200 || !strings.Contains(page, "Django administration") {
+		t.Fatalf("admin login page: %d\n%.500s\nerror log:\n%s", code, page, c.ErrorLog())
+	}
+	code, css, h := b.get(t, "/static/admin/css/base.css")
+	if code != 200 || !strings.Contains(h.Get("Content-Type"), "text/css") || !strings.Contains(css, "DJANGO Admin styles") {
+		t.Errorf("admin CSS from Apache: %d %s %.100q", code, h.Get("Content-Type"), css)
+	}
+	report(t, "init (no edits), build, dpkg -i: migrations and collectstatic ran as hooks; admin login page answers, its CSS served by Apache")
+
+	c.MustRun(t, "bookshelf-ctl", "run", "python", "app/manage.py", "shell", "-c",
+		"from django.contrib.auth.models import User; User.objects.create_superuser('admin', 'admin@example.com', 'Correct-Horse-7')")
+	b.login(t, "admin", "Correct-Horse-7")
+	if code, page, _ := b.get(t, "/admin/"); code != 200 || !strings.Contains(page, "Site administration") {
+		t.Fatalf("admin after login: %d\n%.500s", code, page)
+	}
+	req, _ := http.NewRequest("GET", c.URL("/books/"), nil)
+	req.Header.Set("Authorization", "Token abc123")
+	if _, body, _ := b.do(t, req); !strings.Contains(body, `"authorization": "Token abc123"`) {
+		t.Errorf("the Authorization header did not reach Django: %s", body)
+	}
+	report(t, "bookshelf-ctl run creates a superuser, who logs in through the real login form (CSRF); Authorization reaches Django")
+
+	mustInstallDeb(t, c, build("1.1.0"))
+	if code, page, _ := b.get(t, "/admin/"); code != 200 || !strings.Contains(page, "Site administration") {
+		t.Errorf("the session made before the upgrade is not valid after it: %d\n%.300s", code, page)
+	}
+	report(t, "upgrade 1.0.0 -> 1.1.0: the login session stays valid (the generated secret key kept)")
+
+	c.MustRun(t, "dpkg", "-P", "bookshelf")
+	if c.Exists("/etc/bookshelf/secrets") || c.Exists("/opt/bookshelf") {
+		t.Error("dpkg -P left /etc/bookshelf/secrets or /opt/bookshelf")
+	}
+	report(t, "dpkg -P: the secret and the app gone")
+}
