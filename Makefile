@@ -23,13 +23,13 @@ DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-vi
 # and 5.4, sqlite, zstd, OpenSSL, popt, libmagic (all required by their
 # configure), zlib; bzip2, xz and libelf are optional there but EL's rpm has
 # them, and listing them makes every machine build the same. python3-django
-# (with python3-asgiref, -sqlparse and -tz) is re-packed into wheels for
-# the Django fixture's venv (testdata/django/mkvenv.sh): there is no PyPI.
+# and python3-flask (with their dependencies) are re-packed into wheels for
+# the Django and Flask fixtures' venvs (testdata/*/mkvenv.sh): no PyPI here.
 E2E_DEPS := debootstrap debian-archive-keyring rpm util-linux coreutils dnf gpg gpg-agent \
             gcc make xz-utils autoconf automake libtool autopoint gettext pkg-config cmake gawk \
             libdb-dev liblua5.3-dev liblua5.4-dev libsqlite3-dev libzstd-dev libssl-dev \
             libpopt-dev libmagic-dev zlib1g-dev libbz2-dev liblzma-dev libelf-dev \
-            python3-django
+            python3-django python3-flask
 
 .PHONY: build deps e2e-deps test e2e lint fuzz demo bench clean
 

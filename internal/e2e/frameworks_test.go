@@ -19,17 +19,19 @@ import (
 	"github.com/wsgipack/wsgipack/internal/spec"
 )
 
-// djangoProject copies the Django fixture (testdata/django: admin, auth,
-// sessions, a model with two migrations, settings from the environment)
-// into the work directory, makes its venv as CI would (Debian's Django
-// re-packed into wheels, pip install --no-index) and runs wsgipack init.
-func djangoProject(t *testing.T) (specFile string) {
+// frameworkProject copies a fixture of testdata (django: admin, auth,
+// sessions, a model with two migrations, settings from the environment;
+// flask: the tutorial's app factory and instance folder) into the work
+// directory, makes its venv as CI would (Debian's packages re-packed into
+// wheels, pip install --no-index) and runs wsgipack init, which must
+// recognise framework and leave nothing to fill in.
+func frameworkProject(t *testing.T, fixture, framework string) (specFile string) {
 	t.Helper()
-	dir := filepath.Join(workDir(t), "project-bookshelf")
-	if out, err := exec.Command("cp", "-R", filepath.Join(repo, "testdata", "django"), dir).CombinedOutput(); err != nil {
+	dir := filepath.Join(workDir(t), "project-"+fixture)
+	if out, err := exec.Command("cp", "-R", filepath.Join(repo, "testdata", fixture), dir).CombinedOutput(); err != nil {
 		t.Fatalf("copying the fixture: %v\n%s", err, out)
 	}
-	if out, err := exec.Command("sh", filepath.Join(dir, "mkvenv.sh"), filepath.Join(dir, "venv"), "python3").CombinedOutput(); err != nil {
+	if out, err := exec.Command("sh", filepath.Join(repo, "testdata", fixture, "mkvenv.sh"), filepath.Join(dir, "venv"), "python3").CombinedOutput(); err != nil {
 		t.Fatalf("mkvenv.sh: %v\n%s", err, out)
 	}
 	specFile = filepath.Join(dir, "wsgipack.yaml")
@@ -37,7 +39,7 @@ func djangoProject(t *testing.T) (specFile string) {
 	if err != nil {
 		t.Fatalf("wsgipack init: %v", err)
 	}
-	if sk.Framework != "Django" || len(sk.TODOs) > 0 {
+	if sk.Framework != framework || len(sk.TODOs) > 0 {
 		t.Fatalf("init: framework %q, TODOs %q", sk.Framework, sk.TODOs)
 	}
 	return specFile
@@ -102,7 +104,7 @@ func (b *browser) login(t *testing.T, user, password string) {
 // an upgrade (the generated secret key is kept), the Authorization header
 // reaches Django, and purge removes the secret.
 func TestDjango(t *testing.T) {
-	specFile := djangoProject(t)
+	specFile := frameworkProject(t, "django", "Django")
 	build := func(v string) string {
 		t.Helper()
 		res, err := builder.Build(context.Background(), buildOptions(t, specFile, filepath.Join(workDir(t), "dist-bookshelf-"+v), v, "debian-12"))
@@ -153,4 +155,32 @@ func TestDjango(t *testing.T) {
 		t.Error("dpkg -P left /etc/bookshelf/secrets or /opt/bookshelf")
 	}
 	report(t, "dpkg -P: the secret and the app gone")
+}
+
+// TestFlask: the Flask tutorial's app factory goes from 'wsgipack init' (no
+// edits) to a served app: the factory's app answers, writes its SQLite
+// database into its instance folder (a writable path), and sees the
+// Authorization header.
+func TestFlask(t *testing.T) {
+	specFile := frameworkProject(t, "flask", "Flask")
+	res, err := builder.Build(context.Background(), buildOptions(t, specFile, filepath.Join(workDir(t), "dist-flaskr"), "", "debian-12"))
+	if err != nil {
+		t.Fatalf("building flaskr: %v", err)
+	}
+	c := New(t)
+	c.StartApache(t)
+	mustInstallDeb(t, c, res.Packages[0].File)
+	if code, body := c.Get(t, "/hello"); code != 200 || body != "Hello, World!" {
+		t.Fatalf("GET /hello: %d %q\nerror log:\n%s", code, body, c.ErrorLog())
+	}
+	c.Get(t, "/visits")
+	_, body := c.GetWith(t, "/visits", "Authorization", "Basic dXNlcjpwdw==")
+	got := fields(t, body)
+	if got["visits"] != "2" || got["instance"] != "/opt/flaskr/releases/1.0.0-1/app/instance" || got["authorization"] != "Basic dXNlcjpwdw==" {
+		t.Errorf("GET /visits: %s", body)
+	}
+	if !c.Exists("/var/lib/flaskr/app/instance/flaskr.sqlite") {
+		t.Error("the database is not in the app's data directory")
+	}
+	report(t, "init (no edits), build, dpkg -i: the factory's app answers, writes its database in its instance folder (/var/lib/flaskr), sees the Authorization header")
 }
