@@ -457,6 +457,8 @@ func TestRPMLifecycle(t *testing.T) {
 		t.Fatalf("POST: %d %s", code, body)
 	}
 	c.WriteFile(t, "/etc/inventory/settings.ini", "[app]\ngreeting = edited by the admin\n", 0o640)
+	secret := secretValue(t, c, "INVENTORY_SECRET_KEY")
+	c.WriteFile(t, "/etc/inventory/environment", c.ReadFile(t, "/etc/inventory/environment")+"INVENTORY_MODE='server (b)'\n", 0o640)
 	out = mustRPM("-U", rpmIn(inventory2))
 	mustContain(t, "rpm -U output", out, "inventory: applied migration 002_gadget.sql", "inventory: installed 1.5.0",
 		"inventory: apache: configuration unchanged; not reloaded")
@@ -465,8 +467,12 @@ func TestRPMLifecycle(t *testing.T) {
 	}
 	expect(t, "after rpm -U", answer(t, c, "/inventory/"), map[string]string{
 		"version": "1.5.0", "items": "[gadget sprocket widget]", "greeting": "edited by the admin",
+		"mode": "server (b)", "color": "blue", "secret_key_length": "64",
 	})
-	report(t, "rpm -U ($1 = 2): app stays enabled, new migration, data and config edit kept")
+	if secretValue(t, c, "INVENTORY_SECRET_KEY") != secret {
+		t.Error("rpm -U changed the secret")
+	}
+	report(t, "rpm -U ($1 = 2): app stays enabled, new migration, data, config edit, server setting and secret kept, new default variable present")
 	if v := verify(); !strings.HasSuffix(v, " c /etc/inventory/settings.ini") || strings.Contains(v, "\n") {
 		t.Errorf("rpm -V after rpm -U should name the admin's edit only:\n%s", v)
 	}
