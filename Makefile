@@ -24,7 +24,7 @@ DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-vi
 # configure), zlib; bzip2, xz and libelf are optional there but EL's rpm has
 # them, and listing them makes every machine build the same. python3-django
 # and python3-flask (with their dependencies) are re-packed into wheels for
-# the Django and Flask fixtures' venvs (testdata/*/mkvenv.sh): no PyPI here.
+# the Django and Flask fixtures' venvs (testdata/debvenv.sh): no PyPI here.
 E2E_DEPS := debootstrap debian-archive-keyring rpm util-linux coreutils dnf gpg gpg-agent \
             gcc make xz-utils autoconf automake libtool autopoint gettext pkg-config cmake gawk \
             libdb-dev liblua5.3-dev liblua5.4-dev libsqlite3-dev libzstd-dev libssl-dev \
