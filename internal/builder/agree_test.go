@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wsgipack/wsgipack/internal/layout"
 	"github.com/wsgipack/wsgipack/internal/spec"
 )
 
@@ -124,4 +125,17 @@ func manyVars(n int) string {
 		b.WriteString("V" + strconv.Itoa(i) + ": value" + strconv.Itoa(i))
 	}
 	return b.String()
+}
+
+// TestHookPaths: a hook naming a path under /opt/<name> is warned about
+// (hooks run in the new release's directory); relative paths are not.
+func TestHookPaths(t *testing.T) {
+	s := &spec.Spec{Name: "inventory", Hooks: spec.Hooks{
+		PostInstall: []string{"python -m inventory.migrate migrations", "python -m inventory.migrate /opt/inventory/migrations"},
+		PreRemove:   []string{"cp /var/lib/inventory/db /tmp"},
+	}}
+	w := hookPaths(s, layout.For("inventory"))
+	if len(w) != 1 || !strings.Contains(w[0], `hooks.post_install[1]: "python -m inventory.migrate /opt/inventory/migrations" names a path under /opt/inventory`) {
+		t.Errorf("warnings: %q", w)
+	}
 }
