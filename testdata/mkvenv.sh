@@ -20,13 +20,25 @@ virtualenv) /usr/bin/python3 -m virtualenv -q -p "$(command -v "$python")" "$ven
 esac
 pip() { "$venv/bin/python" -m pip -q --disable-pip-version-check "$@"; }
 pip install --no-index --find-links "$system_wheels" wheel
+# Venvs of Python 3.12 and later come without setuptools, which builds the
+# fixtures; CPython ships a wheel of it for its own tests. (Debian's
+# setuptools wheel is patched for Debian's Pythons only.)
+if ! "$venv/bin/python" -c 'import setuptools' 2>/dev/null; then
+    stdlib=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_path("stdlib"))')
+    whl=$(ls "$stdlib"/test/wheeldata/setuptools-*.whl "$stdlib"/test/setuptools-*.whl 2>/dev/null | tail -n 1)
+    if [ -z "$whl" ]; then
+        echo "mkvenv.sh: $python has no setuptools wheel in $stdlib/test (a CPython build with its tests has one)" >&2
+        exit 1
+    fi
+    pip install --no-index "$whl"
+fi
 
 # CFLAGS=-g0, as CI should build C extensions: without debug information,
 # which holds the include directory of the Python built against (a pyenv
 # prefix here) that wsgipack's leak scan refuses. The wheelhouse directory
 # says so, so that wheels built before with -g are not reused.
 export CFLAGS="${CFLAGS:+$CFLAGS }-g0"
-tag=$("$venv/bin/python" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')-g0
+tag=$("$venv/bin/python" -c 'import sys; print("cp%d%d" % sys.version_info[:2])')-g0-cfg
 mkdir -p "$wheels/$tag"
 for pkg in invutil fastsum; do
     if ! ls "$wheels/$tag/$pkg"-*.whl >/dev/null 2>&1; then

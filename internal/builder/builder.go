@@ -9,10 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,16 +97,35 @@ type plan struct {
 	version version.Version
 	targets []distro.Release
 	formats map[string]packager.Packager // by format name
-	payload *payload.Payload
 	machine string
-	glibc   string // newest glibc the native code needs
-	venv    *venv.Venv
-	dir     string // the project: the spec file's directory, absolute
-	stage   string
+	dir     string                   // the project: the spec file's directory, absolute
+	stage   string                   // a directory per payload, removed after the build
 	pythons map[string]distro.Python // by target name
+	// payloads by Python X.Y: one per venv that a target is built from.
+	payloads map[string]*pythonPayload
 	// bytecode is true when the package ships .pyc files; otherwise the
 	// install scripts compile them.
 	bytecode bool
+}
+
+// pythonPayload is the payload made from the venv of one Python X.Y.
+type pythonPayload struct {
+	field   string // the spec field naming the venv: venv or venv.X.Y
+	venv    *venv.Venv
+	payload *payload.Payload
+	glibc   string // newest glibc the native code needs
+}
+
+// of returns the payload target t is built from.
+func (p *plan) of(t distro.Release) *pythonPayload { return p.payloads[p.pythons[t.Name].Version] }
+
+// sortedPayloads lists the payloads, oldest Python first.
+func (p *plan) sortedPayloads() []*pythonPayload {
+	var out []*pythonPayload
+	for _, v := range slices.SortedFunc(maps.Keys(p.payloads), spec.ComparePython) {
+		out = append(out, p.payloads[v])
+	}
+	return out
 }
 
 // Check runs every validation of Build and writes nothing.
@@ -206,9 +227,19 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	return res, nil
 }
 
+// result sums up the payloads: Files, Bytes and Compiled over all of them.
 func (p *plan) result() *Result {
-	return &Result{Files: p.payload.Files(), Bytes: p.payload.Size(), Compiled: p.payload.Compiled,
-		NotCompiled: p.payload.NotCompiled, Python: p.venv.Python, Arch: p.machine}
+	r := &Result{Arch: p.machine}
+	var pythons []string
+	for _, pp := range p.sortedPayloads() {
+		r.Files += pp.payload.Files()
+		r.Bytes += pp.payload.Size()
+		r.Compiled += pp.payload.Compiled
+		r.NotCompiled = append(r.NotCompiled, pp.payload.NotCompiled...)
+		pythons = append(pythons, pp.venv.Python)
+	}
+	r.Python = strings.Join(pythons, ", ")
+	return r
 }
 
 // prepare loads the spec, applies the options, and checks and collects
@@ -263,39 +294,58 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	ve, err := venv.Open(filepath.Join(dir, s.Venv))
+	venvs, err := openVenvs(s, dir)
 	if err != nil {
 		return nil, err
 	}
-	if forWrite {
-		if err := checkOutDir(o.OutDir, s, dir, ve); err != nil {
-			return nil, err
-		}
-	}
-	// The entry point, proven with the venv's own Python: reported with the
-	// other problems below.
-	if o.Progress != nil && !o.NoImport {
-		o.Progress("importing " + s.App.WSGI + " with the venv's Python")
-	}
-	entryErr := entrycheck.Check(entrycheck.Options{SpecFile: o.SpecFile, Dir: dir, Source: s.App.Source, WSGI: s.App.WSGI,
-		Venv: ve.Dir, SitePackages: ve.SitePackages, Environment: s.Environment, Secrets: s.Secrets,
-		NoImport: o.NoImport, Warn: o.Warn, Context: ctx})
-	var errs []error
-	var interpreter string
 	pythons := map[string]distro.Python{}
+	var errs []error
 	for _, t := range targets {
-		py, err := t.Python(ve.Python)
-		if err != nil && o.AnyPython {
-			py, err = distro.Python{Version: ve.Python, Interpreter: "/usr/bin/python" + ve.Python,
-				Package: "python" + ve.Python, ModWSGI: t.Pythons[0].ModWSGI}, nil
-		}
+		py, err := pickPython(t, s.Venv, venvs, o.AnyPython)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		pythons[t.Name] = py
-		interpreter = py.Interpreter // /usr/bin/pythonX.Y on every target
 	}
+	used := map[string]*pythonPayload{}
+	for _, py := range pythons {
+		used[py.Version] = venvs[py.Version]
+	}
+	if len(o.Targets) == 0 {
+		for v, pp := range venvs {
+			if used[v] == nil {
+				o.Warn(fmt.Sprintf("%s: no target is built from this Python %s venv (each target uses the venv of its default Python when there is one)", pp.field, v))
+			}
+		}
+	}
+	if forWrite {
+		for _, pp := range used {
+			if err := checkOutDir(o.OutDir, s, dir, pp.field, pp.venv); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// The entry point, proven with each venv's own Python: reported with
+	// the other problems below.
+	var entryErrs []error
+	for _, v := range slices.SortedFunc(maps.Keys(used), spec.ComparePython) {
+		ve := used[v].venv
+		if o.Progress != nil && !o.NoImport {
+			o.Progress(fmt.Sprintf("importing %s with the venv's Python %s", s.App.WSGI, ve.Python))
+		}
+		err := entrycheck.Check(entrycheck.Options{SpecFile: o.SpecFile, Dir: dir, Source: s.App.Source, WSGI: s.App.WSGI,
+			Venv: ve.Dir, SitePackages: ve.SitePackages, Environment: s.Environment, Secrets: s.Secrets,
+			NoImport: o.NoImport, Warn: o.Warn, Context: ctx})
+		if err != nil && len(used) > 1 {
+			err = fmt.Errorf("%s: %w", used[v].field, err)
+		}
+		entryErrs = append(entryErrs, err)
+		if err != nil && o.NoImport {
+			break // the same module check for every venv: once is enough
+		}
+	}
+	entryErr := errors.Join(entryErrs...)
 	if len(errs) > 0 {
 		return nil, errors.Join(append([]error{entryErr}, errs...)...)
 	}
@@ -304,39 +354,120 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 		return nil, err
 	}
 	lay := layout.For(s.Name)
-	p := &plan{spec: s, layout: lay, version: v, targets: targets, formats: formats, venv: ve, dir: dir, stage: stage,
-		pythons: pythons, bytecode: s.CompileBytecode() && !o.NoBytecode}
+	p := &plan{spec: s, layout: lay, version: v, targets: targets, formats: formats, dir: dir, stage: stage,
+		pythons: pythons, payloads: used, bytecode: s.CompileBytecode() && !o.NoBytecode}
 	release := lay.Release(layout.ReleaseDir(v, s.Release))
 	generated, err := entrypoint.Render(entrypoint.App{Layout: lay, Release: release, WSGI: s.App.WSGI, Environment: s.Environment})
 	if err != nil {
 		return p, err
 	}
-	p.payload, err = payload.Collect(ctx, payload.Options{
-		Spec: s, Layout: lay, Release: release, Dir: dir, Venv: ve, Interpreter: interpreter, Stage: stage,
-		Bytecode: p.bytecode, MD5: md5, Generated: generated, Progress: o.Progress,
-	})
-	if err != nil {
-		return p, errors.Join(entryErr, err)
-	}
-	for _, w := range p.payload.Warnings {
-		o.Warn(w)
+	var bins []*native.Binary
+	for _, pp := range p.sortedPayloads() {
+		ve := pp.venv
+		if len(used) > 1 && o.Progress != nil {
+			o.Progress(fmt.Sprintf("payload for Python %s (%s)", ve.Python, pp.field))
+		}
+		pstage := filepath.Join(stage, ve.Python)
+		if err := os.Mkdir(pstage, 0o700); err != nil {
+			return p, err
+		}
+		pp.payload, err = payload.Collect(ctx, payload.Options{
+			Spec: s, Layout: lay, Release: release, Dir: dir, Venv: ve, VenvOrigin: filepath.Clean(s.Venv[keyOf(s.Venv, ve.Python)]),
+			Interpreter: "/usr/bin/python" + ve.Python, Stage: pstage,
+			Bytecode: p.bytecode, MD5: md5, Generated: generated, Progress: o.Progress,
+		})
+		if err != nil {
+			return p, errors.Join(entryErr, err)
+		}
+		for _, w := range pp.payload.Warnings {
+			o.Warn(w)
+		}
+		for _, b := range pp.payload.Binaries {
+			if b.Glibc != "" && (pp.glibc == "" || native.Compare(b.Glibc, pp.glibc) > 0) {
+				pp.glibc = b.Glibc
+			}
+		}
+		bins = append(bins, pp.payload.Binaries...)
 	}
 	for _, w := range hookPaths(s, lay) {
 		o.Warn(w)
 	}
-	p.machine, err = native.Arch(p.payload.Binaries)
+	p.machine, err = native.Arch(bins)
 	if err != nil {
 		return p, errors.Join(entryErr, err)
 	}
-	for _, b := range p.payload.Binaries {
-		if b.Glibc != "" && (p.glibc == "" || native.Compare(b.Glibc, p.glibc) > 0) {
-			p.glibc = b.Glibc
-		}
-	}
 	for _, t := range targets {
-		errs = append(errs, native.CheckGlibc(p.payload.Binaries, t.Name, t.Glibc)...)
+		errs = append(errs, native.CheckGlibc(p.of(t).payload.Binaries, t.Name, t.Glibc)...)
 	}
 	return p, errors.Join(append([]error{entryErr}, errs...)...)
+}
+
+// openVenvs opens the spec's venvs, by their Python X.Y. A venv of the
+// per-Python form must be of the Python it is listed under.
+func openVenvs(s *spec.Spec, dir string) (map[string]*pythonPayload, error) {
+	out := map[string]*pythonPayload{}
+	var errs []error
+	for _, f := range s.Venv.Fields() {
+		field, path := f[0], f[1]
+		ve, err := venv.Open(filepath.Join(dir, path))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", field, err))
+			continue
+		}
+		if want, ok := strings.CutPrefix(field, "venv."); ok && ve.Python != want {
+			errs = append(errs, fmt.Errorf("%s: %s is a Python %s venv, not %s: create it with python%s (python%s -m venv %s)",
+				field, path, ve.Python, want, want, want, path))
+			continue
+		}
+		out[ve.Python] = &pythonPayload{field: field, venv: ve}
+	}
+	return out, errors.Join(errs...)
+}
+
+// keyOf is the key of venvs under which the venv of Python version is:
+// the one venv's key, or version.
+func keyOf(venvs spec.Venvs, version string) string {
+	if _, ok := venvs.One(); ok {
+		return ""
+	}
+	return version
+}
+
+// pickPython chooses the Python target t is built for: the one venv's
+// Python, which t must offer mod_wsgi for; or, with a venv per Python,
+// t's default Python (its python3) when there is a venv of it, else the
+// newest Python t offers that there is a venv of.
+func pickPython(t distro.Release, field spec.Venvs, venvs map[string]*pythonPayload, anyPython bool) (distro.Python, error) {
+	if _, ok := field.One(); ok {
+		var ve *venv.Venv
+		for _, pp := range venvs {
+			ve = pp.venv
+		}
+		if ve == nil {
+			return distro.Python{}, fmt.Errorf("venv: cannot be opened") // reported by openVenvs
+		}
+		py, err := t.Python(ve.Python)
+		if err != nil && anyPython {
+			return distro.Python{Version: ve.Python, Interpreter: "/usr/bin/python" + ve.Python,
+				Package: "python" + ve.Python, ModWSGI: t.Pythons[0].ModWSGI}, nil
+		}
+		return py, err
+	}
+	if venvs[t.Pythons[0].Version] != nil {
+		return t.Pythons[0], nil
+	}
+	for i := len(t.Pythons) - 1; i >= 0; i-- {
+		if venvs[t.Pythons[i].Version] != nil {
+			return t.Pythons[i], nil
+		}
+	}
+	var offered []string
+	for _, py := range t.Pythons {
+		offered = append(offered, py.Version)
+	}
+	want := t.Pythons[0].Version
+	return distro.Python{}, fmt.Errorf("venv: %s needs a venv for Python %s (it has mod_wsgi only for Python %s), and the spec has none: add \"%s\": <a venv made with python%s> under venv, or drop the target",
+		t.Name, want, strings.Join(offered, ", "), want, want)
 }
 
 // hookPaths warns about hooks that name a path under /opt/<name>: hooks
@@ -363,10 +494,11 @@ func hookPaths(s *spec.Spec, lay layout.App) []string {
 func (p *plan) pkg(t distro.Release, mtime time.Time) *packager.Package {
 	s := p.spec
 	py := p.pythons[t.Name]
+	pp := p.of(t)
 	return &packager.Package{
 		Name: s.Name, Summary: s.Summary, Description: s.Description, Maintainer: s.Maintainer,
 		License: s.License, Homepage: s.Homepage, Version: p.version, Release: s.Release,
-		Distro: t, Machine: p.machine, Glibc: p.glibc,
+		Distro: t, Machine: p.machine, Glibc: pp.glibc,
 		System: system(s, py, t), Depends: s.Depends[t.Name], MTime: mtime,
 	}
 }
@@ -397,7 +529,7 @@ func (p *plan) complete(pkg *packager.Package) (*packager.Package, error) {
 	}
 	in := scripts.Input{
 		Spec: p.spec, Version: p.version.Input, ReleaseDir: layout.ReleaseDir(p.version, p.spec.Release), Target: t, Python: p.pythons[t.Name],
-		PythonVersion: p.venv.Python, Conf: conf, InstallBytecode: !p.bytecode,
+		PythonVersion: p.of(t).venv.Python, Conf: conf, InstallBytecode: !p.bytecode,
 	}
 	sc, err := scripts.Render(in)
 	if err != nil {
@@ -412,7 +544,7 @@ func (p *plan) complete(pkg *packager.Package) (*packager.Package, error) {
 		return nil, err
 	}
 	pkg.Scripts = packager.Scripts(sc)
-	pkg.Entries = p.payload.With([]archive.Entry{conf.Entry(), copyright, ctl, manual}...)
+	pkg.Entries = p.of(t).payload.With([]archive.Entry{conf.Entry(), copyright, ctl, manual}...)
 	if err := checkTree(pkg.Entries); err != nil {
 		return nil, err
 	}
@@ -478,7 +610,12 @@ func pickTime(ctx context.Context, o Options, p *plan) (time.Time, string) {
 			return time.Unix(n, 0).UTC(), "git commit"
 		}
 	}
-	newest := p.payload.Newest
+	var newest time.Time
+	for _, pp := range p.payloads {
+		if pp.payload.Newest.After(newest) {
+			newest = pp.payload.Newest
+		}
+	}
 	if fi, err := os.Stat(o.SpecFile); err == nil && fi.ModTime().After(newest) {
 		newest = fi.ModTime()
 	}

@@ -17,13 +17,13 @@ import (
 // directory out) or a directory of app.files. Packages written there would
 // be read back into the next build's payload, and a half-written one into
 // this build's.
-func checkOutDir(out string, s *spec.Spec, dir string, ve *venv.Venv) error {
+func checkOutDir(out string, s *spec.Spec, dir, venvField string, ve *venv.Venv) error {
 	outReal, err := resolve(out)
 	if err != nil {
 		return fmt.Errorf("--out %s: %w", out, err)
 	}
 	type tree struct{ what, path string }
-	trees := []tree{{"the venv (venv: " + s.Venv + ")", ve.Dir}, {"app.source (" + s.App.Source + ")", filepath.Join(dir, s.App.Source)}}
+	trees := []tree{{"the venv (" + venvField + ": " + s.Venv[keyOf(s.Venv, ve.Python)] + ")", ve.Dir}, {"app.source (" + s.App.Source + ")", filepath.Join(dir, s.App.Source)}}
 	for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
 		trees = append(trees, tree{"app.files." + dest + " (" + s.App.Files[dest] + ")", filepath.Join(dir, s.App.Files[dest])})
 	}

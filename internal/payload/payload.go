@@ -46,6 +46,7 @@ type Options struct {
 	Release     layout.Tree
 	Dir         string     // the project: the spec file's directory, absolute
 	Venv        *venv.Venv // the CI venv
+	VenvOrigin  string     // the venv as the spec names it, for messages
 	Interpreter string     // the target interpreter, e.g. /usr/bin/python3.11
 	Stage       string     // an empty directory for compiled bytecode
 	Bytecode    bool       // compile .pyc files
@@ -148,7 +149,7 @@ func Collect(ctx context.Context, o Options) (*Payload, error) {
 	}
 	p := &Payload{owned: c.l.Owned()}
 	rel, err := o.Venv.Relocate(ctx, venv.RelocateOptions{
-		Dest: c.r.Venv, Root: c.r.Root, Interpreter: o.Interpreter, Keep: o.Spec.VenvKeep, Origin: o.Spec.Venv,
+		Dest: c.r.Venv, Root: c.r.Root, Interpreter: o.Interpreter, Keep: o.Spec.VenvKeep, Origin: o.VenvOrigin,
 		// Problems found so far fail the build: no need to compile.
 		Bytecode: o.Bytecode && len(c.errs) == 0, Stage: filepath.Join(o.Stage, "venv"), Progress: progress,
 	})

@@ -39,12 +39,12 @@ func project(t *testing.T) (Options, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &spec.Spec{Name: "demo", Version: "1.0", App: spec.App{Source: "src", WSGI: "demo.web:app"}, Venv: "venv",
+	s := &spec.Spec{Name: "demo", Version: "1.0", App: spec.App{Source: "src", WSGI: "demo.web:app"}, Venv: spec.OneVenv("venv"),
 		Config:   []spec.ConfigFile{{Source: "config/settings.ini", Dest: "/etc/demo/settings.ini"}},
 		Writable: []string{"app/demo/instance"}}
 	l := layout.For(s.Name)
 	r := l.Release("1.0-1")
-	return Options{Spec: s, Layout: l, Release: r, Dir: dir, Venv: v, Interpreter: "/usr/bin/python3.11", Stage: t.TempDir(), MD5: true,
+	return Options{Spec: s, Layout: l, Release: r, Dir: dir, Venv: v, VenvOrigin: "venv", Interpreter: "/usr/bin/python3.11", Stage: t.TempDir(), MD5: true,
 		Generated: []archive.Entry{
 			data(r.EntryScript, "import demo.web\n", "generated wsgi.tmpl"),
 			data(l.Doc+"/copyright", "MIT\n", "generated copyright.tmpl"),

@@ -205,6 +205,9 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 		r.fatal(field, "has %d entries: a spec needs far fewer, and at most %d are taken", len(n.Content)/2, MaxEntries)
 		return
 	}
+	if t == venvsType && n.Kind != yaml.MappingNode {
+		t = reflect.TypeOf("") // the one-venv form: a path
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
@@ -302,6 +305,8 @@ func dropRepeated(n *yaml.Node) {
 	}
 	n.Content = kept
 }
+
+var venvsType = reflect.TypeOf(Venvs{})
 
 var wholeNumber = regexp.MustCompile(`^[-+]?[0-9][0-9_]*$`)
 

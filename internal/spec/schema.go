@@ -35,6 +35,13 @@ func schemaOf(t reflect.Type) map[string]any {
 	if t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if t == venvsType {
+		return map[string]any{"oneOf": []any{
+			map[string]any{"type": "string"},
+			map[string]any{"type": "object", "minProperties": 1, "propertyNames": map[string]any{"pattern": pythonVersion.String()},
+				"additionalProperties": map[string]any{"type": "string"}},
+		}}
+	}
 	switch t.Kind() {
 	case reflect.Struct:
 		props := map[string]any{}

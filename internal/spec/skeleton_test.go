@@ -46,14 +46,14 @@ func TestInit(t *testing.T) {
 		{fixture: "flaskr", venv: ".venv", framework: "Flask",
 			want: Spec{Name: "flaskr", Version: "1.0.0", Summary: "Basic blog app built in the Flask tutorial",
 				Maintainer: "Pallets <contact@palletsprojects.com>", License: "BSD-3-Clause", Homepage: "https://flask.palletsprojects.com/tutorial/",
-				App: App{Source: ".", WSGI: "flaskr:create_app()"}, Venv: ".venv",
+				App: App{Source: ".", WSGI: "flaskr:create_app()"}, Venv: OneVenv(".venv"),
 				Apache:      Apache{Static: map[string]string{"/static": "app/flaskr/static"}},
 				Environment: map[string]string{"FLASKR_STATE": "/var/lib/flaskr"}, Writable: []string{"app/instance"}},
 			tests: []string{"tests/conftest.py", "tests/test_factory.py", "dist/flaskr_1.0.0-1+deb12_all.deb", "wsgipack.yaml", "instance/flaskr.sqlite"}, notTests: []string{"flaskr/__init__.py", "flaskr/db.py", "flaskr/static/style.css"}},
 		{fixture: "flask-module", venv: "venv", framework: "Flask",
 			want: Spec{Name: "stock-ticker", Version: "2.3.1", Summary: "Shows the stock prices of the day",
 				Maintainer: "Jane Doe <jane@example.com>", License: "MIT", Homepage: "https://example.com/ticker",
-				App: App{Source: ".", WSGI: "app:app"}, Venv: "venv",
+				App: App{Source: ".", WSGI: "app:app"}, Venv: OneVenv("venv"),
 				Apache:      Apache{Static: map[string]string{"/static": "app/static"}},
 				Environment: map[string]string{"STOCK_TICKER_STATE": "/var/lib/stock-ticker"}, Secrets: []string{"FLASK_SECRET_KEY"}},
 			todos: []string{".env is left out of the package: put its variables under environment"},
@@ -61,7 +61,7 @@ func TestInit(t *testing.T) {
 		{fixture: "django", venv: "env", framework: "Django",
 			want: Spec{Name: "mysite", Version: "0.4.0", Summary: "Polls app for the office",
 				Maintainer: "Web Team <web@example.com>", License: "Apache-2.0", Homepage: "https://polls.example.com",
-				App: App{Source: ".", WSGI: "mysite.wsgi:application"}, Venv: "env",
+				App: App{Source: ".", WSGI: "mysite.wsgi:application"}, Venv: OneVenv("env"),
 				Apache:      Apache{Static: map[string]string{"/static": "app/staticfiles"}},
 				Environment: map[string]string{"MYSITE_STATE": "/var/lib/mysite", "DJANGO_SETTINGS_MODULE": "mysite.settings"},
 				Secrets:     []string{"DJANGO_SECRET_KEY"}, Writable: []string{"app/staticfiles"},
@@ -70,7 +70,7 @@ func TestInit(t *testing.T) {
 			tests: []string{"polls/tests.py", "db.sqlite3", "staticfiles/admin/base.css"}, notTests: []string{"manage.py", "mysite/wsgi.py", "mysite/settings.py", "polls/views.py"}},
 		{fixture: "plain", venv: "venv",
 			want: Spec{Name: "hello", Version: "0.1.0", Summary: FallbackSummary, Maintainer: "Ops Team <ops@example.com>", License: "Proprietary",
-				App: App{Source: "src", WSGI: "hello.wsgi:application"}, Venv: "venv",
+				App: App{Source: "src", WSGI: "hello.wsgi:application"}, Venv: OneVenv("venv"),
 				Environment: map[string]string{"HELLO_STATE": "/var/lib/hello"}},
 			todos: []string{"pyproject.toml's version is dynamic", "describe the app in one line", "who answers for the package", "pyproject.toml names the license file LICENSE"},
 			tests: []string{"src/hello/tests/test_wsgi.py"}, notTests: []string{"src/hello/wsgi.py"}},
@@ -152,7 +152,7 @@ func TestInitNoVenv(t *testing.T) {
 	dir := initProject(t, "flaskr", "")
 	file := filepath.Join(dir, "wsgipack.yaml")
 	s, sk := initParsed(t, file)
-	if s.Venv != "venv" || len(sk.TODOs) != 1 || !strings.Contains(sk.TODOs[0], "no venv found") {
+	if p, _ := s.Venv.One(); p != "venv" || len(sk.TODOs) != 1 || !strings.Contains(sk.TODOs[0], "no venv found") {
 		t.Errorf("venv %q, TODOs %q", s.Venv, sk.TODOs)
 	}
 	if _, err := Init(file, false); err == nil {

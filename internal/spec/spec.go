@@ -19,7 +19,7 @@ type Spec struct {
 	License     string              `required:"true" yaml:"license" doc:"License of the app, e.g. MIT or Proprietary."`
 	Homepage    string              `yaml:"homepage" doc:"http(s) URL of the app."`
 	App         App                 `required:"true" yaml:"app" doc:"The app's code."`
-	Venv        string              `required:"true" yaml:"venv" doc:"The virtualenv CI built for the app, relative to this file; shipped as /opt/<name>/venv."`
+	Venv        Venvs               `required:"true" yaml:"venv" doc:"The virtualenv CI built for the app, relative to this file, shipped in the release as venv/ (python-home); or one per Python X.Y for targets whose mod_wsgi Pythons differ: {\"3.9\": venv-3.9, \"3.11\": venv-3.11}. Each target is built from the venv of its default Python (its python3) when there is one, else of the newest Python it offers mod_wsgi for."`
 	VenvKeep    []string            `enum:"installers" yaml:"venv_keep" doc:"Installers to keep in the shipped venv (pip, setuptools, wheel); all three are left out by default."`
 	Bytecode    *bool               `yaml:"bytecode" doc:"Compile .pyc files for the final paths at build time and ship them (default true); false compiles them at install time on the server instead (faster builds, smaller packages; removed on removal)."`
 	Targets     []string            `required:"true" enum:"targets" yaml:"targets" doc:"Distribution releases to build for: one package each."`

@@ -127,11 +127,23 @@ func validate(s *Spec, dir string, r *reporter) {
 	}
 
 	// The venv.
-	if s.Venv == "" {
+	if p, ok := s.Venv.One(); len(s.Venv) == 0 || ok && p == "" {
 		r.add("venv", "is required: the virtualenv CI built for the app")
-	} else if checkPath(r, dir, "venv", s.Venv, true) {
-		if _, err := os.Stat(filepath.Join(dir, s.Venv, "pyvenv.cfg")); err != nil {
-			r.add("venv", "%s has no pyvenv.cfg: it is not a virtualenv (create one with 'python3 -m venv %s')", s.Venv, s.Venv)
+	} else {
+		for _, k := range s.Venv.Pythons() {
+			if err := validVenvKey(k); err != nil {
+				r.keyed().add("venv."+k, "%v", err)
+			}
+		}
+		for _, f := range s.Venv.Fields() {
+			field, p := f[0], f[1]
+			if p == "" {
+				r.add(field, "is empty: name the venv's directory")
+			} else if checkPath(r, dir, field, p, true) {
+				if _, err := os.Stat(filepath.Join(dir, p, "pyvenv.cfg")); err != nil {
+					r.add(field, "%s has no pyvenv.cfg: it is not a virtualenv (create one with 'python3 -m venv %s')", p, p)
+				}
+			}
 		}
 	}
 	for i, k := range s.VenvKeep {
@@ -386,9 +398,12 @@ func checkText(r *reporter, s *Spec) {
 	}
 	for _, f := range []struct{ field, v string }{{"name", s.Name}, {"version", s.Version}, {"summary", s.Summary},
 		{"maintainer", s.Maintainer}, {"license", s.License}, {"homepage", s.Homepage}, {"app.source", s.App.Source},
-		{"app.wsgi", s.App.WSGI}, {"venv", s.Venv}, {"user", s.User}, {"apache.mount", s.Apache.Mount},
+		{"app.wsgi", s.App.WSGI}, {"user", s.User}, {"apache.mount", s.Apache.Mount},
 		{"apache.server_name", s.Apache.ServerName}} {
 		check(f.field, f.v, false)
+	}
+	for _, f := range s.Venv.Fields() {
+		check(f[0], f[1], false)
 	}
 	for i, v := range s.Secrets {
 		check(index("secrets", i), v, false)

@@ -133,3 +133,16 @@ func WriteFiles(t testing.TB, dir string, files map[string]string) {
 		}
 	}
 }
+
+// PyenvPython finds pyenv's CPython X.Y (the machine's Pythons besides the
+// system one), failing t when there is none.
+func PyenvPython(t testing.TB, xy string) string {
+	t.Helper()
+	Need(t, "pyenv")
+	root := strings.TrimSpace(Run(t, "pyenv", "root"))
+	matches, _ := filepath.Glob(filepath.Join(root, "versions", xy+".*", "bin", "python"+xy))
+	if len(matches) == 0 {
+		t.Fatalf("pyenv has no Python %s (pyenv versions)", xy)
+	}
+	return matches[len(matches)-1]
+}
