@@ -226,3 +226,67 @@ func openPTY(t *testing.T) (ptm, pts *os.File) {
 	}
 	return ptm, pts
 }
+
+// TestKilledBuildSwept kills a build with SIGKILL while it writes the deb:
+// it can clean up nothing, and leaves its staging directory in $TMPDIR and
+// a half-written package under a temporary name in the output directory.
+// The next build removes both (once the dead build's locks are older than
+// the grace period, which the test fakes) and leaves only its packages
+// beside the older one.
+func TestKilledBuildSwept(t *testing.T) {
+	testtool.Need(t, "python3", "go")
+	repo, _ := filepath.Abs(filepath.Join("..", ".."))
+	bin := filepath.Join(t.TempDir(), "wsgipack")
+	testtool.Run(t, "go", "build", "-o", bin, ".")
+	project := bigProject(t, repo)
+	tmp, out := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(out, "inventory_1.4.1-1+deb12_amd64.deb"), "an older package\n")
+	args := []string{"build", "-f", filepath.Join(project, "wsgipack.yaml"), "--out", out, "--target", "debian-12", "--no-import", "--no-bytecode"}
+	env := append(os.Environ(), "TMPDIR="+tmp, "SOURCE_DATE_EPOCH=1700000000")
+
+	ptm, pts := openPTY(t)
+	cmd := exec.Command(bin, args...)
+	cmd.Env, cmd.Stderr = env, pts
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pts.Close()
+	sc := bufio.NewScanner(ptm)
+	for sc.Scan() && !strings.Contains(sc.Text(), "writing inventory_") {
+	}
+	time.Sleep(300 * time.Millisecond)
+	cmd.Process.Kill()
+	cmd.Wait()
+	left := listing(t, tmp) + listing(t, out)
+	if !strings.Contains(left, "/wsgipack-stage-") || !strings.Contains(left, "-inventory_1.4.2-1+deb12_amd64.deb") {
+		t.Fatalf("the killed build left no staging directory or temporary package (test broken?):\n%s", left)
+	}
+	old := time.Now().Add(-time.Minute)
+	locks, _ := filepath.Glob(filepath.Join(tmp, "*.lock"))
+	outLocks, _ := filepath.Glob(filepath.Join(out, ".*.lock"))
+	for _, l := range append(locks, outLocks...) {
+		if err := os.Chtimes(l, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	again := exec.Command(bin, args...)
+	again.Env = env
+	if b, err := again.CombinedOutput(); err != nil {
+		t.Fatalf("the next build: %v\n%s", err, b)
+	}
+	if left := listing(t, tmp); left != "" {
+		t.Errorf("$TMPDIR still holds:\n%s", left)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := "SHA256SUMS inventory_1.4.1-1+deb12_amd64.deb inventory_1.4.2-1+deb12_amd64.deb"; strings.Join(names, " ") != want {
+		t.Errorf("the output directory holds %q, want %s", names, want)
+	}
+}

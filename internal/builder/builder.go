@@ -37,6 +37,7 @@ import (
 	// The package formats, registered with internal/packager.
 	_ "github.com/wsgipack/wsgipack/internal/deb"
 	_ "github.com/wsgipack/wsgipack/internal/rpm"
+	"github.com/wsgipack/wsgipack/internal/scratch"
 )
 
 // Options are the inputs of a build or check. The command line checks its
@@ -99,7 +100,8 @@ type plan struct {
 	formats map[string]packager.Packager // by format name
 	machine string
 	dir     string                   // the project: the spec file's directory, absolute
-	stage   string                   // a directory per payload, removed after the build
+	stage   string                   // a directory per payload, in scratch
+	scratch *scratch.Area            // where stage is; released after the build
 	pythons map[string]distro.Python // by target name
 	// payloads by Python X.Y: one per venv that a target is built from.
 	payloads map[string]*pythonPayload
@@ -133,7 +135,7 @@ func Check(ctx context.Context, o Options) (*Result, error) {
 	o.NoBytecode = true
 	p, err := prepare(ctx, o, false)
 	if p != nil {
-		defer os.RemoveAll(p.stage)
+		defer p.scratch.Release()
 	}
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx) // whatever failed on the way
@@ -168,7 +170,7 @@ func Check(ctx context.Context, o Options) (*Result, error) {
 func Build(ctx context.Context, o Options) (*Result, error) {
 	p, err := prepare(ctx, o, true)
 	if p != nil {
-		defer os.RemoveAll(p.stage)
+		defer p.scratch.Release()
 	}
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx) // whatever failed on the way
@@ -185,7 +187,10 @@ func Build(ctx context.Context, o Options) (*Result, error) {
 	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create the output directory: %w", err)
 	}
-	out := newOutput(o.OutDir)
+	out, err := newOutput(o.OutDir)
+	if err != nil {
+		return nil, err
+	}
 	defer out.discard()
 	for _, t := range p.targets {
 		if ctx.Err() != nil {
@@ -349,12 +354,19 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(append([]error{entryErr}, errs...)...)
 	}
-	stage, err := os.MkdirTemp("", "wsgipack-stage-")
+	// Staging lives in a scratch area: a build killed with SIGKILL leaves
+	// it behind for the next build to sweep.
+	area, err := scratch.New("", "wsgipack-stage-")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot create a staging directory: %w", err)
+	}
+	stage := area.Path("")
+	if err := os.Mkdir(stage, 0o700); err != nil {
+		area.Release()
+		return nil, fmt.Errorf("cannot create a staging directory: %w", err)
 	}
 	lay := layout.For(s.Name)
-	p := &plan{spec: s, layout: lay, version: v, targets: targets, formats: formats, dir: dir, stage: stage,
+	p := &plan{spec: s, layout: lay, version: v, targets: targets, formats: formats, dir: dir, stage: stage, scratch: area,
 		pythons: pythons, payloads: used, bytecode: s.CompileBytecode() && !o.NoBytecode}
 	release := lay.Release(layout.ReleaseDir(v, s.Release))
 	generated, err := entrypoint.Render(entrypoint.App{Layout: lay, Release: release, WSGI: s.App.WSGI, Environment: s.Environment})

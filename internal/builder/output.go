@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/wsgipack/wsgipack/internal/inputfile"
+	"github.com/wsgipack/wsgipack/internal/scratch"
 )
 
 // output writes a build's files into the output directory all or nothing:
@@ -22,6 +23,7 @@ import (
 // was, and no half-written package is ever visible under its own name.
 type output struct {
 	dir     string
+	area    *scratch.Area // the temporary files, swept by a later build if this one is killed
 	pending []pendingFile
 }
 
@@ -37,14 +39,20 @@ type written struct {
 	sha256 string
 }
 
-func newOutput(dir string) *output { return &output{dir: dir} }
+func newOutput(dir string) (*output, error) {
+	area, err := scratch.New(dir, ".wsgipack-")
+	if err != nil {
+		return nil, fmt.Errorf("cannot write to the output directory: %w", err)
+	}
+	return &output{dir: dir, area: area}, nil
+}
 
 // add writes the file called name through write into a temporary file.
 // write gets the file itself: packagers fill in sizes and digests by
 // seeking back once the payload is written, so the SHA-256 is computed by
 // reading the file back (while fsync runs).
 func (o *output) add(name string, write func(*os.File) error) (written, error) {
-	tmp, err := os.CreateTemp(o.dir, "."+name+".tmp-*")
+	tmp, err := os.OpenFile(o.area.Path(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return written{}, fmt.Errorf("cannot write to the output directory: %w", err)
 	}
@@ -134,10 +142,12 @@ func (o *output) commit() error {
 	return nil
 }
 
-// discard removes the temporary files not committed.
+// discard removes the temporary files not committed and the lock of the
+// scratch area.
 func (o *output) discard() {
 	for _, pf := range o.pending {
 		os.Remove(pf.tmp)
 	}
 	o.pending = nil
+	o.area.Release()
 }
