@@ -264,6 +264,7 @@ func TestLoadInvalid(t *testing.T) {
 		// Apache.
 		{"bad mount", validSpec + "apache:\n  mount: inventory/\n", []string{`:13:10: apache.mount: "inventory/" must be a URL path`}},
 		{"mount with a quote", validSpec + "apache:\n  mount: '/a\" b'\n", []string{`:13:10: apache.mount: "/a\" b" must be a URL path`}},
+		{"server name wildcard", validSpec + "apache:\n  server_name: \"*.example.com\"\n", []string{`:13:16: apache.server_name: "*.example.com" is a wildcard: Apache's ServerName takes one host name`}},
 		{"server name with a space", validSpec + "apache:\n  server_name: \"a.example.com evil.example.com\"\n", []string{`:13:16: apache.server_name: "a.example.com evil.example.com" is not a host name`}},
 		{"static outside", validSpec + "apache:\n  static:\n    /static: ../etc\n", []string{`:14:14: apache.static./static: "../etc" must be a clean path relative to /opt/inventory`}},
 		{"static URL not a path", validSpec + "apache:\n  static:\n    \"static files\": static\n", []string{`:14:5: apache.static.static files: "static files" must be a URL path such as /static`}},

@@ -52,7 +52,7 @@ var (
 	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]*[a-z0-9]$`)
 	wsgiRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\(\))?$`)
 	envKeyRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	hostRE    = regexp.MustCompile(`^(\*\.)?([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	hostRE    = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
 	urlPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 )
 
@@ -190,7 +190,9 @@ func validate(s *Spec, dir string, r *reporter) {
 	if !urlPathRE.MatchString(a.Mount) || (a.Mount != "/" && strings.HasSuffix(a.Mount, "/")) || strings.Contains(a.Mount, "//") {
 		r.add("apache.mount", "%q must be a URL path such as / or /inventory (no trailing slash)", a.Mount)
 	}
-	if a.ServerName != "" && !hostRE.MatchString(a.ServerName) {
+	if strings.HasPrefix(a.ServerName, "*.") {
+		r.add("apache.server_name", "%q is a wildcard: Apache's ServerName takes one host name (httpd refuses a wildcard there: AH00526); name the host the app answers on", a.ServerName)
+	} else if a.ServerName != "" && !hostRE.MatchString(a.ServerName) {
 		r.add("apache.server_name", "%q is not a host name", a.ServerName)
 	}
 	// processes, threads and request_timeout are checked against their
