@@ -3,14 +3,18 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +73,20 @@ func (b *browser) do(t *testing.T, req *http.Request) (int, string, http.Header)
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body), resp.Header
+}
+
+// cookie is the value of the browser's cookie called name for the root's
+// Apache.
+func (b *browser) cookie(t *testing.T, name string) string {
+	t.Helper()
+	u, _ := url.Parse(b.c.URL("/"))
+	for _, ck := range b.http.Jar.Cookies(u) {
+		if ck.Name == name {
+			return ck.Value
+		}
+	}
+	t.Fatalf("no cookie %s", name)
+	return ""
 }
 
 func (b *browser) get(t *testing.T, path string) (int, string, http.Header) {
@@ -143,6 +161,38 @@ func TestDjango(t *testing.T) {
 		t.Errorf("the Authorization header did not reach Django: %s", body)
 	}
 	report(t, "bookshelf-ctl run creates a superuser, who logs in through the real login form (CSRF); Authorization reaches Django")
+
+	// A media upload: Django writes it into MEDIA_ROOT (a served writable
+	// path init found in the settings), Apache serves it, no one else reads it.
+	cover := "cover of the test book " + strconv.FormatInt(time.Now().UnixNano(), 10) + "\n"
+	var form bytes.Buffer
+	mw := multipart.NewWriter(&form)
+	fw, _ := mw.CreateFormFile("cover", "dune.txt")
+	fw.Write([]byte(cover))
+	mw.Close()
+	req, _ = http.NewRequest("POST", c.URL("/covers/"), &form)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Referer", c.URL("/admin/"))
+	req.Header.Set("X-CSRFToken", b.cookie(t, "csrftoken"))
+	code, body, _ := b.do(t, req)
+	var up struct{ URL string }
+	if err := json.Unmarshal([]byte(body), &up); code != 200 || err != nil || !strings.HasPrefix(up.URL, "/media/covers/dune") {
+		t.Fatalf("upload: %d %.300s\nerror log:\n%s", code, body, c.ErrorLog())
+	}
+	if code, got, _ := b.get(t, up.URL); code != 200 || got != cover {
+		t.Errorf("GET %s (the upload, from Apache): %d %q", up.URL, code, got)
+	}
+	stored := "/var/lib/bookshelf/app/media/" + strings.TrimPrefix(up.URL, "/media/")
+	// Django chmods uploads to FILE_UPLOAD_PERMISSIONS (0644 by default);
+	// the directories (2750, setgid) keep others out and give Apache's
+	// group.
+	if owner := strings.TrimSpace(c.MustRun(t, "stat", "-c", "%U:%G", stored)); owner != "bookshelf:www-data" {
+		t.Errorf("%s is owned by %s, want bookshelf:www-data", stored, owner)
+	}
+	if out, status := c.Run(t, "runuser", "-u", "nobody", "--", "cat", stored); status == 0 {
+		t.Errorf("nobody can read the upload: %s", out)
+	}
+	report(t, "a cover uploaded through Django (login, CSRF) lands in MEDIA_ROOT (/var/lib/bookshelf/app/media), Apache serves it, nobody else reads it")
 
 	mustInstallDeb(t, c, build("1.1.0"))
 	if code, page, _ := b.get(t, "/admin/"); code != 200 || !strings.Contains(page, "Site administration") {

@@ -183,15 +183,45 @@ func detectDjango(dir, manage string, info *Info) {
 	if regexp.MustCompile(`(?m)^ALLOWED_HOSTS\s*=\s*\[\s*\]`).Match(sdata) {
 		info.Notes = append(info.Notes, "ALLOWED_HOSTS is empty in "+settings+": with DEBUG off Django answers 400 to every request; list the server's host names there (or read them from the environment)")
 	}
-	url := "/static"
-	if mm := staticURL.FindSubmatch(sdata); mm != nil {
+	var notes []string
+	for _, d := range djangoServedDirs {
+		if note := djangoServed(d, sdata, settings, manageInRelease, info); note != "" {
+			notes = append(notes, note)
+		}
+	}
+	info.StaticNote = strings.Join(notes, "; ")
+}
+
+// djangoServedDir is a directory of Django's settings that Apache serves:
+// <Setting>_ROOT at <Setting>_URL.
+type djangoServedDir struct {
+	setting    string // STATIC or MEDIA
+	defaultURL string
+	root, url  *regexp.Regexp
+	hook       string // the manage.py command that fills it at install, if any
+	what       string // what the app user writes there
+}
+
+var djangoServedDirs = []djangoServedDir{
+	{setting: "STATIC", defaultURL: "/static", root: staticRoot, url: staticURL, hook: "collectstatic --noinput",
+		what: "filled by the collectstatic hook"},
+	{setting: "MEDIA", defaultURL: "/media", root: regexp.MustCompile(`(?m)^MEDIA_ROOT\s*=\s*(.+?)\s*(?:#.*)?$`),
+		url: regexp.MustCompile(`(?m)^MEDIA_URL\s*=\s*["']([^"']*)["']`), what: "the users' uploads"},
+}
+
+// djangoServed maps d's directory, when the settings put it under BASE_DIR,
+// to its URL under apache.static and makes it writable; it returns the note
+// for the spec, or "" when the settings do not set it.
+func djangoServed(d djangoServedDir, sdata []byte, settings, manage string, info *Info) string {
+	url := d.defaultURL
+	if mm := d.url.FindSubmatch(sdata); mm != nil {
 		if u := "/" + strings.Trim(string(mm[1]), "/"); u != "/" && !strings.Contains(string(mm[1]), "://") {
 			url = u
 		}
 	}
-	mm := staticRoot.FindSubmatch(sdata)
+	mm := d.root.FindSubmatch(sdata)
 	if mm == nil {
-		return
+		return ""
 	}
 	expr := strings.TrimSpace(string(mm[1]))
 	var under string
@@ -205,16 +235,18 @@ func detectDjango(dir, manage string, info *Info) {
 	} else if l := literal.FindStringSubmatch(expr); l != nil && !filepath.IsAbs(l[1]) {
 		under = l[1]
 	}
-	info.PostInstall = append(info.PostInstall, "python "+manageInRelease+" collectstatic --noinput")
+	if d.hook != "" {
+		info.PostInstall = append(info.PostInstall, "python "+manage+" "+d.hook)
+	}
 	if under == "" || !filepath.IsLocal(under) {
-		info.Notes = append(info.Notes, "STATIC_ROOT is "+expr+": map its URL ("+url+") to it under apache.static, and let the app user write there for the collectstatic hook")
-		return
+		info.Notes = append(info.Notes, d.setting+"_ROOT is "+expr+": map its URL ("+url+") to it under apache.static, and let the app user write there ("+d.what+")")
+		return ""
 	}
 	// BASE_DIR is app.source, shipped as app/.
-	p := rel(under)
+	p := filepath.ToSlash(filepath.Join("app", under))
 	info.Static[url] = p
-	info.StaticNote = "STATIC_ROOT of " + settings + ", filled by the collectstatic hook (it must be writable for the app user)"
 	info.Writable = append(info.Writable, p)
+	return d.setting + "_ROOT of " + settings + ", " + d.what + " (writable for the app user)"
 }
 
 var (

@@ -107,6 +107,10 @@ func TestDjango(t *testing.T) {
 		{"os.path.join STATIC_ROOT", "import os\nSTATIC_ROOT = os.path.join(BASE_DIR, 'public', 'static')\n",
 			"DJANGO_SECRET_KEY", map[string]string{"/static": "app/public/static"}, 2, ""},
 		{"no STATIC_ROOT", "SECRET_KEY = 'dev'\n", "DJANGO_SECRET_KEY", map[string]string{}, 1, ""},
+		{"MEDIA_ROOT beside STATIC_ROOT", "STATIC_ROOT = BASE_DIR / 'staticfiles'\nMEDIA_URL = 'uploads/'\nMEDIA_ROOT = BASE_DIR / 'media'  # uploads\n",
+			"DJANGO_SECRET_KEY", map[string]string{"/static": "app/staticfiles", "/uploads": "app/media"}, 2, ""},
+		{"MEDIA_ROOT outside the project", "MEDIA_ROOT = '/srv/media'\n",
+			"DJANGO_SECRET_KEY", map[string]string{}, 1, "MEDIA_ROOT is '/srv/media': map its URL (/media)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			info, err := Detect(write(t, map[string]string{"src/manage.py": manage, "src/shop/__init__.py": "", "src/shop/wsgi.py": "application = None\n",

@@ -69,4 +69,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"  # collectstatic writes here
 
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / "media"  # users' uploads
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
