@@ -19,28 +19,38 @@ import (
 	"time"
 )
 
-// Chroot is one test's own copy of the Debian 12 root, with /proc, /dev and
-// /run mounted and Apache configured to listen on Port of 127.0.0.1. It is
+// Chroot is one test's own copy of a cached Debian root (Debian 12's unless
+// made by NewRelease), with /proc, /dev and /run mounted and Apache configured to listen on Port of 127.0.0.1. It is
 // unmounted and removed when the test ends; Apache and every other process
 // still running inside are stopped first.
 type Chroot struct {
 	Dir     string        // the root on the host
+	Suite   string        // its Debian release: bookworm, or NewRelease's
 	Port    int           // Apache's port on 127.0.0.1
 	Timeout time.Duration // of one Run, RunNoNet or RPM command (default 10 minutes)
 	el      bool
 	rpm     *RPMBuild // RPM's rpm (UseRPM); nil: the host's
 }
 
-// New returns a fresh copy of the cached root for t (see BaseRoot and
+// New returns a fresh copy of the cached Debian 12 root for t:
+// NewRelease(t, Suite).
+func New(t *testing.T) *Chroot {
+	t.Helper()
+	return NewRelease(t, Suite)
+}
+
+// NewRelease returns a fresh copy of the cached root of a Debian suite of
+// Releases (bullseye, bookworm, trixie) for t (see BaseRootOf and
 // freshRoot). Apache is configured but not started: see StartApache.
+// Parallel tests may each have their own, of the same suite or others.
 //
 // With WSGIPACK_E2E_KEEP=1 the copy of a failed test is kept, unmounted, and
 // its path logged: with overlayfs, what the test changed is in upper/ beside
 // the root.
-func New(t *testing.T) *Chroot {
+func NewRelease(t *testing.T, suite string) *Chroot {
 	t.Helper()
 	requireRoot(t)
-	src := BaseRoot(t)
+	src := BaseRootOf(t, suite)
 	sweepOnce.Do(func() { sweepStale(t) })
 	parent, err := os.MkdirTemp("", "wsgipack-e2e-")
 	if err != nil {
@@ -51,7 +61,7 @@ func New(t *testing.T) *Chroot {
 	if err := os.WriteFile(filepath.Join(parent, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := &Chroot{Dir: filepath.Join(parent, "root"), Timeout: 10 * time.Minute}
+	c := &Chroot{Dir: filepath.Join(parent, "root"), Suite: suite, Timeout: 10 * time.Minute}
 	t.Cleanup(func() { c.cleanup(t, parent) })
 
 	start := time.Now()
@@ -63,7 +73,7 @@ func New(t *testing.T) *Chroot {
 	Timings.Lock()
 	Timings.Copies = append(Timings.Copies, took)
 	Timings.Unlock()
-	t.Logf("fresh root %s (%s in %v)", c.Dir, how, took.Round(time.Millisecond))
+	t.Logf("fresh %s root %s (%s in %v)", suite, c.Dir, how, took.Round(time.Millisecond))
 
 	if err := c.mount(); err != nil {
 		t.Fatalf("mounting in the root: %v", err)

@@ -24,8 +24,31 @@ import (
 // is made changes, so every machine builds a new one.
 const harnessVersion = "1"
 
-// Suite is the Debian release of the root.
+// Suite is the Debian release of the root that New and BaseRoot give.
 const Suite = "bookworm"
+
+// Releases are the Debian releases the harness makes roots of (NewRelease,
+// BaseRootOf), by suite, with Debian's number of each: the root of suite S is
+// cached as debian-N-<hash>. All come from the same mirror (Mirror).
+var Releases = []struct{ Suite, Number string }{
+	{"bullseye", "11"},
+	{"bookworm", "12"},
+	{"trixie", "13"},
+}
+
+// releaseNumber returns Debian's number of a suite of Releases.
+func releaseNumber(suite string) (string, error) {
+	for _, r := range Releases {
+		if r.Suite == suite {
+			return r.Number, nil
+		}
+	}
+	var known []string
+	for _, r := range Releases {
+		known = append(known, r.Suite)
+	}
+	return "", fmt.Errorf("no root for the Debian suite %q: the harness makes %s", suite, strings.Join(known, ", "))
+}
 
 // Packages are installed into the root on top of debootstrap's minbase.
 // Nothing here may pull in a compiler: packages are installed on servers
@@ -39,8 +62,8 @@ var compilers = []string{"gcc", "cc", "c++", "g++", "clang", "x86_64-linux-gnu-g
 // Timings of this test process, for the reports.
 var Timings struct {
 	sync.Mutex
-	RootBuild  time.Duration // building the cached root; 0 when it was cached
-	RootLookup time.Duration // finding the cached root
+	RootBuild  map[string]time.Duration // by suite: building the cached root, when this process built it
+	RootLookup map[string]time.Duration // by suite: finding the cached root, when it was there
 	Copies     []time.Duration
 }
 
@@ -54,43 +77,88 @@ func CacheDir() string {
 }
 
 // cacheKey names one kind of root: the release, the packages, the
-// architecture and the harness version.
-func cacheKey() string {
+// architecture and the harness version. (Bookworm's key is the one the
+// harness had when it made only that root: its cached root stays valid.)
+func cacheKey(suite string) (string, error) {
+	n, err := releaseNumber(suite)
+	if err != nil {
+		return "", err
+	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\nminbase\n%s\n%s\n%s\n", harnessVersion, Suite, runtime.GOARCH, strings.Join(Packages, ","))
-	return "debian-12-" + hex.EncodeToString(h.Sum(nil))[:12]
+	fmt.Fprintf(h, "%s\nminbase\n%s\n%s\n%s\n", harnessVersion, suite, runtime.GOARCH, strings.Join(Packages, ","))
+	return "debian-" + n + "-" + hex.EncodeToString(h.Sum(nil))[:12], nil
 }
 
 // Mirror returns the Debian mirror this machine's apt uses for bookworm:
+// see MirrorFor.
+func Mirror() (string, error) { return MirrorFor(Suite) }
+
+// MirrorFor returns the Debian mirror to make suite's root from:
 // $WSGIPACK_E2E_MIRROR, else the first URI of a deb source whose suite is
-// bookworm, from /etc/apt/sources.list.d/*.sources (deb822) or
-// /etc/apt/sources.list and /etc/apt/sources.list.d/*.list (one-line).
-func Mirror() (string, error) {
+// suite, from /etc/apt/sources.list.d/*.sources (deb822) or
+// /etc/apt/sources.list and /etc/apt/sources.list.d/*.list (one-line); else,
+// when apt has no source for suite (a Debian 12 machine lists only
+// bookworm), the first URI of a deb source of another release of Releases:
+// a Debian mirror carries every release it has.
+func MirrorFor(suite string) (string, error) {
 	if m := os.Getenv("WSGIPACK_E2E_MIRROR"); m != "" {
 		return m, nil
 	}
+	if uri := mirrorFrom(aptSources(), suite); uri != "" {
+		return uri, nil
+	}
+	return "", fmt.Errorf("no apt source for %s (nor for another Debian release) in /etc/apt/sources.list or /etc/apt/sources.list.d: add one, or set WSGIPACK_E2E_MIRROR", suite)
+}
+
+// aptSource is one file of apt's sources.
+type aptSource struct{ file, text string }
+
+// aptSources reads apt's sources: deb822 files first, then the one-line
+// ones.
+func aptSources() []aptSource {
 	var files []string
 	deb822, _ := filepath.Glob("/etc/apt/sources.list.d/*.sources")
 	files = append(files, deb822...)
 	files = append(files, "/etc/apt/sources.list")
 	oneLine, _ := filepath.Glob("/etc/apt/sources.list.d/*.list")
 	files = append(files, oneLine...)
+	var out []aptSource
 	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		var uri string
-		if strings.HasSuffix(f, ".sources") {
-			uri = mirrorDeb822(string(data), Suite)
-		} else {
-			uri = mirrorOneLine(string(data), Suite)
-		}
-		if uri != "" {
-			return uri, nil
+		if data, err := os.ReadFile(f); err == nil {
+			out = append(out, aptSource{f, string(data)})
 		}
 	}
-	return "", fmt.Errorf("no apt source for %s in /etc/apt/sources.list or /etc/apt/sources.list.d: add one, or set WSGIPACK_E2E_MIRROR", Suite)
+	return out
+}
+
+// mirrorFrom returns the URI of sources for suite, else for another
+// release of Releases; "" when there is none.
+func mirrorFrom(sources []aptSource, suite string) string {
+	if uri := mirrorOf(sources, suite); uri != "" {
+		return uri
+	}
+	for _, r := range Releases {
+		if uri := mirrorOf(sources, r.Suite); uri != "" {
+			return uri
+		}
+	}
+	return ""
+}
+
+// mirrorOf returns the first URI of sources for suite, "" when none has it.
+func mirrorOf(sources []aptSource, suite string) string {
+	for _, src := range sources {
+		var uri string
+		if strings.HasSuffix(src.file, ".sources") {
+			uri = mirrorDeb822(src.text, suite)
+		} else {
+			uri = mirrorOneLine(src.text, suite)
+		}
+		if uri != "" {
+			return uri
+		}
+	}
+	return ""
 }
 
 // usableURI tells whether debootstrap can fetch from uri.
@@ -159,37 +227,71 @@ func mirrorOneLine(text, suite string) string {
 	return ""
 }
 
-var base struct {
+// baseRoot is one suite's cached root, found or built once per process.
+type baseRoot struct {
 	once sync.Once
 	dir  string
 	err  error
 }
 
-// BaseRoot returns the cached Debian 12 root, building it when this machine
-// has none yet (about a minute). The root is read-only by convention: tests
-// work on copies (New). It fails the test when the root cannot be had or
-// contains a compiler.
+var bases struct {
+	sync.Mutex
+	m map[string]*baseRoot // by suite
+}
+
+// baseOf returns the state of suite's root in this process.
+func baseOf(suite string) *baseRoot {
+	bases.Lock()
+	defer bases.Unlock()
+	if bases.m == nil {
+		bases.m = map[string]*baseRoot{}
+	}
+	b := bases.m[suite]
+	if b == nil {
+		b = &baseRoot{}
+		bases.m[suite] = b
+	}
+	return b
+}
+
+// BaseRoot returns the cached Debian 12 root: BaseRootOf(t, Suite).
 func BaseRoot(t testing.TB) string {
 	t.Helper()
-	base.once.Do(func() {
+	return BaseRootOf(t, Suite)
+}
+
+// BaseRootOf returns the cached root of a Debian suite of Releases,
+// building it when this machine has none yet (a few minutes: see the
+// README). The root is read-only by convention: tests work on copies
+// (NewRelease). It fails the test when the root cannot be had or contains a
+// compiler. Roots of different suites may be asked for at once, by
+// parallel tests or other test processes: each suite's is built once.
+func BaseRootOf(t testing.TB, suite string) string {
+	t.Helper()
+	b := baseOf(suite)
+	b.once.Do(func() {
 		start := time.Now()
 		var built bool
-		base.dir, built, base.err = ensureRoot()
+		b.dir, built, b.err = ensureRoot(suite)
 		Timings.Lock()
+		if Timings.RootBuild == nil {
+			Timings.RootBuild, Timings.RootLookup = map[string]time.Duration{}, map[string]time.Duration{}
+		}
 		if built {
-			Timings.RootBuild = time.Since(start)
-		} else {
-			Timings.RootLookup = time.Since(start)
+			Timings.RootBuild[suite] = time.Since(start)
+		} else if b.err == nil {
+			Timings.RootLookup[suite] = time.Since(start)
 		}
 		Timings.Unlock()
-		if base.err == nil {
-			base.err = checkNoCompiler(base.dir)
+		if b.err == nil {
+			b.err = checkNoCompiler(b.dir)
 		}
 	})
-	if base.err != nil {
-		t.Fatalf("Debian 12 root: %v", base.err)
+	if b.err != nil {
+		n, _ := releaseNumber(suite)
+		t.Fatalf("Debian %s (%s) root: %v", n, suite, b.err)
 	}
-	return base.dir
+	return b.dir
 }
 
 // checkNoCompiler fails when a C or C++ compiler is on the root's PATH.
@@ -212,18 +314,37 @@ func checkNoCompiler(root string) error {
 	return nil
 }
 
-// ensureRoot returns the cached root, building it under a lock when it is
-// missing. built tells whether this call built it.
-func ensureRoot() (dir string, built bool, err error) {
+// lockFile is the lock under which suite's root is built: one per suite, so
+// that roots of different suites are built at once. Bookworm's is .lock,
+// the lock of the harness that made only that root, so that a checkout with
+// that harness and one with this never build it together.
+func lockFile(cache, suite string) string {
+	if suite == "bookworm" {
+		return filepath.Join(cache, ".lock")
+	}
+	return filepath.Join(cache, ".lock-"+suite)
+}
+
+// buildPrefix starts the names of the temporary directories suite's root is
+// built in.
+func buildPrefix(suite string) string { return ".build-" + suite + "-" }
+
+// ensureRoot returns suite's cached root, building it under suite's lock
+// when it is missing. built tells whether this call built it.
+func ensureRoot(suite string) (dir string, built bool, err error) {
+	key, err := cacheKey(suite)
+	if err != nil {
+		return "", false, err
+	}
 	cache := CacheDir()
 	if err := os.MkdirAll(cache, 0o755); err != nil {
 		return "", false, err
 	}
-	dir = filepath.Join(cache, cacheKey())
+	dir = filepath.Join(cache, key)
 	if _, err := os.Stat(filepath.Join(dir, stampFile)); err == nil {
 		return dir, false, nil
 	}
-	lock, err := os.OpenFile(filepath.Join(cache, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	lock, err := os.OpenFile(lockFile(cache, suite), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return "", false, err
 	}
@@ -236,10 +357,10 @@ func ensureRoot() (dir string, built bool, err error) {
 	if _, err := os.Stat(filepath.Join(dir, stampFile)); err == nil {
 		return dir, false, nil
 	}
-	if err := removeStale(cache); err != nil {
+	if err := removeStale(cache, suite); err != nil {
 		return "", false, err
 	}
-	if err := buildRoot(cache, dir); err != nil {
+	if err := buildRoot(cache, dir, suite); err != nil {
 		return "", false, err
 	}
 	return dir, true, nil
@@ -248,12 +369,28 @@ func ensureRoot() (dir string, built bool, err error) {
 // stampFile is written last into a root before it is renamed into place.
 const stampFile = "etc/wsgipack-e2e-root"
 
-// removeStale removes what interrupted builds left in the cache: their
-// temporary roots, with anything still mounted inside them, and roots of
-// other keys are left alone.
-func removeStale(cache string) error {
+// removeStale removes what interrupted builds of suite's root left in the
+// cache: their temporary roots, with anything still mounted inside them.
+// It runs under suite's lock, so no build of suite is under way; the
+// builds of other suites (their own prefixes) and the roots of other keys
+// are left alone. Under bookworm's lock it also removes what the harness
+// of one root left (.build-NNNN, which took the same lock).
+func removeStale(cache, suite string) error {
 	stale, _ := filepath.Glob(filepath.Join(cache, ".build-*"))
 	for _, d := range stale {
+		name := filepath.Base(d)
+		mine := strings.HasPrefix(name, buildPrefix(suite))
+		if !mine && suite == "bookworm" {
+			mine = true
+			for _, r := range Releases {
+				if strings.HasPrefix(name, buildPrefix(r.Suite)) {
+					mine = false
+				}
+			}
+		}
+		if !mine {
+			continue
+		}
 		if err := unmountBelow(d); err != nil {
 			return fmt.Errorf("removing the interrupted build %s: %w", d, err)
 		}
@@ -264,20 +401,43 @@ func removeStale(cache string) error {
 	return nil
 }
 
-// buildRoot runs debootstrap into a temporary directory of cache, trims the
-// result and renames it to dir, so that an interrupted build never leaves a
-// root that looks complete.
-func buildRoot(cache, dir string) error {
+// debootstrapScripts is where debootstrap keeps a script per suite.
+const debootstrapScripts = "/usr/share/debootstrap/scripts"
+
+// debootstrapScript returns the script to pass to debootstrap for suite, ""
+// when debootstrap knows the suite. A debootstrap older than the release
+// has no script of that name; every Debian release since squeeze is made
+// by sid's script (the others are links to it), so that is the one given.
+func debootstrapScript(scripts, suite string) string {
+	if _, err := os.Stat(filepath.Join(scripts, suite)); err == nil {
+		return ""
+	}
+	return filepath.Join(scripts, "sid")
+}
+
+// keyringHint explains a debootstrap failure that a missing archive key
+// causes.
+func keyringHint(suite, out string) string {
+	if !strings.Contains(out, "NO_PUBKEY") && !strings.Contains(out, "unknown key") && !strings.Contains(out, "not signed") {
+		return ""
+	}
+	return fmt.Sprintf("\nthe Debian archive keyring of this machine lacks %s's key: make e2e-deps upgrades debian-archive-keyring (Debian 12's 2023.3+deb12u2 or later has trixie's)", suite)
+}
+
+// buildRoot runs debootstrap for suite into a temporary directory of cache,
+// trims the result and renames it to dir, so that an interrupted build never
+// leaves a root that looks complete.
+func buildRoot(cache, dir, suite string) error {
 	for _, tool := range []string{"debootstrap", "chroot"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s is missing: run make e2e-deps", tool)
 		}
 	}
-	mirror, err := Mirror()
+	mirror, err := MirrorFor(suite)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp(cache, ".build-")
+	tmp, err := os.MkdirTemp(cache, buildPrefix(suite))
 	if err != nil {
 		return err
 	}
@@ -290,10 +450,18 @@ func buildRoot(cache, dir string) error {
 	}()
 	root := filepath.Join(tmp, "root")
 	start := time.Now()
-	cmd := exec.Command("debootstrap", "--variant=minbase", "--include="+strings.Join(Packages, ","), Suite, root, mirror)
+	args := []string{"--variant=minbase", "--include=" + strings.Join(Packages, ","), suite, root, mirror}
+	if script := debootstrapScript(debootstrapScripts, suite); script != "" {
+		args = append(args, script)
+	}
+	cmd := exec.Command("debootstrap", args...)
 	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("debootstrap from %s: %v\n%s", mirror, err, tail(string(out), 40))
+		log := string(out)
+		if data, err := os.ReadFile(filepath.Join(root, "debootstrap/debootstrap.log")); err == nil {
+			log += "\ndebootstrap.log:\n" + tail(string(data), 20)
+		}
+		return fmt.Errorf("debootstrap %s from %s: %v\n%s%s", suite, mirror, err, tail(log, 40), keyringHint(suite, log))
 	}
 	took := time.Since(start)
 	// debootstrap unmounts what it mounted; make sure before trimming.
@@ -327,7 +495,7 @@ func buildRoot(cache, dir string) error {
 		return err
 	}
 	stamp := fmt.Sprintf("wsgipack e2e root %s\nharness %s\nsuite %s\npackages %s\nmirror %s\ndebootstrap %s\nbuilt %s\n",
-		filepath.Base(dir), harnessVersion, Suite, strings.Join(Packages, " "), mirror, took.Round(time.Second),
+		filepath.Base(dir), harnessVersion, suite, strings.Join(Packages, " "), mirror, took.Round(time.Second),
 		time.Now().UTC().Format(time.RFC3339))
 	if err := os.WriteFile(filepath.Join(root, stampFile), []byte(stamp), 0o644); err != nil {
 		return err

@@ -92,3 +92,83 @@ func TestResolveIn(t *testing.T) {
 		}
 	}
 }
+
+func TestMirrorOtherReleases(t *testing.T) {
+	sources := []aptSource{
+		{"/etc/apt/sources.list.d/security.sources", "Types: deb\nURIs: http://security.example/debian-security\nSuites: bookworm-security\n"},
+		{"/etc/apt/sources.list.d/debian.sources", "Types: deb\nURIs: http://mirror.example/debian\nSuites: bookworm bookworm-updates\n"},
+		{"/etc/apt/sources.list", "deb http://old.example/debian bullseye main\n"},
+	}
+	for suite, want := range map[string]string{
+		"bookworm": "http://mirror.example/debian", // its own source
+		"bullseye": "http://old.example/debian",    // its own source
+		"trixie":   "http://old.example/debian",    // none: another release's
+	} {
+		if got := mirrorFrom(sources, suite); got != want {
+			t.Errorf("mirror of %s: %q, want %q", suite, got, want)
+		}
+	}
+	// Debian 12's sources: trixie's is bookworm's mirror, not -security's.
+	if got := mirrorFrom(sources[:2], "trixie"); got != "http://mirror.example/debian" {
+		t.Errorf("mirror of trixie from bookworm's sources: %q", got)
+	}
+	for _, r := range Releases {
+		m, err := MirrorFor(r.Suite)
+		if err != nil || !strings.Contains(m, "://") {
+			t.Errorf("MirrorFor(%s) on this machine: %q %v", r.Suite, m, err)
+		}
+		key, err := cacheKey(r.Suite)
+		if err != nil || !strings.HasPrefix(key, "debian-"+r.Number+"-") {
+			t.Errorf("cacheKey(%s) = %q %v", r.Suite, key, err)
+		}
+		t.Logf("%s: mirror %s, cache key %s", r.Suite, m, key)
+	}
+	if _, err := cacheKey("sid"); err == nil {
+		t.Error("a suite the harness does not make has a cache key")
+	}
+}
+
+func TestDebootstrapScript(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"sid", "bookworm"} {
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := debootstrapScript(dir, "bookworm"); got != "" {
+		t.Errorf("a suite debootstrap knows: %q, want none", got)
+	}
+	if got := debootstrapScript(dir, "trixie"); got != filepath.Join(dir, "sid") {
+		t.Errorf("a suite newer than debootstrap: %q, want sid's script", got)
+	}
+}
+
+func TestRemoveStale(t *testing.T) {
+	cache := t.TempDir()
+	for _, d := range []string{".build-trixie-1", ".build-bullseye-2", ".build-bookworm-3", ".build-4", "debian-13-x"} {
+		if err := os.MkdirAll(filepath.Join(cache, d, "root"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	left := func() string {
+		names, _ := filepath.Glob(filepath.Join(cache, "*")) // dot files too
+		var out []string
+		for _, n := range names {
+			out = append(out, filepath.Base(n))
+		}
+		return strings.Join(out, " ")
+	}
+	if err := removeStale(cache, "trixie"); err != nil {
+		t.Fatal(err)
+	}
+	if got := left(); got != ".build-4 .build-bookworm-3 .build-bullseye-2 debian-13-x" {
+		t.Errorf("after trixie's: %s", got)
+	}
+	// Bookworm's lock is the old harness's: its builds (.build-NNNN) too.
+	if err := removeStale(cache, "bookworm"); err != nil {
+		t.Fatal(err)
+	}
+	if got := left(); got != ".build-bullseye-2 debian-13-x" {
+		t.Errorf("after bookworm's: %s", got)
+	}
+}

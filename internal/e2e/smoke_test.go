@@ -29,13 +29,18 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	Timings.Lock()
 	defer Timings.Unlock()
-	if Timings.RootBuild > 0 {
-		fmt.Printf("e2e timings: root built in %v (first run on this machine)", Timings.RootBuild.Round(time.Second))
-	} else if base.dir != "" {
-		fmt.Printf("e2e timings: cached root found in %v", Timings.RootLookup.Round(time.Microsecond))
-	} else {
-		fmt.Printf("e2e timings: no root used")
+	var roots []string
+	for _, r := range Releases {
+		if d, ok := Timings.RootBuild[r.Suite]; ok {
+			roots = append(roots, fmt.Sprintf("%s root built in %v (first run on this machine)", r.Suite, d.Round(time.Second)))
+		} else if d, ok := Timings.RootLookup[r.Suite]; ok {
+			roots = append(roots, fmt.Sprintf("cached %s root found in %v", r.Suite, d.Round(time.Microsecond)))
+		}
 	}
+	if len(roots) == 0 {
+		roots = []string{"no root used"}
+	}
+	fmt.Printf("e2e timings: %s", strings.Join(roots, ", "))
 	if n := len(Timings.Copies); n > 0 {
 		var sum, worst time.Duration
 		for _, d := range Timings.Copies {
@@ -48,24 +53,32 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// rootPython is the Python X.Y of each release's python3 and mod_wsgi.
+var rootPython = map[string]string{"bullseye": "3.9", "bookworm": "3.11", "trixie": "3.13"}
+
 func TestSmokeRoot(t *testing.T) {
 	requireRoot(t)
-	start := time.Now()
-	dir := BaseRoot(t)
-	stamp, _ := os.ReadFile(filepath.Join(dir, stampFile))
-	how := "built"
-	Timings.Lock()
-	if Timings.RootBuild == 0 {
-		how = "cached"
+	for _, r := range Releases {
+		t.Run(r.Suite, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			dir := BaseRootOf(t, r.Suite)
+			stamp, _ := os.ReadFile(filepath.Join(dir, stampFile))
+			how := "cached"
+			Timings.Lock()
+			if _, ok := Timings.RootBuild[r.Suite]; ok {
+				how = "built"
+			}
+			Timings.Unlock()
+			for _, want := range []string{"usr/bin/python" + rootPython[r.Suite], "usr/sbin/apache2", "usr/lib/apache2/modules/mod_wsgi.so"} {
+				if _, err := os.Stat(filepath.Join(dir, want)); err != nil {
+					t.Errorf("the root has no /%s", want)
+				}
+			}
+			t.Logf("Debian %s root: %s %s in %v, no compiler; %s", r.Number, how, dir, time.Since(start).Round(time.Millisecond),
+				strings.ReplaceAll(strings.TrimSpace(string(stamp)), "\n", "; "))
+		})
 	}
-	Timings.Unlock()
-	for _, want := range []string{"usr/bin/python3.11", "usr/sbin/apache2", "usr/lib/apache2/modules/mod_wsgi.so"} {
-		if _, err := os.Stat(filepath.Join(dir, want)); err != nil {
-			t.Errorf("the root has no /%s", want)
-		}
-	}
-	t.Logf("root: %s %s in %v, no compiler; %s", how, dir, time.Since(start).Round(time.Millisecond),
-		strings.ReplaceAll(strings.TrimSpace(string(stamp)), "\n", "; "))
 }
 
 func TestSmokeStaticFile(t *testing.T) {
