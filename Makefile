@@ -14,7 +14,9 @@ DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-vi
             python3-wheel-whl python3-setuptools-whl python3-pip-whl gcc shellcheck \
             gpg gpg-agent gpgv apt-utils
 # What the end-to-end tests (make e2e) need on top: debootstrap builds the
-# Debian 12 root they install packages into, rpm plays EL9's rpm on it,
+# Debian 11, 12 and 13 roots they install packages into, from this machine's
+# apt mirror, and debian-archive-keyring verifies them (see e2e-deps for
+# trixie's key); rpm plays EL9's rpm on Debian 12's root,
 # util-linux has unshare, coreutils chroot and cp; dnf and gpg are the
 # clients and the key of the published-repository scenarios. The rest
 # builds EL8's, EL9's and EL10's rpm (4.14.3, 4.16.1.3, 4.19.1.1) from
@@ -25,7 +27,9 @@ DEPS     := dpkg-dev lintian rpm rpmlint time python3.11 python3-venv python3-vi
 # them, and listing them makes every machine build the same. python3-django
 # and python3-flask (with their dependencies) are re-packed into wheels for
 # the Django and Flask fixtures' venvs (testdata/debvenv.sh): no PyPI here.
-E2E_DEPS := debootstrap debian-archive-keyring rpm util-linux coreutils dnf gpg gpg-agent \
+# python3-wheel-whl is testdata/mkvenv.sh's wheel. TestFleet's venvs are
+# made with pyenv's CPython 3.9, 3.11 and 3.13, which the machine has.
+E2E_DEPS := debootstrap debian-archive-keyring python3-wheel-whl rpm util-linux coreutils dnf gpg gpg-agent \
             gcc make xz-utils autoconf automake libtool autopoint gettext pkg-config cmake gawk \
             libdb-dev liblua5.3-dev liblua5.4-dev libsqlite3-dev libzstd-dev libssl-dev \
             libpopt-dev libmagic-dev zlib1g-dev libbz2-dev liblzma-dev libelf-dev \
@@ -40,8 +44,19 @@ build:
 deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(DEPS)"
 
+# Debian 13's root needs trixie's archive key: Debian 12's
+# debian-archive-keyring has it from 2023.3+deb12u2 (Debian 12.11) on, so an
+# older one is upgraded. (A debootstrap without a trixie script is fine:
+# the harness gives it sid's.)
+TRIXIE_KEY := /usr/share/keyrings/debian-archive-trixie-stable.gpg
 e2e-deps:
 	@$(MAKE) --no-print-directory install-missing PKGS="$(E2E_DEPS)"
+	@if [ ! -e $(TRIXIE_KEY) ]; then \
+		echo "upgrading debian-archive-keyring: it lacks trixie's key"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --only-upgrade debian-archive-keyring >/dev/null; \
+		[ -e $(TRIXIE_KEY) ] || { echo "debian-archive-keyring still lacks $(TRIXIE_KEY): Debian 13's root cannot be verified" >&2; exit 1; }; \
+	fi
 
 .PHONY: install-missing
 install-missing:
@@ -57,10 +72,11 @@ test: deps lint
 	$(GO) test -count=1 -timeout 45m ./...
 	@$(MAKE) --no-print-directory e2e
 
-# e2e installs the packages into a real Debian 12 root (and one dressed up
-# as EL9) and talks to its Apache; it needs root. The root is built once per
-# machine into /var/cache/wsgipack-e2e (about a minute) and copied per test;
-# EL8's, EL9's and EL10's rpm are built once per machine from
+# e2e installs the packages into real Debian 11, 12 and 13 roots (and the 12
+# one dressed up as EL9) and talks to their Apache; it needs root. Each root
+# is built once per machine by debootstrap into /var/cache/wsgipack-e2e (3 to
+# 4 minutes each here, two at a time on a fresh machine) and overlaid per
+# test; EL8's, EL9's and EL10's rpm are built once per machine from
 # testdata/rpm-sources into /var/cache/wsgipack-rpm (about 15 minutes).
 e2e: e2e-deps
 	$(GO) test -tags e2e -count=1 -v -timeout 60m ./internal/e2e

@@ -1,9 +1,9 @@
 //go:build e2e
 
 // Package e2e is the harness of the end-to-end tests: it installs the
-// packages wsgipack writes into a real Debian 12 system with Apache and
-// mod_wsgi, and into the same system dressed up as EL9 for the rpm, and
-// talks to the Apache that serves them.
+// packages wsgipack writes into real Debian 11, 12 and 13 systems with
+// Apache and mod_wsgi, and into the Debian 12 one dressed up as EL9 for the
+// rpm, and talks to the Apache that serves them.
 //
 // Every file is behind the build tag e2e, so `go test ./...` does not run
 // them; `make e2e` does. The tests need root (mount, chroot, unshare),
@@ -11,11 +11,15 @@
 //
 // The pieces:
 //
-//   - BaseRoot: a Debian 12 root made once by debootstrap (Apache and
-//     mod_wsgi, no compiler) and cached outside the repository.
-//   - New: a fresh copy of that root for one test, with /proc, /dev and /run
-//     mounted, Apache configured on a free port of 127.0.0.1, everything
-//     unmounted and removed when the test ends.
+//   - BaseRootOf: a root of one Debian release of Releases (bullseye,
+//     bookworm, trixie) made once per machine by debootstrap (Apache and
+//     mod_wsgi, no compiler) and cached outside the repository, one cache
+//     key and lock per release; BaseRoot is Debian 12's. PrepareRoots starts
+//     several at once in the background.
+//   - NewRelease: a fresh copy of a release's root for one test, with /proc,
+//     /dev and /run mounted, Apache configured on a free port of 127.0.0.1,
+//     everything unmounted and removed when the test ends; New is Debian
+//     12's.
 //   - Chroot's Run and RunNoNet run commands inside the copy, the second with
 //     no network; StartApache, Get, Graceful, ApacheRunning and ErrorLog
 //     drive and inspect the Apache inside.

@@ -38,11 +38,17 @@ var fleetVersions = []string{"1.0.0", "2.0.0"}
 // upgraded, then purged until nothing of it is left.
 func TestFleet(t *testing.T) {
 	requireRoot(t)
+	// A fresh machine builds the three roots meanwhile.
+	var suites []string
+	for _, r := range fleet {
+		suites = append(suites, r.suite)
+	}
+	PrepareRoots(suites...)
 	dir := filepath.Join(workDir(t), "fleet")
-	fleetProject(t, dir)
+	specs := fleetProject(t, dir)
 	debs := map[string]map[string]string{} // version -> target -> deb
 	for _, v := range fleetVersions {
-		debs[v] = fleetBuild(t, dir, v)
+		debs[v] = fleetBuild(t, dir, specs, v)
 	}
 	for _, r := range fleet {
 		t.Run(r.target, func(t *testing.T) {
@@ -54,9 +60,9 @@ func TestFleet(t *testing.T) {
 
 // fleetProject makes the fleet's project in dir: a copy of testdata/example
 // with one venv per Python of the fleet, venv-X.Y, made by
-// testdata/mkvenv.sh with pyenv's CPython X.Y (in parallel), and one spec
-// per venv (fleetSpecs).
-func fleetProject(t *testing.T, dir string) {
+// testdata/mkvenv.sh with pyenv's CPython X.Y (in parallel), and the specs
+// of fleetSpecs, which it returns.
+func fleetProject(t *testing.T, dir string) map[string]fleetSpec {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -71,8 +77,9 @@ func fleetProject(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for file, text := range fleetSpecs(t, string(example)) {
-		if err := os.WriteFile(filepath.Join(dir, file), []byte(text), 0o644); err != nil {
+	specs := fleetSpecs(t, string(example))
+	for file, sp := range specs {
+		if err := os.WriteFile(filepath.Join(dir, file), []byte(sp.text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -95,29 +102,53 @@ func fleetProject(t *testing.T, dir string) {
 			t.Fatal(e)
 		}
 	}
+	return specs
 }
 
-// fleetSpecs returns the fleet's spec files, by name, each with the targets
-// it builds for: for now one spec per Python, wsgipack-X.Y.yaml, whose venv
-// is venv-X.Y and whose one target is the release of that Python. (With
-// per-Python venvs in one spec, this becomes wsgipack.yaml with
-// venv: {"3.9": venv-3.9, ...} and targets: [debian-11, debian-12,
-// debian-13].)
-func fleetSpecs(t *testing.T, example string) map[string]string {
+// fleetOneSpec says whether the fleet is built from one spec with a venv
+// per Python (wsgipack.yaml: venv: {"3.9": venv-3.9, ...}, targets:
+// [debian-11, debian-12, debian-13]), else from one spec per Python
+// (wsgipack-X.Y.yaml: venv: venv-X.Y, targets: [its release]).
+const fleetOneSpec = false
+
+// fleetSpec is one spec file of the fleet's project and the targets it is
+// built for.
+type fleetSpec struct {
+	text    string
+	targets []string
+}
+
+// fleetSpecs returns the fleet's spec files by name (see fleetOneSpec),
+// made from the example's spec.
+func fleetSpecs(t *testing.T, example string) map[string]fleetSpec {
 	t.Helper()
-	out := map[string]string{}
-	for _, r := range fleet {
-		s := example
-		for from, to := range map[string]string{
-			"venv: venv":                "venv: venv-" + r.python,
-			"targets: [debian-12, el9]": "targets: [" + r.target + "]",
-		} {
+	edit := func(s string, edits map[string]string) string {
+		for from, to := range edits {
 			if !strings.Contains(s, from) {
 				t.Fatalf("the example spec has no %q", from)
 			}
 			s = strings.Replace(s, from, to, 1)
 		}
-		out["wsgipack-"+r.python+".yaml"] = s
+		return s
+	}
+	out := map[string]fleetSpec{}
+	if fleetOneSpec {
+		venvs, targets := "venv:", []string{}
+		for _, r := range fleet {
+			venvs += fmt.Sprintf("\n  %q: venv-%s", r.python, r.python)
+			targets = append(targets, r.target)
+		}
+		out["wsgipack.yaml"] = fleetSpec{edit(example, map[string]string{
+			"venv: venv":                venvs,
+			"targets: [debian-12, el9]": "targets: [" + strings.Join(targets, ", ") + "]",
+		}), targets}
+		return out
+	}
+	for _, r := range fleet {
+		out["wsgipack-"+r.python+".yaml"] = fleetSpec{edit(example, map[string]string{
+			"venv: venv":                "venv: venv-" + r.python,
+			"targets: [debian-12, el9]": "targets: [" + r.target + "]",
+		}), []string{r.target}}
 	}
 	return out
 }
@@ -125,18 +156,18 @@ func fleetSpecs(t *testing.T, example string) map[string]string {
 // fleetBuild sets the app's own version (which it answers with) to v and
 // builds every spec of the project as wsgipack build --version v would; it
 // returns the deb of each target.
-func fleetBuild(t *testing.T, dir, v string) map[string]string {
+func fleetBuild(t *testing.T, dir string, specs map[string]fleetSpec, v string) map[string]string {
 	t.Helper()
 	initPy := fmt.Sprintf("\"\"\"Inventory: the wsgipack example app.\"\"\"\n\n__version__ = %q\n", v)
 	if err := os.WriteFile(filepath.Join(dir, "src/inventory/__init__.py"), []byte(initPy), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	debs := map[string]string{}
-	for _, r := range fleet {
-		o := buildOptions(t, filepath.Join(dir, "wsgipack-"+r.python+".yaml"), filepath.Join(dir, "dist-"+v), v, r.target)
+	for file, sp := range specs {
+		o := buildOptions(t, filepath.Join(dir, file), filepath.Join(dir, "dist-"+v), v, sp.targets...)
 		res, err := builder.Build(context.Background(), o)
 		if err != nil {
-			t.Fatalf("building %s %s for %s: %v", "inventory", v, r.target, err)
+			t.Fatalf("building %s %s for %s: %v", file, v, strings.Join(sp.targets, ", "), err)
 		}
 		for _, p := range res.Packages {
 			debs[p.Target.Name] = p.File

@@ -269,6 +269,28 @@ func BaseRoot(t testing.TB) string {
 func BaseRootOf(t testing.TB, suite string) string {
 	t.Helper()
 	b := baseOf(suite)
+	b.get(suite)
+	if b.err != nil {
+		n, _ := releaseNumber(suite)
+		t.Fatalf("Debian %s (%s) root: %v", n, suite, b.err)
+	}
+	return b.dir
+}
+
+// PrepareRoots starts finding or building the roots of suites in the
+// background, all at once, so that a test that needs several (TestFleet)
+// waits for the slowest rather than their sum, and works meanwhile (the
+// roots' builds are mostly downloads and unpacking). BaseRootOf waits for
+// each and fails the test with its error.
+func PrepareRoots(suites ...string) {
+	for _, s := range suites {
+		go baseOf(s).get(s)
+	}
+}
+
+// get finds or builds suite's root once per process; later calls wait for
+// the first.
+func (b *baseRoot) get(suite string) {
 	b.once.Do(func() {
 		start := time.Now()
 		var built bool
@@ -287,11 +309,6 @@ func BaseRootOf(t testing.TB, suite string) string {
 			b.err = checkNoCompiler(b.dir)
 		}
 	})
-	if b.err != nil {
-		n, _ := releaseNumber(suite)
-		t.Fatalf("Debian %s (%s) root: %v", n, suite, b.err)
-	}
-	return b.dir
 }
 
 // checkNoCompiler fails when a C or C++ compiler is on the root's PATH.
