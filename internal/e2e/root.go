@@ -94,6 +94,8 @@ func cacheKey(suite string) (string, error) {
 func Mirror() (string, error) { return MirrorFor(Suite) }
 
 // MirrorFor returns the Debian mirror to make suite's root from:
+// $WSGIPACK_E2E_MIRROR_<SUITE> (e.g. WSGIPACK_E2E_MIRROR_BULLSEYE, for a
+// release that has moved to Debian's archive of old releases), else
 // $WSGIPACK_E2E_MIRROR, else the first URI of a deb source whose suite is
 // suite, from /etc/apt/sources.list.d/*.sources (deb822) or
 // /etc/apt/sources.list and /etc/apt/sources.list.d/*.list (one-line); else,
@@ -101,6 +103,9 @@ func Mirror() (string, error) { return MirrorFor(Suite) }
 // bookworm), the first URI of a deb source of another release of Releases:
 // a Debian mirror carries every release it has.
 func MirrorFor(suite string) (string, error) {
+	if m := os.Getenv("WSGIPACK_E2E_MIRROR_" + strings.ToUpper(suite)); m != "" {
+		return m, nil
+	}
 	if m := os.Getenv("WSGIPACK_E2E_MIRROR"); m != "" {
 		return m, nil
 	}

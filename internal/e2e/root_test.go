@@ -123,6 +123,13 @@ func TestMirrorOtherReleases(t *testing.T) {
 		}
 		t.Logf("%s: mirror %s, cache key %s", r.Suite, m, key)
 	}
+	t.Setenv("WSGIPACK_E2E_MIRROR_BULLSEYE", "http://archive.example/debian")
+	if m, _ := MirrorFor("bullseye"); m != "http://archive.example/debian" {
+		t.Errorf("WSGIPACK_E2E_MIRROR_BULLSEYE: bullseye's mirror is %s", m)
+	}
+	if m, _ := MirrorFor("trixie"); m == "http://archive.example/debian" {
+		t.Error("WSGIPACK_E2E_MIRROR_BULLSEYE is trixie's mirror too")
+	}
 	if _, err := cacheKey("sid"); err == nil {
 		t.Error("a suite the harness does not make has a cache key")
 	}
