@@ -348,8 +348,9 @@ func lockFile(cache, suite string) string {
 }
 
 // buildPrefix starts the names of the temporary directories suite's root is
-// built in.
-func buildPrefix(suite string) string { return ".build-" + suite + "-" }
+// built in. (Not .build-: the harness that made only Debian 12's root
+// removes every .build-* under its lock, which is bookworm's alone now.)
+func buildPrefix(suite string) string { return ".debootstrap-" + suite + "-" }
 
 // ensureRoot returns suite's cached root, building it under suite's lock
 // when it is missing. built tells whether this call built it.
@@ -394,25 +395,16 @@ const stampFile = "etc/wsgipack-e2e-root"
 // removeStale removes what interrupted builds of suite's root left in the
 // cache: their temporary roots, with anything still mounted inside them.
 // It runs under suite's lock, so no build of suite is under way; the
-// builds of other suites (their own prefixes) and the roots of other keys
-// are left alone. Under bookworm's lock it also removes what the harness
-// of one root left (.build-NNNN, which took the same lock).
+// builds of other suites and the roots of other keys are left alone. Under
+// bookworm's lock it also removes what the harness of one root left
+// (.build-NNNN, built under the same lock).
 func removeStale(cache, suite string) error {
-	stale, _ := filepath.Glob(filepath.Join(cache, ".build-*"))
+	stale, _ := filepath.Glob(filepath.Join(cache, buildPrefix(suite)+"*"))
+	if suite == "bookworm" {
+		old, _ := filepath.Glob(filepath.Join(cache, ".build-*"))
+		stale = append(stale, old...)
+	}
 	for _, d := range stale {
-		name := filepath.Base(d)
-		mine := strings.HasPrefix(name, buildPrefix(suite))
-		if !mine && suite == "bookworm" {
-			mine = true
-			for _, r := range Releases {
-				if strings.HasPrefix(name, buildPrefix(r.Suite)) {
-					mine = false
-				}
-			}
-		}
-		if !mine {
-			continue
-		}
 		if err := unmountBelow(d); err != nil {
 			return fmt.Errorf("removing the interrupted build %s: %w", d, err)
 		}

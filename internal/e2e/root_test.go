@@ -152,7 +152,7 @@ func TestDebootstrapScript(t *testing.T) {
 
 func TestRemoveStale(t *testing.T) {
 	cache := t.TempDir()
-	for _, d := range []string{".build-trixie-1", ".build-bullseye-2", ".build-bookworm-3", ".build-4", "debian-13-x"} {
+	for _, d := range []string{".debootstrap-trixie-1", ".debootstrap-bullseye-2", ".debootstrap-bookworm-3", ".build-4", "debian-13-x"} {
 		if err := os.MkdirAll(filepath.Join(cache, d, "root"), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -168,14 +168,14 @@ func TestRemoveStale(t *testing.T) {
 	if err := removeStale(cache, "trixie"); err != nil {
 		t.Fatal(err)
 	}
-	if got := left(); got != ".build-4 .build-bookworm-3 .build-bullseye-2 debian-13-x" {
+	if got := left(); got != ".build-4 .debootstrap-bookworm-3 .debootstrap-bullseye-2 debian-13-x" {
 		t.Errorf("after trixie's: %s", got)
 	}
 	// Bookworm's lock is the old harness's: its builds (.build-NNNN) too.
 	if err := removeStale(cache, "bookworm"); err != nil {
 		t.Fatal(err)
 	}
-	if got := left(); got != ".build-bullseye-2 debian-13-x" {
+	if got := left(); got != ".debootstrap-bullseye-2 debian-13-x" {
 		t.Errorf("after bookworm's: %s", got)
 	}
 }
