@@ -45,10 +45,10 @@ func TestFleet(t *testing.T) {
 	}
 	PrepareRoots(suites...)
 	dir := filepath.Join(workDir(t), "fleet")
-	specs := fleetProject(t, dir)
+	fleetProject(t, dir)
 	debs := map[string]map[string]string{} // version -> target -> deb
 	for _, v := range fleetVersions {
-		debs[v] = fleetBuild(t, dir, specs, v)
+		debs[v] = fleetBuild(t, dir, v)
 	}
 	for _, r := range fleet {
 		t.Run(r.target, func(t *testing.T) {
@@ -60,9 +60,9 @@ func TestFleet(t *testing.T) {
 
 // fleetProject makes the fleet's project in dir: a copy of testdata/example
 // with one venv per Python of the fleet, venv-X.Y, made by
-// testdata/mkvenv.sh with pyenv's CPython X.Y (in parallel), and the specs
-// of fleetSpecs, which it returns.
-func fleetProject(t *testing.T, dir string) map[string]fleetSpec {
+// testdata/mkvenv.sh with pyenv's CPython X.Y (in parallel), and the one
+// spec of fleetSpec.
+func fleetProject(t *testing.T, dir string) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -77,11 +77,8 @@ func fleetProject(t *testing.T, dir string) map[string]fleetSpec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	specs := fleetSpecs(t, string(example))
-	for file, sp := range specs {
-		if err := os.WriteFile(filepath.Join(dir, file), []byte(sp.text), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := os.WriteFile(filepath.Join(dir, "wsgipack.yaml"), []byte(fleetSpec(t, string(example))), 0o644); err != nil {
+		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	errs := make([]string, len(fleet))
@@ -102,81 +99,70 @@ func fleetProject(t *testing.T, dir string) map[string]fleetSpec {
 			t.Fatal(e)
 		}
 	}
-	return specs
 }
 
-// fleetOneSpec says whether the fleet is built from one spec with a venv
-// per Python (wsgipack.yaml: venv: {"3.9": venv-3.9, ...}, targets:
-// [debian-11, debian-12, debian-13]), else from one spec per Python
-// (wsgipack-X.Y.yaml: venv: venv-X.Y, targets: [its release]).
-const fleetOneSpec = false
-
-// fleetSpec is one spec file of the fleet's project and the targets it is
-// built for.
-type fleetSpec struct {
-	text    string
-	targets []string
-}
-
-// fleetSpecs returns the fleet's spec files by name (see fleetOneSpec),
-// made from the example's spec.
-func fleetSpecs(t *testing.T, example string) map[string]fleetSpec {
+// fleetSpec is the fleet's one spec, wsgipack.yaml, made from the example's:
+// a venv per Python and the three releases as targets.
+//
+//	venv:
+//	  "3.9": venv-3.9
+//	  "3.11": venv-3.11
+//	  "3.13": venv-3.13
+//	targets: [debian-11, debian-12, debian-13]
+func fleetSpec(t *testing.T, example string) string {
 	t.Helper()
-	edit := func(s string, edits map[string]string) string {
-		for from, to := range edits {
-			if !strings.Contains(s, from) {
-				t.Fatalf("the example spec has no %q", from)
-			}
-			s = strings.Replace(s, from, to, 1)
-		}
-		return s
-	}
-	out := map[string]fleetSpec{}
-	if fleetOneSpec {
-		venvs, targets := "venv:", []string{}
-		for _, r := range fleet {
-			venvs += fmt.Sprintf("\n  %q: venv-%s", r.python, r.python)
-			targets = append(targets, r.target)
-		}
-		out["wsgipack.yaml"] = fleetSpec{edit(example, map[string]string{
-			"venv: venv":                venvs,
-			"targets: [debian-12, el9]": "targets: [" + strings.Join(targets, ", ") + "]",
-		}), targets}
-		return out
-	}
+	venvs, targets := "venv:", []string{}
 	for _, r := range fleet {
-		out["wsgipack-"+r.python+".yaml"] = fleetSpec{edit(example, map[string]string{
-			"venv: venv":                "venv: venv-" + r.python,
-			"targets: [debian-12, el9]": "targets: [" + r.target + "]",
-		}), []string{r.target}}
+		venvs += fmt.Sprintf("\n  %q: venv-%s", r.python, r.python)
+		targets = append(targets, r.target)
 	}
-	return out
+	s := example
+	for from, to := range map[string]string{
+		"venv: venv":                venvs,
+		"targets: [debian-12, el9]": "targets: [" + strings.Join(targets, ", ") + "]",
+	} {
+		if !strings.Contains(s, from) {
+			t.Fatalf("the example spec has no %q", from)
+		}
+		s = strings.Replace(s, from, to, 1)
+	}
+	return s
 }
 
 // fleetBuild sets the app's own version (which it answers with) to v and
-// builds every spec of the project as wsgipack build --version v would; it
-// returns the deb of each target.
-func fleetBuild(t *testing.T, dir string, specs map[string]fleetSpec, v string) map[string]string {
+// builds the project as wsgipack build --version v would: one build, a
+// package per target, each from its Python's venv. It returns the deb of
+// each target.
+func fleetBuild(t *testing.T, dir, v string) map[string]string {
 	t.Helper()
 	initPy := fmt.Sprintf("\"\"\"Inventory: the wsgipack example app.\"\"\"\n\n__version__ = %q\n", v)
 	if err := os.WriteFile(filepath.Join(dir, "src/inventory/__init__.py"), []byte(initPy), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	debs := map[string]string{}
-	for file, sp := range specs {
-		o := buildOptions(t, filepath.Join(dir, file), filepath.Join(dir, "dist-"+v), v, sp.targets...)
-		res, err := builder.Build(context.Background(), o)
-		if err != nil {
-			t.Fatalf("building %s %s for %s: %v", file, v, strings.Join(sp.targets, ", "), err)
-		}
-		for _, p := range res.Packages {
-			debs[p.Target.Name] = p.File
+	var targets []string
+	for _, r := range fleet {
+		targets = append(targets, r.target)
+	}
+	o := buildOptions(t, filepath.Join(dir, "wsgipack.yaml"), filepath.Join(dir, "dist-"+v), v, targets...)
+	var warnings []string
+	o.Warn = func(w string) { warnings = append(warnings, w) }
+	res, err := builder.Build(context.Background(), o)
+	if err != nil {
+		t.Fatalf("building %s for %s: %v", v, strings.Join(targets, ", "), err)
+	}
+	for _, w := range warnings {
+		if strings.Contains(w, "no target is built from") {
+			t.Errorf("building %s: a venv unused: %s", v, w)
+		} else {
+			t.Logf("building %s: warning: %s", v, w)
 		}
 	}
-	for _, r := range fleet {
-		if debs[r.target] == "" {
-			t.Fatalf("no package of %s for %s", v, r.target)
-		}
+	debs := map[string]string{}
+	for _, p := range res.Packages {
+		debs[p.Target.Name] = p.File
+	}
+	if len(res.Packages) != len(fleet) {
+		t.Fatalf("building %s: %d packages, want %d: %v", v, len(res.Packages), len(fleet), debs)
 	}
 	return debs
 }
