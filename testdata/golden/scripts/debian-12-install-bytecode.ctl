@@ -118,15 +118,188 @@ ensure_dirs() {
 	say "directories: $state and $logs owned by $user (0750); $etc root:$user (0750), config files 0640"
 }
 
+# server_config_header prints the comment that opens this server's
+# settings file.
+server_config_header() {
+	printf '%s\n' "# Settings of $name on this server: POSIX sh (KEY='value'), read after" \
+		"# the release's defaults ($current/environment) and before $etc/secrets;" \
+		"# later values win. The package never changes this file."
+}
+
+# legacy_header is how $etc/environment begins when a package made by an
+# older wsgipack shipped it (deb conffile, rpm %config(noreplace)): KEY=value
+# lines read by Python, not sh (see migrate_environment).
+legacy_header="# Environment of $name, loaded into os.environ by $entry
+# and by the deploy hooks. KEY=value, one per line. Edits are kept on upgrade."
+
+# legacy_edited prints whether the older package's environment file $1
+# was edited on this server: no (its digest is the one dpkg or rpm recorded
+# when that package installed it), yes, or unknown (no record to compare
+# with).
+legacy_edited() {
+	# dpkg keeps the conffile that the new package no longer ships as
+	# "obsolete", with the MD5 of the version it installed.
+	want=$(dpkg-query -W -f='${Conffiles}\n' "$name" 2>/dev/null | awk -v f="$1" '$1 == f { print $2; exit }')
+	have=$(md5sum <"$1" | cut -d ' ' -f 1)
+	if [ -z "$want" ]; then
+		echo unknown
+	elif [ "$want" = "$have" ]; then
+		echo no
+	else
+		echo yes
+	fi
+}
+
+# migrate_environment rewrites $etc/environment when an older package made
+# it (legacy_header) before anything reads it with sh (the hooks, the
+# daemons mod_wsgi restarts at the switch): its values are not sh-quoted
+# (a="b" c, a key with '(' or '$'), so sh would fail on it or change them.
+# An unedited file holds only the older version's defaults: it makes way
+# for an empty settings file, so that this release's defaults apply. An
+# edited one (or one that cannot be told apart) is rewritten line for line
+# as POSIX sh, each value exactly as the older entry script read it;
+# settings equal to this release's defaults are commented out, so that
+# they do not pin a default. No prompt either way; the original stays
+# beside it as $etc/environment.wsgipack-legacy.
+migrate_environment() {
+	f=$etc/environment
+	[ -f "$f" ] || return 0
+	[ "$(head -n 2 "$f" | tr -d '\r')" = "$legacy_header" ] || return 0
+	backup=$f.wsgipack-legacy
+	cp "$f" "$backup.new-$$"
+	chown "root:$user" "$backup.new-$$"
+	chmod 0640 "$backup.new-$$"
+	mv -f "$backup.new-$$" "$backup"
+	edited=$(legacy_edited "$f")
+	if [ "$edited" = no ]; then
+		rm -f "$f"
+		say "config: $f was the older package's KEY=value file, unedited: replaced by an empty settings file, so this release's defaults apply (the old file: $backup)"
+		return
+	fi
+	server_config_header >"$f.new-$$"
+	if ! "$python" -I -S - "$f" "$package/environment" "$f.new-$$" "$backup" "$edited" "$name" <<'EOF'
+# Rewrites the KEY=value environment file of a package made by an older
+# wsgipack as POSIX sh (run by migrate_environment in install.sh.tmpl with
+# the server's Python, -I -S). Each line is read exactly as that version's
+# entry script read it: strip, skip blank and '#' lines, partition on '=',
+# strip the key and an 'export ' prefix, strip the value and one pair of
+# matching quotes at both ends. Arguments: the old file, this release's
+# defaults (POSIX sh), the new file (appended to), and for the messages
+# the backup's path, whether the old file was edited (yes or unknown) and
+# the app's name.
+import os
+import re
+import subprocess
+import sys
+
+old, defaults_file, new, backup, edited, name = sys.argv[1:7]
+Q = chr(39)
+
+
+def shquote(s):
+    """One POSIX sh word, as wsgipack renders the release's defaults."""
+    return Q + s.replace(Q, Q + "\\" + Q + Q) + Q
+
+
+def say(msg):
+    print("%s: config: %s" % (name, msg))
+
+
+def decode(b):
+    return b.decode("utf-8", "surrogateescape")
+
+
+with open(old, "rb") as f:
+    lines = decode(f.read()).splitlines()
+
+# This release's defaults, read as the entry script reads them.
+run = subprocess.run(["/bin/sh", "-c", 'set -a; . "$1" || exit 1; exec /usr/bin/env -0', "sh", defaults_file],
+                     env={}, stdout=subprocess.PIPE)
+defaults = {}
+if run.returncode == 0:
+    for item in run.stdout.split(b"\0"):
+        key, sep, value = item.partition(b"=")
+        if sep and key not in (b"PWD", b"OLDPWD", b"SHLVL", b"_"):
+            defaults[decode(key)] = decode(value)
+else:
+    say("warning: cannot read this release's defaults (%s): every setting is kept" % defaults_file)
+
+settings = []  # (line index, key, value), as the older entry script read them
+for i, line in enumerate(lines):
+    line = line.strip()
+    if not line or line.startswith("#"):
+        continue
+    key, sep, value = line.partition("=")
+    key = key.strip()
+    if key.startswith("export "):
+        key = key[len("export "):].strip()
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        value = value[1:-1]
+    if sep and key:
+        settings.append((i, key, value))
+last = {key: i for i, key, _ in settings}
+setting = {i: (key, value) for i, key, value in settings}
+
+out = ["#",
+       "# Migrated from the KEY=value file of an older version of %s (kept as" % name,
+       "# %s): each value as that version read it. Lines" % backup,
+       "# commented out set what this release's defaults set, were set again",
+       "# further down, or were not settings; uncomment one to set it here."]
+kept, defaulted, dropped = [], [], []
+for i, raw in enumerate(lines):
+    if i < 2:
+        continue  # the older header
+    line = raw.strip()
+    if not line:
+        out.append("")
+    elif line.startswith("#"):
+        out.append(line)
+    elif i not in setting:
+        out.append("# " + line + "  # not KEY=value: ignored before too")
+        dropped.append("line %d (not KEY=value, ignored before too)" % (i + 1))
+    else:
+        key, value = setting[i]
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key, re.ASCII):
+            out.append("# " + line + "  # not a sh variable name: no longer set")
+            dropped.append("line %d: %r is not a sh variable name, so the app no longer gets it" % (i + 1, key))
+        elif last[key] != i:
+            out.append("# %s=%s  # set again below" % (key, shquote(value)))
+        elif defaults.get(key) == value:
+            out.append("# %s=%s  # as this release's default" % (key, shquote(value)))
+            defaulted.append(key)
+        else:
+            out.append("%s=%s" % (key, shquote(value)))
+            kept.append(key)
+
+with open(new, "ab") as f:
+    f.write("\n".join(out + [""]).encode("utf-8", "surrogateescape"))
+say("%s was the older package's KEY=value file, %s: rewritten as POSIX sh, values unchanged (the old file: %s)"
+    % (old, "edited" if edited == "yes" else "edited or not (no record to compare with)", backup))
+say("kept: %s" % (", ".join(kept) or "none"))
+if defaulted:
+    say("commented out, as this release's defaults: %s" % ", ".join(defaulted))
+for d in dropped:
+    say("warning: commented out %s" % d)
+EOF
+	then
+		rm -f "$f.new-$$"
+		fail "config: cannot rewrite $f (the older package's KEY=value file) as POSIX sh; it is unchanged. Rewrite it by hand (KEY='value' lines) and install again"
+	fi
+	chown "root:$user" "$f.new-$$"
+	chmod 0640 "$f.new-$$"
+	mv -f "$f.new-$$" "$f"
+}
+
 # ensure_server_config creates this server's settings file once (empty:
 # the release's defaults apply) and generates each secret the spec names
 # once. The package ships neither file and never changes them afterwards:
 # no conffile prompt, and admins or config management may write both.
+# A file an older package shipped is migrated first (migrate_environment).
 ensure_server_config() {
+	migrate_environment
 	if [ ! -e "$etc/environment" ]; then
-		printf '%s\n' "# Settings of $name on this server: POSIX sh (KEY='value'), read after" \
-			"# the release's defaults ($current/environment) and before $etc/secrets;" \
-			"# later values win. The package never changes this file." >"$etc/environment"
+		server_config_header >"$etc/environment"
 		say "config: created $etc/environment for this server's settings"
 	fi
 	chown "root:$user" "$etc/environment"
