@@ -270,12 +270,21 @@ func rpmInside(t *testing.T, c *Chroot) {
 // package owns the environment file as %ghost %config(noreplace), so that
 // erasing 1.0.0 at the end of the upgrade neither removes the migrated file
 // nor moves it to .rpmsave.
+//
+// Without rpm inside the root (no record to compare with), an unedited
+// file is taken for an edited one: every value that differs from the new
+// defaults is kept, the old default of ENVDEMO_COLOR included.
 func TestLegacyRPM(t *testing.T) {
-	for _, edited := range []bool{true, false} {
-		name := map[bool]string{true: "edited", false: "unedited"}[edited]
-		t.Run(name, func(t *testing.T) {
+	for _, tt := range []struct {
+		name           string
+		edited, record bool
+	}{{"edited", true, true}, {"unedited", false, true}, {"unedited-no-rpm-inside", false, false}} {
+		edited := tt.edited
+		t.Run(tt.name, func(t *testing.T) {
 			c := NewEL(t)
-			rpmInside(t, c)
+			if tt.record {
+				rpmInside(t, c)
+			}
 			c.StartApache(t)
 			mustRPM := func(args ...string) string {
 				t.Helper()
@@ -297,13 +306,15 @@ func TestLegacyRPM(t *testing.T) {
 			if edited {
 				text = editLegacy(t, c)
 			}
-			report(t, "legacy 1.0.0 installed (rpm -i): %s is its %%config(noreplace)%s", envFile, map[bool]string{true: ", edited by the admin", false: ""}[edited])
+			report(t, "legacy 1.0.0 installed (rpm -i): %s is its %%config(noreplace)%s%s", envFile, map[bool]string{true: ", edited by the admin", false: ""}[edited],
+				map[bool]string{true: "", false: "; no rpm inside the root for %post"}[tt.record])
 
 			out := mustRPM("-U", envdemo2(t, "el9"))
 			noPrompt(t, out)
 			t.Logf("rpm -U 2.0.0:\n%s", out)
 			want := map[string]string{"ENVDEMO_NEW": "new default", "ENVDEMO_STATE": "/var/lib/envdemo"}
-			if edited {
+			switch {
+			case edited:
 				mustContain(t, "upgrade output", out,
 					"envdemo: config: /etc/envdemo/environment was the older package's KEY=value file, edited: rewritten as POSIX sh, values unchanged (the old file: /etc/envdemo/environment.wsgipack-legacy)",
 					"envdemo: config: kept: ENVDEMO_COLOR, ENVDEMO_GREETING, ENVDEMO_SECRET\n")
@@ -311,7 +322,13 @@ func TestLegacyRPM(t *testing.T) {
 					want[k] = v
 				}
 				want["ENVDEMO_COLOR"] = "red"
-			} else {
+			case !tt.record:
+				mustContain(t, "upgrade output", out,
+					"envdemo: config: /etc/envdemo/environment was the older package's KEY=value file, edited or not (no record to compare with): rewritten as POSIX sh",
+					"envdemo: config: kept: ENVDEMO_COLOR\n", "envdemo: config: commented out, as this release's defaults: ENVDEMO_GREETING, ENVDEMO_STATE\n")
+				want["ENVDEMO_COLOR"] = "red"
+				want["ENVDEMO_GREETING"] = "hello world"
+			default:
 				mustContain(t, "upgrade output", out,
 					"envdemo: config: /etc/envdemo/environment was the older package's KEY=value file, unedited: replaced by an empty settings file, so this release's defaults apply")
 				want["ENVDEMO_COLOR"] = "blue"

@@ -160,7 +160,8 @@ func TestWriteRefuses(t *testing.T) {
 // mode, group; no size, digest or payload entry), rpm does not create it,
 // rpm -V accepts whatever content the server gives it, and it survives both
 // the erase of an older package that shipped it (the upgrade) and the
-// erase of the package itself, unlike a file the package does not own.
+// erase of the package itself, where a file the package does not own is
+// removed or moved to .rpmsave.
 func TestGhostConfig(t *testing.T) {
 	need(t, "rpm")
 	ghost := archive.Entry{Path: "/etc/demo/environment", Kind: archive.File, Mode: 0o640, Config: true, Ghost: true}
@@ -217,6 +218,24 @@ func TestGhostConfig(t *testing.T) {
 	rpmIn(root, "-e", "demo")
 	if got := env(root); got != "B=2\n" {
 		t.Errorf("after rpm -e the ghost config is %q, want it kept", got)
+	}
+
+	// Without the ghost, erasing the older package at the end of the
+	// upgrade takes the file: removed, or moved to .rpmsave once edited.
+	unowned := pkg("3.0", archive.Entry{Path: "/etc/demo/other", Kind: archive.File, Mode: 0o640, Size: 2, Data: []byte("x\n")})
+	for _, edited := range []bool{false, true} {
+		root := t.TempDir()
+		rpmIn(root, "-i", shipped)
+		if edited {
+			if err := os.WriteFile(filepath.Join(root, "etc/demo/environment"), []byte("A=2\n"), 0o640); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rpmIn(root, "-U", unowned)
+		_, saved := os.Stat(filepath.Join(root, "etc/demo/environment.rpmsave"))
+		if got := env(root); got != "missing" || (saved == nil) != edited {
+			t.Errorf("edited %v, upgrade to a package without it: the file is %q, .rpmsave %v", edited, got, saved == nil)
+		}
 	}
 
 	for _, edited := range []bool{false, true} {
