@@ -290,11 +290,14 @@ func TestMigrateUnedited(t *testing.T) {
 			m := newMigration(t, content)
 			m.stub(t, stub[0], strings.ReplaceAll(stub[1], "ENV", m.env))
 			out := m.run(t, target)
-			for _, want := range []string{"inventory: config: " + m.env + " was the older package's KEY=value file, unedited: replaced by an empty settings file, so this release's defaults apply (the old file: " + m.backup + ")\n",
-				"inventory: config: created " + m.env + " for this server's settings\n"} {
-				if !strings.Contains(out, want) {
-					t.Errorf("output lacks %q:\n%s", want, out)
-				}
+			if want := "inventory: config: " + m.env + " was the older package's KEY=value file, unedited: replaced by an empty settings file, so this release's defaults apply (the old file: " + m.backup + ")\n"; !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+			if strings.Contains(out, "config: created") {
+				t.Errorf("the settings file was missing for a moment (replaced, not renamed over):\n%s", out)
+			}
+			if mode(t, m.env) != 0o640 {
+				t.Errorf("the new file has mode %v", mode(t, m.env))
 			}
 			if b, _ := os.ReadFile(m.backup); string(b) != content {
 				t.Errorf("the backup is not the original:\n%s", b)

@@ -171,12 +171,14 @@ migrate_environment() {
 	chmod 0640 "$backup.new-$$"
 	mv -f "$backup.new-$$" "$backup"
 	edited=$(legacy_edited "$f")
+	server_config_header >"$f.new-$$"
 	if [ "$edited" = no ]; then
-		rm -f "$f"
+		chown "root:$user" "$f.new-$$"
+		chmod 0640 "$f.new-$$"
+		mv -f "$f.new-$$" "$f"
 		say "config: $f was the older package's KEY=value file, unedited: replaced by an empty settings file, so this release's defaults apply (the old file: $backup)"
 		return
 	fi
-	server_config_header >"$f.new-$$"
 	if ! "$python" -I -S - "$f" "$package/environment" "$f.new-$$" "$backup" "$edited" "$name" <<'EOF'
 # Rewrites the KEY=value environment file of a package made by an older
 # wsgipack as POSIX sh (run by migrate_environment in install.sh.tmpl with
