@@ -32,6 +32,13 @@ type Entry struct {
 	Link   string      // symlinks: the target
 	Config bool        // an admin-editable config file: deb conffile, rpm %config(noreplace)
 	Doc    bool        // rpm %doc (a deb has no such mark)
+	// Ghost is a file the package owns but does not ship (rpm %ghost): it
+	// is in the rpm header, with its mode and group, and not in the
+	// payload; the install scripts make it. With Config, rpm keeps it when
+	// an older package that shipped it is erased by an upgrade, and on
+	// erase (no .rpmsave). The deb writer leaves it out: dpkg has no such
+	// thing. Size and content are unused.
+	Ghost bool
 	// MD5 of the content when the caller already read the file (wsgipack's
 	// leak scan does); the deb writer trusts it (checking only the size)
 	// and computes the missing ones. The rpm writer does not use it.

@@ -158,12 +158,19 @@ func TestBuildExample(t *testing.T) {
 			}
 		}
 		cfg := run(t, "rpm", "-qp", "--configfiles", rpm)
-		if cfg != "/etc/httpd/conf.d/inventory.conf\n/etc/inventory/settings.ini\n" {
+		if cfg != "/etc/httpd/conf.d/inventory.conf\n/etc/inventory/environment\n/etc/inventory/secrets\n/etc/inventory/settings.ini\n" {
 			t.Errorf("config files = %q", cfg)
 		}
 		flags := run(t, "rpm", "-qp", "--qf", "[%{FILEFLAGS:fflags} %{FILENAMES}\n]", rpm)
 		if !strings.Contains(flags, "cn /etc/inventory/settings.ini") {
 			t.Errorf("settings.ini is not %%config(noreplace):\n%s", flags)
+		}
+		// Made by the install scripts, owned so that an upgrade from a
+		// package that shipped the environment file keeps it.
+		for _, f := range []string{"/etc/inventory/environment", "/etc/inventory/secrets"} {
+			if !strings.Contains(flags, "cng "+f+"\n") {
+				t.Errorf("%s is not %%ghost %%config(noreplace):\n%s", f, flags)
+			}
 		}
 		// The package owns its doc directory, so that rpm -e removes it.
 		if list := run(t, "rpm", "-qlvp", rpm); !regexp.MustCompile(`(?m)^drwxr-xr-x .* /usr/share/doc/inventory$`).MatchString(list) {
@@ -176,7 +183,7 @@ func TestBuildExample(t *testing.T) {
 			f := strings.Fields(line)
 			want := "root:root"
 			switch f[2] {
-			case "/etc/inventory", "/etc/inventory/environment", "/etc/inventory/settings.ini":
+			case "/etc/inventory", "/etc/inventory/environment", "/etc/inventory/secrets", "/etc/inventory/settings.ini":
 				want = "root:inventory"
 			}
 			if f[0] != want {

@@ -46,7 +46,7 @@ type debFile struct {
 func installedSize(entries []archive.Entry) int64 {
 	var n int64
 	for _, e := range entries {
-		if e.Kind == archive.File {
+		if e.Kind == archive.File && !e.Ghost {
 			n += e.Size
 		}
 	}
@@ -175,6 +175,9 @@ func complete(in []archive.Entry) ([]*archive.Entry, error) {
 	out := make([]*archive.Entry, 0, len(in)+8)
 	for i := range in {
 		e := &in[i]
+		if e.Ghost {
+			continue // rpm only: dpkg has no owned-but-not-shipped file
+		}
 		if !path.IsAbs(e.Path) || path.Clean(e.Path) != e.Path || e.Path == "/" {
 			return nil, fmt.Errorf("entry path %q is not a clean absolute path", e.Path)
 		}

@@ -181,3 +181,23 @@ func TestWriteRefusesTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestGhostLeftOut: an rpm %ghost entry (owned, not shipped) is neither in
+// the data member, nor in md5sums or conffiles, nor counted.
+func TestGhostLeftOut(t *testing.T) {
+	need(t, "dpkg-deb")
+	p := testPackage(t, "gzip:6")
+	plain, _ := write(t, p)
+	p.Entries = append(p.Entries, archive.Entry{Path: "/etc/demo/environment", Kind: archive.File, Mode: 0o640, Size: 7, Data: []byte("ignored"), Config: true, Ghost: true},
+		archive.Entry{Path: "/etc/ghostdir/secrets", Kind: archive.File, Mode: 0o640, Config: true, Ghost: true})
+	deb, _ := write(t, p)
+	want := run(t, "dpkg-deb", "--contents", plain)
+	if got := run(t, "dpkg-deb", "--contents", deb); got != want {
+		t.Errorf("contents with ghosts:\n%s\nwant:\n%s", got, want)
+	}
+	for _, member := range []string{"./conffiles", "./md5sums"} {
+		if got := run(t, "sh", "-c", "dpkg-deb --ctrl-tarfile "+deb+" | tar -xOf - "+member); strings.Contains(got, "environment") || strings.Contains(got, "ghostdir") {
+			t.Errorf("%s names a ghost:\n%s", member, got)
+		}
+	}
+}

@@ -399,11 +399,26 @@ func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 	if !regexp.MustCompile(`^S\.5\.\.\.\.T\.? {1,2}c /etc/inventory/settings\.ini$`).MatchString(v) {
 		t.Errorf("rpm -V after an edit of /etc/inventory/settings.ini, want that file alone (S.5....T. c):\n%s", v)
 	}
-	report(t, "admin's edits: rpm -V prints %q (and nothing for /etc/inventory/environment, not the package's)", v)
+	report(t, "admin's edits: rpm -V prints %q (and nothing for /etc/inventory/environment, a %%ghost: owner, group and mode checked, not content)", v)
 
-	files, code := c.RPM(t, "-ql", "inventory")
+	list, code := c.RPM(t, "-q", "--qf", "[%{FILENAMES}\t%{FILEFLAGS:fflags}\n]", "inventory")
 	if code != 0 {
-		t.Fatalf("rpm -ql: exit %d\n%s", code, files)
+		t.Fatalf("rpm -q --qf: exit %d\n%s", code, list)
+	}
+	// The package's files, but the %ghost ones: the server's (environment,
+	// secrets), which rpm -e keeps.
+	var ghosts []string
+	var files string
+	for _, line := range strings.Split(strings.TrimSpace(list), "\n") {
+		name, flags, _ := strings.Cut(line, "\t")
+		if strings.Contains(flags, "g") {
+			ghosts = append(ghosts, name)
+			continue
+		}
+		files += name + "\n"
+	}
+	if want := []string{"/etc/inventory/environment", "/etc/inventory/secrets"}; !slices.Equal(ghosts, want) {
+		t.Errorf("%%ghost files %v, want %v", ghosts, want)
 	}
 	out = mustRPM("-e", "inventory")
 	mustContain(t, "rpm -e output", out, "inventory: removed; data in /var/lib/inventory and /var/log/inventory kept",
@@ -436,12 +451,13 @@ func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 	if code, _ := c.Get(t, "/inventory/"); code != 404 {
 		t.Errorf("after rpm -e, /inventory/ answers %d", code)
 	}
-	report(t, "rpm %s -e: no file of the package left (%d checked), the admin's edit kept as settings.ini.rpmsave", r.Version, len(strings.Fields(files)))
+	report(t, "rpm %s -e: no file of the package left (%d checked), its %%ghost files %v kept in place, the admin's edit kept as settings.ini.rpmsave", r.Version, len(strings.Fields(files)), ghosts)
 }
 
 // etcAfterErase is what /etc/inventory holds after rpm -e: the server's
-// files, which the package never shipped, and the admin's edit of its
-// config file.
+// files, which the package owns as %ghost %config(noreplace) but never
+// shipped (rpm -e keeps them in place), and the admin's edit of its config
+// file.
 var etcAfterErase = []string{"environment", "secrets", "settings.ini.rpmsave"}
 
 var (

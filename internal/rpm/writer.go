@@ -96,8 +96,14 @@ func writeRPM(w io.WriteSeeker, p *rpmFile) error {
 	}
 	var installed int64 // as rpmbuild counts it: files and symlink targets
 	for _, e := range entries {
+		if e.Ghost && e.Kind != archive.File {
+			return fmt.Errorf("%s: only a file can be a ghost", e.Path)
+		}
 		switch e.Kind {
 		case archive.File:
+			if e.Ghost {
+				continue // not installed by rpm
+			}
 			if err := checkUint32(e.Path, e.Size); err != nil {
 				return err
 			}
@@ -114,7 +120,7 @@ func writeRPM(w io.WriteSeeker, p *rpmFile) error {
 	zero := strings.Repeat("0", 64)
 	digests := make([]string, len(entries))
 	for i, e := range entries {
-		if e.Kind == archive.File {
+		if e.Kind == archive.File && !e.Ghost {
 			digests[i] = zero
 		}
 	}
@@ -352,7 +358,9 @@ func (p *rpmFile) header(entries []*archive.Entry, digests []string, payloadDige
 		switch e.Kind {
 		case archive.File:
 			mode |= 0o100000
-			sizes[i] = uint32(e.Size)
+			if !e.Ghost { // a ghost has no size and no digest, as rpmbuild writes one that is not in the build root
+				sizes[i] = uint32(e.Size)
+			}
 		case archive.Dir:
 			mode |= 0o40000
 			sizes[i] = 4096
@@ -372,6 +380,11 @@ func (p *rpmFile) header(entries []*archive.Entry, digests []string, payloadDige
 			fflags[i] |= rpmtag.FileDoc
 		}
 		verify[i] = 0xffffffff
+		if e.Ghost {
+			fflags[i] |= rpmtag.FileGhost
+			// As rpmbuild: the server's content is not the package's.
+			verify[i] &^= rpmtag.VerifyDigest | rpmtag.VerifySize | rpmtag.VerifyLinkTo | rpmtag.VerifyMTime
+		}
 		devices[i] = 1
 		inodes[i] = uint32(i + 1)
 		users[i], groups[i] = "root", "root"
@@ -423,13 +436,16 @@ func writePayload(w io.Writer, entries []*archive.Entry, digests []string, mtime
 	h := sha256.New()
 	var files []readahead.File
 	for _, e := range entries {
-		if e.Kind == archive.File && e.Source != "" {
+		if e.Kind == archive.File && e.Source != "" && !e.Ghost {
 			files = append(files, readahead.File{Path: e.Source, Size: e.Size})
 		}
 	}
 	ra := readahead.New(files)
 	defer ra.Close()
 	for i, e := range entries {
+		if e.Ghost {
+			continue // in the header only
+		}
 		hdr := &cpio.Header{Name: "." + e.Path, Inode: int64(i + 1), ModTime: mtime, Links: 1}
 		switch e.Kind {
 		case archive.File:

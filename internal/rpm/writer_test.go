@@ -155,3 +155,105 @@ func TestWriteRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestGhostConfig: a %ghost %config(noreplace) file is in the header (flags,
+// mode, group; no size, digest or payload entry), rpm does not create it,
+// rpm -V accepts whatever content the server gives it, and it survives both
+// the erase of an older package that shipped it (the upgrade) and the
+// erase of the package itself, where a file the package does not own is
+// removed or moved to .rpmsave.
+func TestGhostConfig(t *testing.T) {
+	need(t, "rpm")
+	ghost := archive.Entry{Path: "/etc/demo/environment", Kind: archive.File, Mode: 0o640, Config: true, Ghost: true}
+	pkg := func(version string, env archive.Entry) string {
+		p := testPackage(t, "zstd")
+		p.Version = version
+		p.Entries = append(p.Entries, env)
+		file, _ := write(t, p)
+		dst := filepath.Join(t.TempDir(), "demo-"+version+".rpm")
+		if err := os.Rename(file, dst); err != nil {
+			t.Fatal(err)
+		}
+		return dst
+	}
+	shipped := pkg("1.0", archive.Entry{Path: "/etc/demo/environment", Kind: archive.File, Mode: 0o640, Size: 4, Data: []byte("A=1\n"), Config: true})
+	owned := pkg("2.0", ghost)
+	if k := run(t, "rpm", "-K", owned); !strings.Contains(k, "digests OK") {
+		t.Errorf("rpm -K: %s", k)
+	}
+	q := run(t, "rpm", "-qp", "--qf", "[%{FILENAMES} %{FILEFLAGS:fflags} %{FILEMODES:perms} %{FILESIZES} %{FILEVERIFYFLAGS}\n]", owned)
+	if !strings.Contains(q, "/etc/demo/environment cng -rw-r----- 0 4294967256\n") {
+		t.Errorf("the ghost's header entry (rpmbuild's: flags cng, no size, verify neither digest, size, link nor mtime):\n%s", q)
+	}
+	if got := run(t, "rpm", "-qp", "--configfiles", owned); got != "/etc/demo/demo.conf\n/etc/demo/environment\n" {
+		t.Errorf("config files = %q", got)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("installing with rpm --root needs root")
+	}
+	rpmIn := func(root string, args ...string) string {
+		t.Helper()
+		return run(t, "rpm", append([]string{"--root", root, "--dbpath", "/rpmdb", "--nodeps", "--noscripts"}, args...)...)
+	}
+	env := func(root string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(root, "etc/demo/environment"))
+		if err != nil {
+			return "missing"
+		}
+		return string(b)
+	}
+
+	root := t.TempDir()
+	rpmIn(root, "-i", owned)
+	if got := env(root); got != "missing" {
+		t.Errorf("rpm -i made the ghost: %q", got)
+	}
+	if err := os.WriteFile(filepath.Join(root, "etc/demo/environment"), []byte("B=2\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if v := rpmIn(root, "-V", "demo"); v != "" {
+		t.Errorf("rpm -V with the server's own content:\n%s", v)
+	}
+	rpmIn(root, "-e", "demo")
+	if got := env(root); got != "B=2\n" {
+		t.Errorf("after rpm -e the ghost config is %q, want it kept", got)
+	}
+
+	// Without the ghost, erasing the older package at the end of the
+	// upgrade takes the file: removed, or moved to .rpmsave once edited.
+	unowned := pkg("3.0", archive.Entry{Path: "/etc/demo/other", Kind: archive.File, Mode: 0o640, Size: 2, Data: []byte("x\n")})
+	for _, edited := range []bool{false, true} {
+		root := t.TempDir()
+		rpmIn(root, "-i", shipped)
+		if edited {
+			if err := os.WriteFile(filepath.Join(root, "etc/demo/environment"), []byte("A=2\n"), 0o640); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rpmIn(root, "-U", unowned)
+		_, saved := os.Stat(filepath.Join(root, "etc/demo/environment.rpmsave"))
+		if got := env(root); got != "missing" || (saved == nil) != edited {
+			t.Errorf("edited %v, upgrade to a package without it: the file is %q, .rpmsave %v", edited, got, saved == nil)
+		}
+	}
+
+	for _, edited := range []bool{false, true} {
+		root := t.TempDir()
+		rpmIn(root, "-i", shipped)
+		want := "A=1\n"
+		if edited {
+			want = "A=1\nADMIN=1\n"
+			if err := os.WriteFile(filepath.Join(root, "etc/demo/environment"), []byte(want), 0o640); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rpmIn(root, "-U", owned)
+		if got := env(root); got != want {
+			t.Errorf("edited %v: after the upgrade to the ghost the file is %q, want %q", edited, got, want)
+		}
+		if _, err := os.Stat(filepath.Join(root, "etc/demo/environment.rpmsave")); err == nil {
+			t.Errorf("edited %v: the upgrade saved an .rpmsave", edited)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"embed"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/wsgipack/wsgipack/internal/apache"
 	"github.com/wsgipack/wsgipack/internal/archive"
@@ -23,6 +24,12 @@ import (
 var templateFiles embed.FS
 
 var templates = render.Must(templateFiles, "*.tmpl")
+
+// legacyPy rewrites an older package's KEY=value environment file as POSIX
+// sh: the postinst runs it with the server's Python (migrate_environment).
+//
+//go:embed legacy.py
+var legacyPy string
 
 // Input is what the scripts of one package need to know.
 type Input struct {
@@ -65,6 +72,7 @@ type data struct {
 	Hooks           spec.Hooks
 	Secrets         []string // the names of the secrets generated at first install
 	InstallBytecode bool
+	LegacyPy        string // legacy.py, for a heredoc
 }
 
 // Render returns the four install scripts.
@@ -97,7 +105,7 @@ func newData(in Input) data {
 		Apache: in.Target.Apache, Conf: in.Conf, Interpreter: in.Python.Interpreter,
 		PythonPackage: in.Python.Package, ModWSGIPackage: in.Python.ModWSGI, PythonVersion: in.PythonVersion,
 		ConfigFiles: []string{lay.EnvFile}, Writable: stateDirs(s.Writable), ServedWritable: s.ServedWritable(), Hooks: s.Hooks, Secrets: s.Secrets,
-		InstallBytecode: in.InstallBytecode,
+		InstallBytecode: in.InstallBytecode, LegacyPy: strings.TrimRight(legacyPy, "\n"),
 	}
 	for _, c := range s.Config {
 		d.ConfigFiles = append(d.ConfigFiles, c.Dest)

@@ -113,3 +113,11 @@ const (
 	FileGhost     = 1 << 6
 	FileLicense   = 1 << 7
 )
+
+// File verify flags (RPMVERIFY_*): what rpm -V checks of a file.
+const (
+	VerifyDigest = 1 << 0
+	VerifySize   = 1 << 1
+	VerifyLinkTo = 1 << 2
+	VerifyMTime  = 1 << 5
+)

@@ -118,15 +118,23 @@ ensure_dirs() {
 	say "directories: $state and $logs owned by $user (0750); $etc root:$user (0750), config files 0640"
 }
 
+# server_config_header prints the comment that opens this server's
+# settings file.
+server_config_header() {
+	printf '%s\n' "# Settings of $name on this server: POSIX sh (KEY='value'), read after" \
+		"# the release's defaults ($current/environment) and before $etc/secrets;" \
+		"# later values win. The package never changes this file."
+}
+
 # ensure_server_config creates this server's settings file once (empty:
 # the release's defaults apply) and generates each secret the spec names
 # once. The package ships neither file and never changes them afterwards:
 # no conffile prompt, and admins or config management may write both.
+# A file an older package shipped is migrated first (migrate_environment,
+# in the postinst only).
 ensure_server_config() {
 	if [ ! -e "$etc/environment" ]; then
-		printf '%s\n' "# Settings of $name on this server: POSIX sh (KEY='value'), read after" \
-			"# the release's defaults ($current/environment) and before $etc/secrets;" \
-			"# later values win. The package never changes this file." >"$etc/environment"
+		server_config_header >"$etc/environment"
 		say "config: created $etc/environment for this server's settings"
 	fi
 	chown "root:$user" "$etc/environment"
