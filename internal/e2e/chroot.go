@@ -196,6 +196,14 @@ func (c *Chroot) mount() error {
 	if err := os.Chmod(p("/dev/shm"), 0o1777); err != nil {
 		return err
 	}
+	// Terminals of the root's own (script(1) gives commands one): a new
+	// devpts instance, not the host's.
+	if err := syscall.Mount("devpts", p("/dev/pts"), "devpts", syscall.MS_NOSUID|syscall.MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620"); err != nil {
+		return fmt.Errorf("/dev/pts: %w", err)
+	}
+	if err := os.Symlink("pts/ptmx", p("/dev/ptmx")); err != nil {
+		return err
+	}
 	// /run: empty, as after a boot.
 	if err := syscall.Mount("tmpfs", p("/run"), "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, "mode=0755,size=65536k"); err != nil {
 		return fmt.Errorf("/run: %w", err)

@@ -172,8 +172,9 @@ func TestDebLifecycle(t *testing.T) {
 		t.Errorf("dpkg --verify after install: exit %d\n%s", code, out)
 	}
 
-	// Idempotent: the configure step again changes nothing.
-	again := c.MustRun(t, "/var/lib/dpkg/info/inventory.postinst", "configure", "1.4.2-1+deb12")
+	// Idempotent: the configure step again changes nothing. On a terminal
+	// (script(1)), as when an admin runs apt: the hooks get one of their own.
+	again := c.MustRun(t, "script", "-qec", "/var/lib/dpkg/info/inventory.postinst configure 1.4.2-1+deb12", "/dev/null")
 	mustContain(t, "postinst run twice", again, "inventory: user: system user inventory exists", "inventory: apache: conf inventory already enabled",
 		"inventory: release: /opt/inventory/releases/1.4.2-1 is this package's already",
 		"inventory: release: /opt/inventory/releases/1.4.2-1 is current already; daemons not restarted",
@@ -229,6 +230,24 @@ func TestDebLifecycle(t *testing.T) {
 	if out, code := c.Run(t, "runuser", "-u", "inventory", "--", "/usr/sbin/inventory-ctl", "status"); code == 0 || !strings.Contains(out, "must run as root") {
 		t.Errorf("inventory-ctl as the app user: exit %d\n%s", code, out)
 	}
+	// The app user's command never gets root's terminal: keystrokes it
+	// pushes into its terminal (TIOCSTI) must not reach root's shell, which
+	// reads its terminal next (script(1) keeps it open for 3 s).
+	c.WriteFile(t, "/tmp/push.py", `import fcntl, os, termios
+try:
+    fd = os.open("/dev/tty", os.O_RDWR)
+except OSError as e:
+    raise SystemExit("no terminal: %s" % e.strerror)
+for c in b"echo PWNED\n":
+    fcntl.ioctl(fd, termios.TIOCSTI, bytes([c]))
+print("pushed")
+`, 0o644)
+	for _, run := range []string{"inventory-ctl run python /tmp/push.py", "inventory-ctl run python /tmp/push.py </dev/null >/tmp/push.out 2>&1"} {
+		out := c.MustRun(t, "sh", "-c", `sleep 3 | script -qc 'sh -c "`+run+`"; if IFS= read -r line; then echo "root read: $line"; else echo "root read nothing"; fi' /dev/null`)
+		if !strings.Contains(out, "root read nothing") {
+			t.Errorf("%s: the app user's keystrokes reached root's terminal:\n%s", run, out)
+		}
+	}
 	m := c.ApacheMark()
 	c.MustRun(t, "inventory-ctl", "rollback")
 	expect(t, "after inventory-ctl rollback", answer(t, c, "/inventory/"), map[string]string{"version": "1.4.2", "items": "[gadget sprocket widget]"})
@@ -237,7 +256,7 @@ func TestDebLifecycle(t *testing.T) {
 	if c.ApacheGeneration() != m.Generation {
 		t.Error("inventory-ctl rollback reloaded Apache")
 	}
-	report(t, "inventory-ctl: status, run as the app user with its environment, rollback and forth without an Apache reload; refused to non-root")
+	report(t, "inventory-ctl: status, run as the app user with its environment, rollback and forth without an Apache reload; refused to non-root; the app user's keystrokes (TIOCSTI) never reach root's terminal")
 
 	// Rollback: install the older version.
 	mustInstallDeb(t, c, inventory1.pkg(t, "debian-12"))

@@ -379,6 +379,28 @@ loadenv='set -a; for f in "$1/environment" "$2" "$3"; do if [ -r "$f" ]; then . 
 hook_sh="$loadenv"'
 cd "$1" && eval "$4"'
 
+# as_app_user runs the sh code $2 as the app user for the release $1, with
+# the arguments after $2 (in the code: $1 the release, $2 and $3 this
+# server's settings and secrets, then those arguments), in a clean
+# environment: the release's venv first on PATH, its app on PYTHONPATH.
+# The command never gets root's terminal, where it could push keystrokes
+# into root's shell (TIOCSTI, as in CVE-2016-2779): on a terminal it gets
+# one of its own (runuser --pty), otherwise a session without one (setsid).
+as_app_user() {
+	dir=$1
+	code=$2
+	shift 2
+	set -- env -i PATH="$dir/venv/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
+		HOME="$state" USER="$user" LOGNAME="$user" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+		VIRTUAL_ENV="$dir/venv" PYTHONPATH="$dir/app" PYTHONDONTWRITEBYTECODE=1 \
+		/bin/sh -c "$code" sh "$dir" "$etc/environment" "$secrets" "$@"
+	if [ -t 0 ] && [ -t 1 ]; then
+		runuser --pty -u "$user" -- "$@"
+	else
+		setsid -w runuser -u "$user" -- "$@"
+	fi
+}
+
 # run_hooks runs deploy commands as the app user in the release $1: cwd
 # there, the environment file loaded, its venv first on PATH and its app on
 # PYTHONPATH.
@@ -395,9 +417,7 @@ run_hooks() {
 	fi
 	for cmd in "$@"; do
 		say "hooks: $label: $cmd"
-		if ! env -i PATH="$dir/venv/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
-			HOME="$state" LANG=C.UTF-8 VIRTUAL_ENV="$dir/venv" PYTHONPATH="$dir/app" \
-			PYTHONDONTWRITEBYTECODE=1 runuser -u "$user" -- /bin/sh -c "$hook_sh" sh "$dir" "$etc/environment" "$secrets" "$cmd"; then
+		if ! as_app_user "$dir" "$hook_sh" "$cmd"; then
 			return 1
 		fi
 	done
@@ -511,9 +531,7 @@ run() {
 	# shellcheck disable=SC2016 # the command: the arguments after the first three
 	run_sh="$loadenv"'
 cd "$1" && shift 3 && exec "$@"'
-	exec env -i PATH="$dir/venv/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
-		HOME="$state" LANG=C.UTF-8 TERM="${TERM:-dumb}" VIRTUAL_ENV="$dir/venv" PYTHONPATH="$dir/app" \
-		PYTHONDONTWRITEBYTECODE=1 runuser -u "$user" -- /bin/sh -c "$run_sh" sh "$dir" "$etc/environment" "$secrets" "$@"
+	as_app_user "$dir" "$run_sh" "$@"
 }
 
 usage() {
