@@ -135,7 +135,9 @@ func Init(file string, force bool) (*Skeleton, error) {
 		if !strings.HasSuffix(desc, ".") {
 			desc += "."
 		}
-		d.Description = append(d.Description, desc)
+		// rpmlint refuses a description line over 79 characters
+		// (description-line-too-long), lintian warns over 80.
+		d.Description = append(d.Description, wrap(desc, 79)...)
 	}
 	d.Description = append(d.Description, "Python web application served by Apache mod_wsgi, packaged with wsgipack.")
 
@@ -278,6 +280,26 @@ func Summary(description string, names ...string) (summary, why string) {
 		why = "made from the description without the package's name: check it"
 	}
 	return s, why
+}
+
+// wrap breaks s at spaces into lines of at most width bytes but for a
+// longer word, on a line of its own, and a word starting with '.', kept on
+// the line before: a control file's description reads a line starting
+// with '.' as a control statement.
+func wrap(s string, width int) []string {
+	var lines []string
+	for _, w := range strings.Fields(s) {
+		n := len(lines) - 1
+		switch {
+		case n < 0:
+			lines = append(lines, w)
+		case len(lines[n])+1+len(w) <= width || strings.HasPrefix(w, "."):
+			lines[n] += " " + w
+		default:
+			lines = append(lines, w)
+		}
+	}
+	return lines
 }
 
 // startsWithWord reports whether s starts with word (any case) followed by

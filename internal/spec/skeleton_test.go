@@ -247,3 +247,39 @@ func TestInitName(t *testing.T) {
 		}
 	}
 }
+
+// TestInitLongDescription: a project's description longer than a line is
+// written as lines that rpmlint (79 characters) and lintian accept, and the
+// spec init writes loads with no problem or warning about it.
+func TestInitLongDescription(t *testing.T) {
+	dir := initProject(t, "flaskr", ".venv")
+	desc := "myapp is a small Flask service that tracks things for the operations team and reports them nightly. " +
+		"It keeps its settings in the environment and reads them from .env files when developers run it on their own machines."
+	if err := os.WriteFile(filepath.Join(dir, "pyproject.toml"), []byte("[project]\nname = \"myapp\"\nversion = \"1.0\"\nlicense = \"MIT\"\n"+
+		"authors = [{name = \"A\", email = \"a@example.com\"}]\ndescription = \""+desc+"\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "wsgipack.yaml")
+	if _, err := Init(file, false); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(file)
+	s, warnings, err := LoadWarn(file)
+	if err != nil {
+		t.Fatalf("init wrote a spec that does not load: %v\n%s", err, data)
+	}
+	for _, w := range warnings {
+		if w.Field == "description" {
+			t.Errorf("warning: %v", w)
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(s.Description, "\n"), "\n")
+	if strings.Join(strings.Fields(s.Description), " ") != strings.Join(strings.Fields(desc+" Python web application served by Apache mod_wsgi, packaged with wsgipack."), " ") {
+		t.Errorf("description %q lost words of %q", s.Description, desc)
+	}
+	for _, l := range lines {
+		if len(l) > 79 || strings.HasPrefix(l, ".") {
+			t.Errorf("description line %q: over 79 characters or starting with '.'", l)
+		}
+	}
+}
