@@ -9,12 +9,14 @@
 package project
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -136,8 +138,117 @@ var (
 	baseDirPath = regexp.MustCompile(`^(?:BASE_DIR\s*((?:/\s*["'][^"']+["']\s*)+)|os\.path\.join\(\s*BASE_DIR\s*((?:,\s*["'][^"']+["']\s*)+)\))$`)
 	quoted      = regexp.MustCompile(`["']([^"']+)["']`)
 	literal     = regexp.MustCompile(`^["']([^"']+)["']$`)
-	secretEnv   = regexp.MustCompile(`(?m)^SECRET_KEY\s*=\s*os\.(?:environ\s*\[\s*|environ\.get\s*\(\s*|getenv\s*\(\s*)["']([A-Za-z_][A-Za-z0-9_]*)["']`)
+	// SECRET_KEY from os.environ[...], os.environ.get(...), os.getenv(...)
+	// or django-environ's env(...) / env.str(...).
+	secretEnv = regexp.MustCompile(`(?m)^SECRET_KEY\s*=\s*(?:os\.environ\s*\[\s*|os\.environ\.get\s*\(\s*|os\.getenv\s*\(\s*|env(?:\.str)?\s*\(\s*)["']([A-Za-z_][A-Za-z0-9_]*)["']`)
+	secretKey = regexp.MustCompile(`(?m)^SECRET_KEY\s*=`)
+	// from .base import *, from ..settings.base import *, from config.settings.base import *
+	starImport   = regexp.MustCompile(`(?m)^from\s+(\.*)([A-Za-z_][A-Za-z0-9_.]*)?\s+import\s+\*.*$`)
+	baseDirDef   = regexp.MustCompile(`(?m)^BASE_DIR\s*(?::\s*[A-Za-z_.]+\s*)?=\s*(.+?)\s*(?:#.*)?$`)
+	parents      = regexp.MustCompile(`\.parents\[\s*(\d+)\s*\]`)
+	allowedHosts = regexp.MustCompile(`(?m)^ALLOWED_HOSTS\s*=\s*(.*)$`)
+	debugSetting = regexp.MustCompile(`(?m)^DEBUG\s*=\s*(.*?)\s*(?:#.*)?$`)
+	sqliteEngine = regexp.MustCompile(`["']ENGINE["']\s*:\s*["']django\.db\.backends\.sqlite3["']`)
+	databasesDef = regexp.MustCompile(`(?m)^DATABASES\s*=`)
+	dbName       = regexp.MustCompile(`(?m)^\s*["']NAME["']\s*:\s*(.+?)\s*,?\s*(?:#.*)?$`)
+	strCall      = regexp.MustCompile(`^str\((.*)\)$`)
 )
+
+// last returns the last match of re in text (later assignments win, as
+// in Python), or nil.
+func last(re *regexp.Regexp, text []byte) [][]byte {
+	all := re.FindAllSubmatch(text, -1)
+	if len(all) == 0 {
+		return nil
+	}
+	return all[len(all)-1]
+}
+
+// settings is a Django settings module as init reads it.
+type settings struct {
+	// text is the module's source with each module it star-imports
+	// ("from .base import *") in place of the import line, so that the
+	// last assignment of a setting is the one Django sees.
+	text []byte
+	// baseDir is the directory BASE_DIR names, relative to the source
+	// directory; "." when it is not defined or init cannot tell.
+	baseDir string
+	// files are the modules read, relative to the source directory.
+	files []string
+}
+
+// moduleFile returns the file of module parts under src: a .py file or
+// a package's __init__.py, and whether it is a package.
+func moduleFile(src string, parts []string) (string, bool) {
+	base := filepath.Join(append([]string{src}, parts...)...)
+	if isFile(base + ".py") {
+		return base + ".py", false
+	}
+	if isFile(filepath.Join(base, "__init__.py")) {
+		return filepath.Join(base, "__init__.py"), true
+	}
+	return "", false
+}
+
+// readSettings reads settings module name under src, following its star
+// imports of other modules under src (at most 8 deep, each module once).
+func readSettings(src, name string) settings {
+	st := settings{baseDir: "."}
+	seen := map[string]bool{}
+	var read func(parts []string, depth int) []byte
+	read = func(parts []string, depth int) []byte {
+		file, isPkg := moduleFile(src, parts)
+		if file == "" || seen[file] || depth > 8 {
+			return nil
+		}
+		seen[file] = true
+		data, err := os.ReadFile(file)
+		if err != nil || len(data) > 1<<20 {
+			return nil
+		}
+		rel, _ := filepath.Rel(src, file)
+		st.files = append(st.files, filepath.ToSlash(rel))
+		pkg := parts
+		if !isPkg {
+			pkg = parts[:len(parts)-1]
+		}
+		data = starImport.ReplaceAllFunc(data, func(line []byte) []byte {
+			m := starImport.FindSubmatch(line)
+			dots, mod := len(m[1]), string(m[2])
+			if dots-1 > len(pkg) || (dots == 0 && mod == "") {
+				return line
+			}
+			var target []string
+			if dots > 0 {
+				target = slices.Clone(pkg[:len(pkg)-(dots-1)])
+			}
+			if mod != "" {
+				target = append(target, strings.Split(mod, ".")...)
+			}
+			if inner := read(target, depth+1); inner != nil {
+				return append(append(append([]byte{}, line...), '\n'), inner...)
+			}
+			return line
+		})
+		// BASE_DIR = Path(__file__).resolve().parent.parent, or
+		// os.path.dirname(os.path.dirname(os.path.abspath(__file__))): the
+		// file's directory and n-1 levels up.
+		if m := last(baseDirDef, data); m != nil && strings.Contains(string(m[1]), "__file__") {
+			expr := string(m[1])
+			n := strings.Count(expr, ".parent") - len(parents.FindAllString(expr, -1)) + strings.Count(expr, "dirname(")
+			for _, p := range parents.FindAllStringSubmatch(expr, -1) {
+				k, _ := strconv.Atoi(p[1])
+				n += k + 1
+			}
+			if n >= 1 {
+				st.baseDir = filepath.ToSlash(filepath.Clean(filepath.Join(filepath.Dir(rel), strings.Repeat("../", n-1))))
+			}
+		}
+		return data
+	}
+	st.text = read(strings.Split(name, "."), 0)
+	return st
+}
 
 func detectDjango(dir, manage string, info *Info) {
 	info.Framework = "django"
@@ -150,9 +261,8 @@ func detectDjango(dir, manage string, info *Info) {
 		info.WSGINote = manage + " sets no DJANGO_SETTINGS_MODULE default: set app.wsgi to <project>.wsgi:application and environment.DJANGO_SETTINGS_MODULE to <project>.settings"
 		return
 	}
-	settings := string(m[1])
-	info.Environment["DJANGO_SETTINGS_MODULE"] = settings
-	parts := strings.Split(settings, ".")
+	settingsModule := string(m[1])
+	parts := strings.Split(settingsModule, ".")
 	for i := len(parts) - 1; i >= 1; i-- {
 		pkg := parts[:i]
 		if isFile(filepath.Join(append(append([]string{src}, pkg...), "wsgi.py")...)) {
@@ -162,34 +272,107 @@ func detectDjango(dir, manage string, info *Info) {
 		}
 	}
 	if info.WSGI == "" {
-		info.WSGINote = "no wsgi.py beside " + settings + " (Django's startproject writes <project>/wsgi.py): set app.wsgi to the module that defines application = get_wsgi_application()"
+		info.WSGINote = "no wsgi.py beside " + settingsModule + " (Django's startproject writes <project>/wsgi.py): set app.wsgi to the module that defines application = get_wsgi_application()"
+	} else if wdata, err := os.ReadFile(filepath.Join(dir, info.WSGIFrom)); err == nil {
+		// manage.py's default is often the developers' settings
+		// (cookiecutter-django: config.settings.local), wsgi.py's the
+		// servers' (config.settings.production): the package serves.
+		if w := settingsDefault.FindSubmatch(wdata); w != nil && string(w[1]) != settingsModule {
+			if f, _ := moduleFile(src, strings.Split(string(w[1]), ".")); f != "" {
+				info.Notes = append(info.Notes, manage+" defaults to the settings "+settingsModule+", "+info.WSGIFrom+" to "+string(w[1])+
+					": environment.DJANGO_SETTINGS_MODULE is "+string(w[1])+", what a server runs (the hooks and <name>-ctl run use it too); check it")
+				settingsModule = string(w[1])
+			}
+		}
 	}
+	info.Environment["DJANGO_SETTINGS_MODULE"] = settingsModule
 	manageInRelease := rel(filepath.Base(manage))
 	info.PostInstall = append(info.PostInstall, "python "+manageInRelease+" migrate --noinput")
 
-	// The settings: STATIC_ROOT, STATIC_URL and how SECRET_KEY is read.
-	file := filepath.Join(append([]string{src}, parts...)...)
-	sdata, err := os.ReadFile(file + ".py")
-	if err != nil {
-		sdata, _ = os.ReadFile(filepath.Join(file, "__init__.py"))
-	}
-	if mm := secretEnv.FindSubmatch(sdata); mm != nil {
+	// The settings, with the modules they star-import: STATIC_ROOT,
+	// MEDIA_ROOT, how SECRET_KEY is read, the hosts, DEBUG, the database.
+	st := readSettings(src, settingsModule)
+	sdata := st.text
+	if mm := last(secretEnv, sdata); mm != nil && secretIsLastFromEnv(sdata) {
 		info.Secrets = []string{string(mm[1])}
 		info.SecretNote = "settings read SECRET_KEY from " + string(mm[1])
 	} else {
 		info.Secrets = []string{"DJANGO_SECRET_KEY"}
-		info.SecretTODO = "make " + settings + " read the generated key: SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"] (each server generates its own; the key in the settings is then unused)"
+		info.SecretTODO = "make " + settingsModule + " read the generated key: SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"] (each server generates its own; the key in the settings is then unused)"
 	}
-	if regexp.MustCompile(`(?m)^ALLOWED_HOSTS\s*=\s*\[\s*\]`).Match(sdata) {
-		info.Notes = append(info.Notes, "ALLOWED_HOSTS is empty in "+settings+": with DEBUG off Django answers 400 to every request; list the server's host names there (or read them from the environment)")
+	if mm := last(allowedHosts, sdata); mm != nil && regexp.MustCompile(`^\[\s*\]`).Match(mm[1]) {
+		info.Notes = append(info.Notes, "ALLOWED_HOSTS is empty in "+settingsModule+": with DEBUG off Django answers 400 to every request; list the server's host names there (or read them from the environment)")
+	}
+	if mm := last(debugSetting, sdata); mm != nil && string(mm[1]) == "True" {
+		info.Notes = append(info.Notes, "DEBUG is True in "+settingsModule+": a server would show tracebacks and settings to visitors; set it False there, or read it from the environment (DEBUG = os.environ.get(\"DJANGO_DEBUG\") == \"1\")")
+	}
+	if db := databases(sdata); sqliteEngine.Match(db) {
+		if mm := dbName.FindSubmatch(db); mm != nil {
+			if under, ok := underBaseDir(string(mm[1]), st.baseDir); ok {
+				info.Notes = append(info.Notes, "the SQLite database of "+settingsModule+" is "+string(mm[1])+" (app/"+under+"), inside the release: read-only for the app user, and replaced at each upgrade, so the migrate hook would fail; "+
+					"put it in the app's data directory, e.g. \"NAME\": os.path.join(os.environ[\"<NAME>_STATE\"], \"db.sqlite3\") (environment.<NAME>_STATE, /var/lib/<name>, the app user's)")
+			}
+		}
 	}
 	var notes []string
 	for _, d := range djangoServedDirs {
-		if note := djangoServed(d, sdata, settings, manageInRelease, info); note != "" {
+		if note := djangoServed(d, sdata, st.baseDir, settingsModule, manageInRelease, info); note != "" {
 			notes = append(notes, note)
 		}
 	}
 	info.StaticNote = strings.Join(notes, "; ")
+}
+
+// databases returns the last top-level DATABASES = {...} statement of
+// text: its lines up to the next statement at the start of a line.
+func databases(text []byte) []byte {
+	starts := databasesDef.FindAllIndex(text, -1)
+	if len(starts) == 0 {
+		return nil
+	}
+	rest := text[starts[len(starts)-1][0]:]
+	lines := bytes.SplitAfter(rest, []byte("\n"))
+	n := len(lines[0])
+	for _, l := range lines[1:] {
+		if t := bytes.TrimRight(l, "\r\n"); len(t) > 0 && t[0] != ' ' && t[0] != '\t' && t[0] != '}' && t[0] != ')' && t[0] != '#' {
+			break
+		}
+		n += len(l)
+	}
+	return rest[:n]
+}
+
+// secretIsLastFromEnv reports whether the last SECRET_KEY assignment of
+// text reads the environment.
+func secretIsLastFromEnv(text []byte) bool {
+	all := secretKey.FindAllIndex(text, -1)
+	env := secretEnv.FindAllIndex(text, -1)
+	return len(all) > 0 && len(env) > 0 && env[len(env)-1][0] == all[len(all)-1][0]
+}
+
+// underBaseDir returns the path that a settings expression names under
+// the source directory (BASE_DIR / "static", os.path.join(BASE_DIR,
+// "static"), str(...) of either, or a relative literal), BASE_DIR being
+// baseDir; false when it names no path there.
+func underBaseDir(expr, baseDir string) (string, bool) {
+	expr = strings.TrimSpace(expr)
+	if m := strCall.FindStringSubmatch(expr); m != nil {
+		expr = strings.TrimSpace(m[1])
+	}
+	var under string
+	if b := baseDirPath.FindStringSubmatch(expr); b != nil {
+		var segs []string
+		for _, q := range quoted.FindAllStringSubmatch(b[1]+b[2], -1) {
+			segs = append(segs, q[1])
+		}
+		under = filepath.ToSlash(filepath.Join(append([]string{baseDir}, segs...)...))
+	} else if l := literal.FindStringSubmatch(expr); l != nil && !filepath.IsAbs(l[1]) {
+		under = filepath.ToSlash(filepath.Clean(l[1]))
+	}
+	if under == "" || under == "." || !filepath.IsLocal(under) {
+		return "", false
+	}
+	return under, true
 }
 
 // djangoServedDir is a directory of Django's settings that Apache serves:
@@ -209,40 +392,31 @@ var djangoServedDirs = []djangoServedDir{
 		url: regexp.MustCompile(`(?m)^MEDIA_URL\s*=\s*["']([^"']*)["']`), what: "the users' uploads"},
 }
 
-// djangoServed maps d's directory, when the settings put it under BASE_DIR,
-// to its URL under apache.static and makes it writable; it returns the note
-// for the spec, or "" when the settings do not set it.
-func djangoServed(d djangoServedDir, sdata []byte, settings, manage string, info *Info) string {
+// djangoServed maps d's directory, when the settings put it under the
+// source directory (BASE_DIR being baseDir there), to its URL under
+// apache.static and makes it writable; it returns the note for the spec,
+// or "" when the settings do not set it.
+func djangoServed(d djangoServedDir, sdata []byte, baseDir, settings, manage string, info *Info) string {
 	url := d.defaultURL
-	if mm := d.url.FindSubmatch(sdata); mm != nil {
+	if mm := last(d.url, sdata); mm != nil {
 		if u := "/" + strings.Trim(string(mm[1]), "/"); u != "/" && !strings.Contains(string(mm[1]), "://") {
 			url = u
 		}
 	}
-	mm := d.root.FindSubmatch(sdata)
+	mm := last(d.root, sdata)
 	if mm == nil {
 		return ""
 	}
 	expr := strings.TrimSpace(string(mm[1]))
-	var under string
-	if b := baseDirPath.FindStringSubmatch(expr); b != nil {
-		// BASE_DIR is the directory of manage.py in startproject's settings.
-		var segs []string
-		for _, q := range quoted.FindAllStringSubmatch(b[1]+b[2], -1) {
-			segs = append(segs, q[1])
-		}
-		under = filepath.ToSlash(filepath.Join(segs...))
-	} else if l := literal.FindStringSubmatch(expr); l != nil && !filepath.IsAbs(l[1]) {
-		under = l[1]
-	}
 	if d.hook != "" {
 		info.PostInstall = append(info.PostInstall, "python "+manage+" "+d.hook)
 	}
-	if under == "" || !filepath.IsLocal(under) {
+	under, ok := underBaseDir(expr, baseDir)
+	if !ok {
 		info.Notes = append(info.Notes, d.setting+"_ROOT is "+expr+": map its URL ("+url+") to it under apache.static, and let the app user write there ("+d.what+")")
 		return ""
 	}
-	// BASE_DIR is app.source, shipped as app/.
+	// The source directory is shipped as app/.
 	p := filepath.ToSlash(filepath.Join("app", under))
 	info.Static[url] = p
 	info.Writable = append(info.Writable, p)

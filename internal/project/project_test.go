@@ -130,3 +130,94 @@ func TestDjango(t *testing.T) {
 		})
 	}
 }
+
+// TestDjangoSettingsPackage: a settings package as cookiecutter-django
+// lays it out: manage.py defaults to the developers' settings, wsgi.py to
+// the servers'; the settings star-import a base module that defines
+// BASE_DIR three levels up, STATIC_ROOT, MEDIA_ROOT and a development key.
+func TestDjangoSettingsPackage(t *testing.T) {
+	base := `from pathlib import Path
+BASE_DIR = Path(__file__).resolve(strict=True).parent.parent.parent
+SECRET_KEY = "dev-only"
+DEBUG = True
+DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "shop"}}
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+]
+STATIC_URL = "/static/"
+STATIC_ROOT = str(BASE_DIR / "staticfiles")
+MEDIA_ROOT = BASE_DIR / "media"
+`
+	files := map[string]string{
+		"manage.py":                     "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.local')\n",
+		"config/__init__.py":            "",
+		"config/wsgi.py":                "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.production')\napplication = None\n",
+		"config/settings/__init__.py":   "",
+		"config/settings/base.py":       base,
+		"config/settings/local.py":      "from .base import *  # noqa\nDEBUG = True\n",
+		"config/settings/production.py": "from .base import *  # noqa\nfrom .base import env\nSECRET_KEY = env(\"DJANGO_SECRET_KEY\")\nDEBUG = False\nALLOWED_HOSTS = env.list(\"DJANGO_ALLOWED_HOSTS\")\nSTATIC_URL = \"/assets/\"\n",
+	}
+	info, err := Detect(write(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.WSGI != "config.wsgi:application" || info.Environment["DJANGO_SETTINGS_MODULE"] != "config.settings.production" {
+		t.Errorf("wsgi %q, environment %v: want wsgi.py's settings", info.WSGI, info.Environment)
+	}
+	if want := map[string]string{"/assets": "app/staticfiles", "/media": "app/media"}; !reflect.DeepEqual(info.Static, want) {
+		t.Errorf("static %v, want %v", info.Static, want)
+	}
+	if want := []string{"app/staticfiles", "app/media"}; !reflect.DeepEqual(info.Writable, want) {
+		t.Errorf("writable %q, want %q", info.Writable, want)
+	}
+	if len(info.Secrets) != 1 || info.Secrets[0] != "DJANGO_SECRET_KEY" || info.SecretTODO != "" || len(info.PostInstall) != 2 {
+		t.Errorf("secrets %q (TODO %q), hooks %q", info.Secrets, info.SecretTODO, info.PostInstall)
+	}
+	if len(info.Notes) != 1 || !strings.Contains(info.Notes[0], "manage.py defaults to the settings config.settings.local, config/wsgi.py to config.settings.production") {
+		t.Errorf("notes %q: want one, on the two settings modules", info.Notes)
+	}
+
+	// Served with the developers' settings: their key, DEBUG and the
+	// database in the release are each a TODO.
+	files["config/wsgi.py"] = "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.local')\napplication = None\n"
+	files["config/settings/base.py"] = strings.Replace(base, `"ENGINE": "django.db.backends.postgresql", "NAME": "shop"`,
+		"\n        'ENGINE': 'django.db.backends.sqlite3',\n        'NAME': os.path.join(BASE_DIR, 'db.sqlite3'),  # local\n    ", 1)
+	info, err = Detect(write(t, files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Environment["DJANGO_SETTINGS_MODULE"] != "config.settings.local" || info.SecretTODO == "" {
+		t.Errorf("environment %v, secret TODO %q", info.Environment, info.SecretTODO)
+	}
+	notes := strings.Join(info.Notes, "\n")
+	for _, want := range []string{"DEBUG is True in config.settings.local", "the SQLite database of config.settings.local is os.path.join(BASE_DIR, 'db.sqlite3') (app/db.sqlite3), inside the release"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes %q lack %q", info.Notes, want)
+		}
+	}
+}
+
+// TestDjangoBaseDir: BASE_DIR as startproject writes it (pathlib, and
+// os.path before Django 3.1) is where STATIC_ROOT is looked for.
+func TestDjangoBaseDir(t *testing.T) {
+	for _, c := range []struct{ name, baseDir, static string }{
+		{"pathlib", "Path(__file__).resolve().parent.parent", "app/static"},
+		{"os.path", "os.path.dirname(os.path.dirname(os.path.abspath(__file__)))", "app/static"},
+		{"the project package", "Path(__file__).resolve().parent", "app/site/static"},
+		{"parents[1]", "Path(__file__).resolve().parents[1]", "app/static"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			info, err := Detect(write(t, map[string]string{
+				"manage.py":        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+				"site/__init__.py": "", "site/wsgi.py": "application = None\n",
+				"site/settings.py": "import os\nfrom pathlib import Path\nBASE_DIR = " + c.baseDir + "\nSTATIC_ROOT = os.path.join(BASE_DIR, 'static')\n",
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Static["/static"] != c.static {
+				t.Errorf("static %v, want /static: %s", info.Static, c.static)
+			}
+		})
+	}
+}

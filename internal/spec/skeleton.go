@@ -180,7 +180,11 @@ func Init(file string, force bool) (*Skeleton, error) {
 	if info.SecretTODO != "" {
 		todo(&d.SecretTODO, info.SecretTODO)
 	}
-	todos = append(todos, info.Notes...)
+	// Notes name the package's user and its state variable generically.
+	names := strings.NewReplacer("<NAME>_STATE", d.EnvPrefix+"_STATE", "<name>", name)
+	for _, n := range info.Notes {
+		todos = append(todos, names.Replace(n))
+	}
 	for _, k := range slices.Sorted(maps.Keys(info.Environment)) {
 		d.Environment = append(d.Environment, kv{scalar(k), scalar(info.Environment[k])})
 	}
