@@ -428,13 +428,18 @@ var (
 	flaskFactory = regexp.MustCompile(`(?m)^def\s+(create_app|make_app)\s*\(`)
 	importsFlask = regexp.MustCompile(`(?m)^\s*(?:from\s+flask\s+import|import\s+flask\b)`)
 	wsgiApp      = regexp.MustCompile(`(?m)^(?:application\s*=|def\s+application\s*\()`)
-	identifier   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// app = create_app(), application = make_app("production"): the app a
+	// wsgi.py (or app.py) makes, as gunicorn and uWSGI are given it.
+	entryAssign = regexp.MustCompile(`(?m)^(app|application)\s*(?::\s*[A-Za-z_.]+\s*)?=\s*[A-Za-z_][A-Za-z0-9_.]*\(`)
+	identifier  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // candidate is a WSGI entry point found in a module.
 type candidate struct {
 	wsgi, file string
 	rank       int
+	flask      bool // the module imports Flask
+	assign     bool // app = factory(...) in an entry module (entryAssign)
 }
 
 func detectFlaskOrWSGI(dir string, info *Info) {
@@ -468,13 +473,15 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 		file := filepath.ToSlash(filepath.Join(info.Source, rel))
 		flask := importsFlask.Match(data)
 		if m := flaskApp.FindSubmatch(data); m != nil && flask {
-			found = append(found, candidate{mod + ":" + string(m[1]), file, rank})
+			found = append(found, candidate{mod + ":" + string(m[1]), file, rank, flask, false})
+		} else if m := entryAssign.FindSubmatch(data); m != nil && rank <= strings.Count(rel, string(filepath.Separator))+1 {
+			found = append(found, candidate{mod + ":" + string(m[1]), file, rank + 5, flask, true})
 		} else if m := flaskFactory.FindSubmatch(data); m != nil && flask {
-			found = append(found, candidate{mod + ":" + string(m[1]) + "()", file, rank + 10})
+			found = append(found, candidate{mod + ":" + string(m[1]) + "()", file, rank + 10, flask, false})
 		} else if wsgiApp.Match(data) {
-			found = append(found, candidate{mod + ":application", file, rank + 20})
+			found = append(found, candidate{mod + ":application", file, rank + 20, flask, false})
 		} else if m := flaskFactory.FindSubmatch(data); m != nil {
-			found = append(found, candidate{mod + ":" + string(m[1]) + "()", file, rank + 30})
+			found = append(found, candidate{mod + ":" + string(m[1]) + "()", file, rank + 30, flask, false})
 		}
 		return nil
 	})
@@ -490,10 +497,18 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 	})
 	best := found[0]
 	info.WSGI, info.WSGIFrom = best.wsgi, best.file
-	data, _ := os.ReadFile(filepath.Join(dir, best.file))
-	if !importsFlask.Match(data) {
-		return
+	if !best.flask {
+		// A wsgi.py that makes the app with the project's factory
+		// (from shop import create_app; app = create_app()): the
+		// factory's module tells the framework, static and instance
+		// folders.
+		i := slices.IndexFunc(found, func(c candidate) bool { return c.flask })
+		if !best.assign || i < 0 {
+			return
+		}
+		best = found[i]
 	}
+	data, _ := os.ReadFile(filepath.Join(dir, best.file))
 	info.Framework = "flask"
 	// Flask serves <root>/static at /static by default, root being the
 	// app's package (or the module's directory).

@@ -75,6 +75,17 @@ func TestEntryPoint(t *testing.T) {
 		{"plain WSGI", map[string]string{"service.py": "def application(environ, start_response):\n    return []\n"}, "service:application", ""},
 		{"plain factory", map[string]string{"src/inventory/__init__.py": "", "src/inventory/web.py": "def create_app():\n    def application(environ, start_response):\n        return []\n    return application\n"},
 			"inventory.web:create_app()", ""},
+		{"wsgi.py makes the app with the factory", map[string]string{
+			"shop/__init__.py": "from flask import Flask\n\ndef create_app(config=None):\n    return Flask(__name__)\n",
+			"wsgi.py":          "from shop import create_app\n\napp = create_app()\n"}, "wsgi:app", "flask"},
+		{"wsgi.py with application = factory(args)", map[string]string{
+			"src/shop/__init__.py": "import flask\n\ndef make_app(env):\n    return flask.Flask(__name__)\n",
+			"src/shop/wsgi.py":     "import os\nfrom shop import make_app\napplication = make_app(os.environ.get(\"SHOP_ENV\", \"production\"))\n"}, "shop.wsgi:application", "flask"},
+		{"app.py with a factory and the app it makes", map[string]string{
+			"app.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n\napp = create_app()\n"}, "app:app", "flask"},
+		{"an assignment elsewhere is not the entry point", map[string]string{
+			"shop/__init__.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n",
+			"shop/tasks.py":    "from celery import Celery\napp = Celery(\"shop\")\n"}, "shop:create_app()", "flask"},
 		{"tests are not the app", map[string]string{"tests/test_app.py": "from flask import Flask\napp = Flask(__name__)\n",
 			"conftest.py": "from flask import Flask\napp = Flask(__name__)\n"}, "", ""},
 		{"venvs are not the app", map[string]string{"env/pyvenv.cfg": "version = 3.11.2\n",
