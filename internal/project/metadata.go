@@ -2,6 +2,7 @@ package project
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -55,10 +56,14 @@ type pyproject struct {
 	} `toml:"tool"`
 }
 
-// readMetadata reads pyproject.toml ([project], else [tool.poetry]) and
-// setup.cfg ([metadata]) in dir; pyproject.toml's values win.
+// readMetadata reads pyproject.toml ([project], else [tool.poetry]),
+// setup.cfg ([metadata]) and setup.py (setup()'s literal arguments) in
+// dir; pyproject.toml's values win, then setup.cfg's.
 func readMetadata(dir string) (Metadata, error) {
 	var m Metadata
+	if err := readSetupPy(filepath.Join(dir, "setup.py"), &m); err != nil {
+		return m, err
+	}
 	if err := readSetupCfg(filepath.Join(dir, "setup.cfg"), dir, &m); err != nil {
 		return m, err
 	}
@@ -186,15 +191,17 @@ func readSetupCfg(file, dir string, m *Metadata) error {
 		return nil
 	}
 	m.From = "setup.cfg"
-	m.Name = meta["name"]
-	m.Description = meta["description"]
-	if d := meta["summary"]; m.Description == "" {
-		m.Description = d
+	if meta["description"] == "" {
+		meta["description"] = meta["summary"]
 	}
-	m.License = meta["license"]
-	m.Homepage = meta["url"]
-	if m.Homepage == "" {
-		m.Homepage = meta["home_page"]
+	if meta["url"] == "" {
+		meta["url"] = meta["home_page"]
+	}
+	// What setup.py said stays where setup.cfg says nothing.
+	for dst, k := range map[*string]string{&m.Name: "name", &m.Description: "description", &m.License: "license", &m.Homepage: "url"} {
+		if meta[k] != "" {
+			*dst = meta[k]
+		}
 	}
 	v := meta["version"]
 	if attr, ok := strings.CutPrefix(v, "attr:"); ok {
@@ -218,9 +225,55 @@ func readSetupCfg(file, dir string, m *Metadata) error {
 		m.VersionNote = "setup.cfg's version comes from a file: set it here, or pass --version to 'wsgipack build'"
 		v = ""
 	}
-	m.Version = v
+	if meta["version"] != "" {
+		m.Version = v
+	}
 	for _, who := range []string{"maintainer", "author"} {
 		if n, e := meta[who], meta[who+"_email"]; n != "" && e != "" {
+			m.Maintainer = n + " <" + e + ">"
+			break
+		}
+	}
+	return nil
+}
+
+// setupKeyword is a keyword argument of setup() given as a string literal.
+var setupKeyword = regexp.MustCompile(`(?m)^\s*(name|version|description|license|author|author_email|maintainer|maintainer_email|url)\s*=\s*(?:"([^"\\\n]*)"|'([^'\\\n]*)')\s*,?\s*(?:#.*)?$`)
+
+// readSetupPy reads the literal arguments of setup() in a setup.py (one
+// per line, as projects write them): name="shop", version="1.2", ...;
+// anything computed (version=__version__, a description read from a file)
+// is left out. setup.py is not run.
+func readSetupPy(file string, m *Metadata) error {
+	data, err := os.ReadFile(file)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	i := bytes.Index(data, []byte("setup("))
+	if i < 0 {
+		return nil
+	}
+	kw := map[string]string{}
+	for _, mm := range setupKeyword.FindAllSubmatch(data[i:], -1) {
+		if k := string(mm[1]); kw[k] == "" {
+			kw[k] = strings.TrimSpace(string(mm[2]) + string(mm[3]))
+		}
+	}
+	if len(kw) == 0 {
+		return nil
+	}
+	m.From = "setup.py"
+	m.Name, m.Version, m.Description, m.License, m.Homepage = kw["name"], kw["version"], kw["description"], kw["license"], kw["url"]
+	if m.Version == "" {
+		if mm := regexp.MustCompile(`(?m)^\s*version\s*=\s*([^"'\s].*?)\s*,?\s*$`).FindSubmatch(data[i:]); mm != nil {
+			m.VersionNote = "setup.py's version is " + string(mm[1]) + ", which init does not run: set it here, or pass --version to 'wsgipack build'"
+		}
+	}
+	for _, who := range []string{"maintainer", "author"} {
+		if n, e := kw[who], kw[who+"_email"]; n != "" && e != "" {
 			m.Maintainer = n + " <" + e + ">"
 			break
 		}

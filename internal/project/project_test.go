@@ -42,6 +42,25 @@ Homepage = "https://shop.example.com"
 				Maintainer: "M <m@example.com>", Homepage: "https://legacy.example.com"}},
 		{"setup.cfg version from a file", map[string]string{"setup.cfg": "[metadata]\nname = x\nversion = file: VERSION\n"},
 			Metadata{From: "setup.cfg", Name: "x", VersionNote: "setup.cfg's version comes from a file: set it here, or pass --version to 'wsgipack build'"}},
+		{"setup.py only", map[string]string{"setup.py": `from setuptools import setup, find_packages
+
+setup(
+    name="mysite",
+    version='3.1.4',
+    description="Polls website for the intranet",  # one line
+    author="Intranet Team",
+    author_email="intranet@example.com",
+    license="BSD-3-Clause",
+    url="https://intranet.example.com",
+    packages=find_packages(),
+)
+`}, Metadata{From: "setup.py", Name: "mysite", Version: "3.1.4", Description: "Polls website for the intranet", License: "BSD-3-Clause",
+			Maintainer: "Intranet Team <intranet@example.com>", Homepage: "https://intranet.example.com"}},
+		{"setup.py with a computed version, setup.cfg", map[string]string{
+			"setup.py":  "from setuptools import setup\nfrom shop import __version__\nsetup(\n    name='shop',\n    version=__version__,\n    author='A', author_email='a@example.com',\n)\n",
+			"setup.cfg": "[metadata]\ndescription = Shop front\n"},
+			Metadata{From: "setup.cfg", Name: "shop", Description: "Shop front",
+				VersionNote: "setup.py's version is __version__, which init does not run: set it here, or pass --version to 'wsgipack build'"}},
 		{"nothing", map[string]string{"README": "hi"}, Metadata{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
