@@ -24,8 +24,11 @@ import (
 // directory (Source) or to Source (everything under app).
 type Info struct {
 	Metadata
-	Venv   string // .venv, venv or env; empty when there is none
-	Source string // the app's code: ".", "src" or Django's manage.py directory
+	Venv string // .venv, venv or env; empty when there is none
+	// VenvPython is the venv's Python X.Y from its pyvenv.cfg; empty
+	// when it does not say.
+	VenvPython string
+	Source     string // the app's code: ".", "src" or Django's manage.py directory
 	// Framework is "flask", "django" or "" (a plain WSGI app, or unknown).
 	Framework string
 	// WSGI is app.wsgi (module:callable or module:factory()); empty when
@@ -69,6 +72,7 @@ func Detect(dir string) (*Info, error) {
 	}
 	if len(venvs) > 0 {
 		info.Venv = venvs[0]
+		info.VenvPython = venvPython(filepath.Join(dir, info.Venv, "pyvenv.cfg"))
 	}
 	if isDir(filepath.Join(dir, "src")) {
 		info.Source = "src"
@@ -107,6 +111,21 @@ func Detect(dir string) (*Info, error) {
 		info.Exclude = append(info.Exclude, "wsgipack.yaml", "*.egg-info/**")
 	}
 	return info, nil
+}
+
+var pyvenvVersion = regexp.MustCompile(`(?m)^\s*version(?:_info)?\s*=\s*(3\.\d+)(?:\.|\s*$)`)
+
+// venvPython returns the Python X.Y a pyvenv.cfg names: version (python
+// -m venv) or version_info (virtualenv, uv).
+func venvPython(cfg string) string {
+	data, err := os.ReadFile(cfg)
+	if err != nil || len(data) > 1<<16 {
+		return ""
+	}
+	if m := pyvenvVersion.FindSubmatch(data); m != nil {
+		return string(m[1])
+	}
+	return ""
 }
 
 // testPatterns are app.exclude patterns for the tests as pytest collects

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wsgipack/wsgipack/internal/distro"
 	appproject "github.com/wsgipack/wsgipack/internal/project"
 	"github.com/wsgipack/wsgipack/internal/render"
 	"github.com/wsgipack/wsgipack/internal/version"
@@ -39,8 +40,9 @@ type skeletonData struct {
 	From, Framework, FrameworkName                     string
 	Name, Version, Summary, Maintainer, License        string
 	Homepage, Source, WSGI, WSGIFrom, Venv, EnvPrefix  string
+	Targets, TargetsNote                               string
 	NameTODO, VersionTODO, SummaryTODO, MaintainerTODO string
-	LicenseTODO, WSGITODO, VenvTODO                    string
+	LicenseTODO, WSGITODO, VenvTODO, TargetsTODO       string
 	Exclude, Secrets, SuggestedSecrets, Description    []string
 	Writable, PostInstall                              []string
 	SecretNote, SecretTODO, StaticNote                 string
@@ -177,6 +179,16 @@ func Init(file string, force bool) (*Skeleton, error) {
 		d.Venv = "venv"
 		todo(&d.VenvTODO, "no venv found (.venv, venv or env with a pyvenv.cfg): create it as CI does (python3 -m venv venv && venv/bin/pip install ...)")
 	}
+	d.Targets = "[debian-12, el9]"
+	if py := info.VenvPython; py != "" {
+		targets, why := defaultTargets(py)
+		if why != "" {
+			todo(&d.TargetsTODO, why)
+		} else {
+			d.Targets = "[" + strings.Join(targets, ", ") + "]"
+			d.TargetsNote = "those with mod_wsgi for the venv's Python " + py
+		}
+	}
 	if info.SecretTODO != "" {
 		todo(&d.SecretTODO, info.SecretTODO)
 	}
@@ -203,7 +215,7 @@ func Init(file string, force bool) (*Skeleton, error) {
 	}
 	// Notes that belong to no single field go at the end of the file.
 	var notes []string
-	fields := []string{d.NameTODO, d.VersionTODO, d.SummaryTODO, d.MaintainerTODO, d.LicenseTODO, d.WSGITODO, d.VenvTODO, d.SecretTODO}
+	fields := []string{d.NameTODO, d.VersionTODO, d.SummaryTODO, d.MaintainerTODO, d.LicenseTODO, d.WSGITODO, d.VenvTODO, d.TargetsTODO, d.SecretTODO}
 	for _, t := range todos {
 		if !slices.Contains(fields, t) {
 			notes = append(notes, "# TODO: "+t)
@@ -216,6 +228,43 @@ func Init(file string, force bool) (*Skeleton, error) {
 		return nil, err
 	}
 	return &Skeleton{Framework: d.FrameworkName, WSGI: info.WSGI, TODOs: todos}, nil
+}
+
+// defaultTargets returns the targets init writes for a venv of Python
+// py: a Debian (else Ubuntu) release and an EL release (EL 9 first) whose
+// mod_wsgi is built for py; why says what to do when there are none.
+func defaultTargets(py string) (targets []string, why string) {
+	offers := func(r distro.Release) bool {
+		return slices.ContainsFunc(r.Pythons, func(p distro.Python) bool { return p.Version == py })
+	}
+	pick := func(names ...string) {
+		for _, n := range names {
+			if r, err := distro.Lookup(n); err == nil && offers(r) {
+				targets = append(targets, n)
+				return
+			}
+		}
+	}
+	pick("debian-12", "debian-13", "debian-11", "ubuntu-24.04", "ubuntu-22.04", "ubuntu-20.04")
+	pick("el9", "el10", "el8")
+	if len(targets) == 0 {
+		var have []string
+		for _, r := range distro.All() {
+			for _, p := range r.Pythons {
+				if !slices.Contains(have, p.Version) {
+					have = append(have, p.Version)
+				}
+			}
+		}
+		slices.SortFunc(have, func(a, b string) int {
+			var am, bm int
+			fmt.Sscanf(a, "3.%d", &am)
+			fmt.Sscanf(b, "3.%d", &bm)
+			return am - bm
+		})
+		return nil, fmt.Sprintf("no target has mod_wsgi for the venv's Python %s (they have %s): make the venv with one of those and list its targets", py, strings.Join(have, ", "))
+	}
+	return targets, ""
 }
 
 // packageName makes s a package name: lower case, runs of other

@@ -284,3 +284,25 @@ func TestInitLongDescription(t *testing.T) {
 		}
 	}
 }
+
+// TestInitTargets: the targets init writes have mod_wsgi for the venv's
+// Python (pyvenv.cfg's version, or virtualenv's and uv's version_info).
+func TestInitTargets(t *testing.T) {
+	for _, c := range []struct{ cfg, want, todo string }{
+		{"home = /usr/bin\nversion = 3.11.2\n", "debian-12 el9", ""},
+		{"home = /opt/py\nimplementation = CPython\nversion_info = 3.12.1.final.0\n", "ubuntu-24.04 el9", ""},
+		{"home = /usr/bin\nversion = 3.13.0\n", "debian-13", ""},
+		{"home = /usr/bin\nversion_info = 3.9.18\n", "debian-11 el9", ""},
+		{"home = /usr/bin\nversion = 3.7.16\n", "debian-12 el9", "no target has mod_wsgi for the venv's Python 3.7 (they have 3.6, 3.8, 3.9, 3.10, 3.11, 3.12, 3.13)"},
+		{"home = /usr/bin\n", "debian-12 el9", ""},
+	} {
+		dir := initProject(t, "flaskr", ".venv")
+		if err := os.WriteFile(filepath.Join(dir, ".venv", "pyvenv.cfg"), []byte(c.cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, sk := initParsed(t, filepath.Join(dir, "wsgipack.yaml"))
+		if got := strings.Join(s.Targets, " "); got != c.want || (c.todo == "") != (len(sk.TODOs) == 0) || (c.todo != "" && !strings.Contains(sk.TODOs[0], c.todo)) {
+			t.Errorf("%q: targets %q, TODOs %q; want %q, %q", c.cfg, got, sk.TODOs, c.want, c.todo)
+		}
+	}
+}
