@@ -537,15 +537,12 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 		info.Static["/static"] = filepath.ToSlash(filepath.Join("app", rel))
 		info.StaticNote = "Flask's static folder, at Flask's default URL (relative to apache.mount)"
 	}
-	// The instance folder is beside the package (or the module).
+	// The instance folder is beside the top-level package or module
+	// (Flask's find_package), which lies in the source directory: app/instance
+	// for shop.web as for shop or a module app.py.
 	text := string(data)
 	if strings.Contains(text, "instance_relative_config") || strings.Contains(text, "instance_path") {
-		inst := filepath.Dir(root)
-		if filepath.Base(best.file) != "__init__.py" {
-			inst = root
-		}
-		rel, _ := filepath.Rel(info.Source, filepath.Join(inst, "instance"))
-		info.Writable = append(info.Writable, filepath.ToSlash(filepath.Join("app", rel)))
+		info.Writable = append(info.Writable, "app/instance")
 	}
 	if strings.Contains(text, "from_prefixed_env") {
 		info.Secrets = []string{"FLASK_SECRET_KEY"}

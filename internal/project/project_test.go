@@ -251,3 +251,28 @@ func TestDjangoBaseDir(t *testing.T) {
 		})
 	}
 }
+
+// TestFlaskInstance: Flask's instance folder is beside the top-level
+// package or module (flask.helpers.find_package), whatever module of the
+// package makes the app.
+func TestFlaskInstance(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		files map[string]string
+		wsgi  string
+	}{
+		{"module in a package", map[string]string{"src/shop/__init__.py": "", "src/shop/app.py": "from flask import Flask\napp = Flask(__name__, instance_relative_config=True)\n"}, "shop.app:app"},
+		{"factory in a subpackage", map[string]string{"shop/__init__.py": "", "shop/web/__init__.py": "from flask import Flask\ndef create_app():\n    app = Flask(__name__, instance_relative_config=True)\n    return app\n"}, "shop.web:create_app()"},
+		{"module", map[string]string{"app.py": "import os\nfrom flask import Flask\napp = Flask(__name__)\nDB = os.path.join(app.instance_path, 'db.sqlite')\n"}, "app:app"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			info, err := Detect(write(t, c.files))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.WSGI != c.wsgi || !reflect.DeepEqual(info.Writable, []string{"app/instance"}) {
+				t.Errorf("wsgi %q writable %q, want %q [app/instance]", info.WSGI, info.Writable, c.wsgi)
+			}
+		})
+	}
+}
