@@ -180,6 +180,25 @@ func TestDebLifecycle(t *testing.T) {
 		"inventory: apache: configuration unchanged; not reloaded")
 	report(t, "postinst configure twice: no change")
 
+	// An admin who empties a secret (KEY='') gets a new one at the next
+	// configure: the app cannot run with an empty secret.
+	c.WriteFile(t, "/etc/inventory/secrets", "# emptied by the admin\nINVENTORY_SECRET_KEY=''\n", 0o600)
+	regen := c.MustRun(t, "/var/lib/dpkg/info/inventory.postinst", "configure", "1.4.2-1+deb12")
+	mustContain(t, "postinst after an emptied secret", regen, "inventory: secrets: INVENTORY_SECRET_KEY was empty in /etc/inventory/secrets; generating a new one",
+		"inventory: secrets: generated INVENTORY_SECRET_KEY")
+	if renewed := secretValue(t, c, "INVENTORY_SECRET_KEY"); renewed == secret {
+		t.Error("the emptied secret came back with its old value")
+	} else {
+		secret = renewed
+	}
+	if got := c.ReadFile(t, "/etc/inventory/secrets"); !strings.HasPrefix(got, "# emptied by the admin\n") || strings.Count(got, "INVENTORY_SECRET_KEY=") != 1 {
+		t.Errorf("secrets after regeneration:\n%s", got)
+	}
+	if got := strings.TrimSpace(c.MustRun(t, "stat", "-c", "%U:%G %a", "/etc/inventory/secrets")); got != "root:inventory 640" {
+		t.Errorf("/etc/inventory/secrets: %s, want root:inventory 640", got)
+	}
+	report(t, "an emptied secret (KEY='') generated again by postinst configure, the file's other lines kept")
+
 	// A second app beside the first.
 	mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
 	expect(t, "second app", answer(t, c, "/stock/"), map[string]string{"user": "stock", "prefix": "/opt/stock/current/venv", "state": "/var/lib/stock"})

@@ -142,9 +142,20 @@ ensure_server_config() {
 	chmod 0640 "$secrets"
 	set -- INVENTORY_SECRET_KEY
 	for key; do
-		if grep -Eq "^[[:space:]]*(export[[:space:]]+)?$key=" "$secrets"; then
+		set_re="^[[:space:]]*(export[[:space:]]+)?$key="
+		empty_re="$set_re(''|\"\")?[[:space:]]*\$"
+		if grep -E "$set_re" "$secrets" | grep -Evq "$empty_re"; then
 			say "secrets: $key kept"
 			continue
+		fi
+		if grep -Eq "$set_re" "$secrets"; then
+			# Emptied (KEY=, KEY=''): the app cannot run with an empty
+			# secret; a new one replaces it, as for a deleted line.
+			(umask 077 && sed -E "/$empty_re/d" "$secrets" >"$secrets.new-$$")
+			chown "root:$user" "$secrets.new-$$"
+			chmod 0640 "$secrets.new-$$"
+			mv -f "$secrets.new-$$" "$secrets"
+			say "secrets: $key was empty in $secrets; generating a new one"
 		fi
 		value=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 		[ ${#value} -eq 64 ] || fail "secrets: cannot read /dev/urandom"
