@@ -349,6 +349,10 @@ func TestFailingHook(t *testing.T) {
 	mustContain(t, "dpkg -i output", out, "migration exploded, no such table",
 		"failhook: error: a deploy hook failed (its output is above); Apache not reloaded")
 	report(t, "failing hook: install fails with its output, Apache not reloaded")
+	// The operator's command says why it cannot run anything yet.
+	if out, code := c.Run(t, "failhook-ctl", "run", "python", "-V"); code == 0 || !strings.Contains(out, "failhook: error: failhook has no current release") {
+		t.Errorf("failhook-ctl run with no current release: exit %d\n%s", code, out)
+	}
 
 	// An app that cannot be imported says so in Apache's error log, by name.
 	// (The shipped bytecode is unchecked-hash: it is used whatever the source

@@ -518,7 +518,7 @@ restart() {
 # environment the hooks have.
 run() {
 	[ $# -gt 0 ] || fail "run needs a command, e.g. $0 run python -m inventory"
-	dir=$(readlink -f "$current") || fail "$name has no current release"
+	dir=$(readlink -e "$current") || fail "$name has no current release (an install did not finish: see $0 status)"
 	# shellcheck disable=SC2016 # the command: the arguments after the first three
 	run_sh="$loadenv"'
 cd "$1" && shift 3 && exec "$@"'
