@@ -10,6 +10,7 @@ package project
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,7 +33,8 @@ type Info struct {
 	// Framework is "flask", "django" or "" (a plain WSGI app, or unknown).
 	Framework string
 	// WSGI is app.wsgi (module:callable or module:factory()); empty when
-	// nothing was found, and WSGINote says what to write. WSGIFrom says
+	// nothing was found, and WSGINote says what to write (also set when
+	// WSGI needs a change: a factory that takes arguments). WSGIFrom says
 	// where it came from.
 	WSGI, WSGIFrom, WSGINote string
 	// Exclude are app.exclude patterns: the tests as pytest finds them,
@@ -516,6 +518,14 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 	})
 	best := found[0]
 	info.WSGI, info.WSGIFrom = best.wsgi, best.file
+	if strings.HasSuffix(best.wsgi, "()") {
+		name := best.wsgi[strings.Index(best.wsgi, ":")+1 : len(best.wsgi)-2]
+		if req := requiredParams(readFile(filepath.Join(dir, best.file)), name); len(req) > 0 {
+			mod := best.wsgi[:strings.Index(best.wsgi, ":")]
+			info.WSGINote = fmt.Sprintf("%s(%s) in %s needs arguments, and the entry script calls a factory with none: write %s with 'from %s import %s' and 'app = %s(...)' as your servers need it, and set app.wsgi to wsgi:app",
+				name, strings.Join(req, ", "), best.file, filepath.ToSlash(filepath.Join(info.Source, "wsgi.py")), mod, name, name)
+		}
+	}
 	if !best.flask {
 		// A wsgi.py that makes the app with the project's factory
 		// (from shop import create_app; app = create_app()): the
@@ -551,6 +561,49 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 		info.SuggestedSecrets = []string{"FLASK_SECRET_KEY"}
 		info.SecretNote = "Call app.config.from_prefixed_env() in the app to read FLASK_SECRET_KEY as SECRET_KEY"
 	}
+}
+
+// requiredParams returns the parameters of the module-level function
+// name in src that have no default (not *args, **kwargs or self).
+func requiredParams(src, name string) []string {
+	m := regexp.MustCompile(`(?ms)^def\s+` + regexp.QuoteMeta(name) + `\s*\((.*?)\)\s*(?:->[^:]*)?:`).FindStringSubmatch(src)
+	if m == nil {
+		return nil
+	}
+	// Split at the commas outside brackets (defaults and annotations
+	// may hold some).
+	var params []string
+	depth, start := 0, 0
+	for i, r := range m[1] {
+		switch r {
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case ',':
+			if depth == 0 {
+				params = append(params, m[1][start:i])
+				start = i + 1
+			}
+		}
+	}
+	params = append(params, m[1][start:])
+	var req []string
+	for _, p := range params {
+		p = strings.TrimSpace(p)
+		if p == "" || p == "/" || p == "self" || strings.HasPrefix(p, "*") || strings.Contains(p, "=") {
+			continue
+		}
+		n, _, _ := strings.Cut(p, ":")
+		req = append(req, strings.TrimSpace(n))
+	}
+	return req
+}
+
+// readFile returns file's content, "" when it cannot be read.
+func readFile(file string) string {
+	data, _ := os.ReadFile(file)
+	return string(data)
 }
 
 // rankOf orders the modules an app is looked for in: wsgi.py, app.py and

@@ -276,3 +276,27 @@ func TestFlaskInstance(t *testing.T) {
 		})
 	}
 }
+
+// TestFactoryArguments: a factory the entry script cannot call without
+// arguments is a note on app.wsgi; one whose parameters have defaults,
+// or are *args and **kwargs, is not.
+func TestFactoryArguments(t *testing.T) {
+	for _, c := range []struct{ def, want string }{
+		{"def create_app(config):", "create_app(config) in shop/__init__.py needs arguments"},
+		{"def create_app(config_name: str, *, testing: bool):", "create_app(config_name, testing) in shop/__init__.py needs arguments"},
+		{"def create_app(\n    config: dict[str, int] = {\"a\": 1},\n    *args,\n    **kwargs,\n) -> Flask:", ""},
+		{"def create_app(test_config=None):", ""},
+		{"def create_app():", ""},
+	} {
+		info, err := Detect(write(t, map[string]string{"shop/__init__.py": "from flask import Flask\n\n" + c.def + "\n    return Flask(__name__)\n"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.WSGI != "shop:create_app()" || (c.want == "") != (info.WSGINote == "") || !strings.Contains(info.WSGINote, c.want) {
+			t.Errorf("%s: wsgi %q, note %q; want %q", c.def, info.WSGI, info.WSGINote, c.want)
+		}
+		if c.want != "" && !strings.Contains(info.WSGINote, "set app.wsgi to wsgi:app") {
+			t.Errorf("%s: note %q does not say what to do", c.def, info.WSGINote)
+		}
+	}
+}

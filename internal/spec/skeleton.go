@@ -173,6 +173,8 @@ func Init(file string, force bool) (*Skeleton, error) {
 			why = "no WSGI application found: name it as module:callable or module:factory()"
 		}
 		todo(&d.WSGITODO, why)
+	} else if info.WSGINote != "" {
+		todo(&d.WSGITODO, info.WSGINote)
 	}
 	d.Venv = info.Venv
 	if d.Venv == "" {
