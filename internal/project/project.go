@@ -549,9 +549,14 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 	}
 	// The instance folder is beside the top-level package or module
 	// (Flask's find_package), which lies in the source directory: app/instance
-	// for shop.web as for shop or a module app.py.
-	text := string(data)
-	if strings.Contains(text, "instance_relative_config") || strings.Contains(text, "instance_path") {
+	// for shop.web as for shop or a module app.py. The app writes there
+	// when its code names it, and when Flask-SQLAlchemy (3.0 and later)
+	// gets a relative SQLite URI (sqlite:///shop.db), which it resolves
+	// in the instance folder. The package's other modules (config.py)
+	// count too.
+	mod, _, _ := strings.Cut(best.wsgi, ":")
+	text := string(data) + packageText(filepath.Join(dir, info.Source, strings.Split(mod, ".")[0]))
+	if strings.Contains(text, "instance_relative_config") || strings.Contains(text, "instance_path") || relativeSQLite.MatchString(text) {
 		info.Writable = append(info.Writable, "app/instance")
 	}
 	if strings.Contains(text, "from_prefixed_env") {
@@ -561,6 +566,36 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 		info.SuggestedSecrets = []string{"FLASK_SECRET_KEY"}
 		info.SecretNote = "Call app.config.from_prefixed_env() in the app to read FLASK_SECRET_KEY as SECRET_KEY"
 	}
+}
+
+var relativeSQLite = regexp.MustCompile(`sqlite:///[^/"'\s]`)
+
+// packageText returns the source of the package in dir (its .py files but
+// the tests, at most 4 MiB), or "" when dir is not a package.
+func packageText(dir string) string {
+	if !isFile(filepath.Join(dir, "__init__.py")) {
+		return ""
+	}
+	var b strings.Builder
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || b.Len() > 4<<20 {
+			return filepath.SkipDir
+		}
+		if d.IsDir() {
+			if p != dir && (d.Name() == "tests" || d.Name() == "__pycache__" || strings.HasPrefix(d.Name(), ".")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if strings.HasSuffix(p, ".py") && !isTest(d.Name()) {
+			if data, err := os.ReadFile(p); err == nil && len(data) <= 1<<20 {
+				b.Write(data)
+				b.WriteByte('\n')
+			}
+		}
+		return nil
+	})
+	return b.String()
 }
 
 // requiredParams returns the parameters of the module-level function

@@ -264,6 +264,9 @@ func TestFlaskInstance(t *testing.T) {
 		{"module in a package", map[string]string{"src/shop/__init__.py": "", "src/shop/app.py": "from flask import Flask\napp = Flask(__name__, instance_relative_config=True)\n"}, "shop.app:app"},
 		{"factory in a subpackage", map[string]string{"shop/__init__.py": "", "shop/web/__init__.py": "from flask import Flask\ndef create_app():\n    app = Flask(__name__, instance_relative_config=True)\n    return app\n"}, "shop.web:create_app()"},
 		{"module", map[string]string{"app.py": "import os\nfrom flask import Flask\napp = Flask(__name__)\nDB = os.path.join(app.instance_path, 'db.sqlite')\n"}, "app:app"},
+		{"Flask-SQLAlchemy's relative SQLite URI in the package's config", map[string]string{
+			"shop/__init__.py": "from flask import Flask\ndef create_app():\n    app = Flask(__name__)\n    app.config.from_object('shop.config')\n    return app\n",
+			"shop/config.py":   "import os\nSQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL', 'sqlite:///shop.db')\n"}, "shop:create_app()"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			info, err := Detect(write(t, c.files))
@@ -280,6 +283,21 @@ func TestFlaskInstance(t *testing.T) {
 // TestFactoryArguments: a factory the entry script cannot call without
 // arguments is a note on app.wsgi; one whose parameters have defaults,
 // or are *args and **kwargs, is not.
+// TestFlaskNoInstance: an absolute SQLite path, and the tests' own
+// database, make no instance folder writable.
+func TestFlaskNoInstance(t *testing.T) {
+	info, err := Detect(write(t, map[string]string{
+		"shop/__init__.py": "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n",
+		"shop/config.py":   "SQLALCHEMY_DATABASE_URI = 'sqlite:////var/lib/shop/shop.db'\n",
+		"tests/test_db.py": "URI = 'sqlite:///test.db'\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Writable) != 0 {
+		t.Errorf("writable %q: the app writes no instance folder", info.Writable)
+	}
+}
+
 func TestFactoryArguments(t *testing.T) {
 	for _, c := range []struct{ def, want string }{
 		{"def create_app(config):", "create_app(config) in shop/__init__.py needs arguments"},
