@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -540,12 +541,20 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 	data, _ := os.ReadFile(filepath.Join(dir, best.file))
 	info.Framework = "flask"
 	// Flask serves <root>/static at /static by default, root being the
-	// app's package (or the module's directory).
+	// app's package (or the module's directory); Flask(...,
+	// static_folder="assets", static_url_path="/s") moves them.
 	root := filepath.Dir(best.file)
-	if isDir(filepath.Join(dir, root, "static")) {
-		rel, _ := filepath.Rel(info.Source, filepath.Join(root, "static"))
-		info.Static["/static"] = filepath.ToSlash(filepath.Join("app", rel))
-		info.StaticNote = "Flask's static folder, at Flask's default URL (relative to apache.mount)"
+	folder, url := "static", "/static"
+	if m := staticFolder.FindSubmatch(data); m != nil {
+		folder, url = string(m[1]), "/"+path.Base(string(m[1]))
+	}
+	if m := staticURLPath.FindSubmatch(data); m != nil {
+		url = "/" + strings.Trim(string(m[1]), "/")
+	}
+	if local := filepath.Join(root, folder); filepath.IsLocal(folder) && url != "/" && isDir(filepath.Join(dir, local)) {
+		rel, _ := filepath.Rel(info.Source, local)
+		info.Static[url] = filepath.ToSlash(filepath.Join("app", rel))
+		info.StaticNote = "Flask's static folder, at its URL (relative to apache.mount)"
 	}
 	// The instance folder is beside the top-level package or module
 	// (Flask's find_package), which lies in the source directory: app/instance
@@ -567,6 +576,11 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 		info.SecretNote = "Call app.config.from_prefixed_env() in the app to read FLASK_SECRET_KEY as SECRET_KEY"
 	}
 }
+
+var (
+	staticFolder  = regexp.MustCompile(`\bstatic_folder\s*=\s*["']([^"'\s]+)["']`)
+	staticURLPath = regexp.MustCompile(`\bstatic_url_path\s*=\s*["']([^"'\s]*)["']`)
+)
 
 var relativeSQLite = regexp.MustCompile(`sqlite:///[^/"'\s]`)
 

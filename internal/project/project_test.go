@@ -318,3 +318,29 @@ func TestFactoryArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestFlaskStatic: Flask's static folder, where Flask(...) puts it.
+func TestFlaskStatic(t *testing.T) {
+	for _, c := range []struct {
+		flask  string
+		static map[string]string
+	}{
+		{"Flask(__name__)", map[string]string{"/static": "app/shop/static"}},
+		{"Flask(__name__, static_folder='assets')", map[string]string{"/assets": "app/shop/assets"}},
+		{"Flask(__name__, static_folder=\"assets\", static_url_path=\"/s/\")", map[string]string{"/s": "app/shop/assets"}},
+		{"Flask(__name__, static_url_path='')", map[string]string{}},
+		{"Flask(__name__, static_folder='../../etc')", map[string]string{}},
+	} {
+		info, err := Detect(write(t, map[string]string{
+			"shop/__init__.py":      "from flask import Flask\napp = " + c.flask + "\n",
+			"shop/static/a.css":     "",
+			"shop/assets/b.css":     "",
+			"shop/templates/i.html": ""}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(info.Static, c.static) {
+			t.Errorf("%s: static %v, want %v", c.flask, info.Static, c.static)
+		}
+	}
+}
