@@ -42,6 +42,9 @@ type Info struct {
 	// and what else lies in Source that is not the app.
 	Exclude     []string
 	Environment map[string]string
+	// EnvironmentNote says where a value of Environment comes from, when
+	// init chose between candidates.
+	EnvironmentNote string
 	// Secrets are generated on the server; SecretNote says how the app
 	// reads them, SecretTODO what the app must change to read them.
 	Secrets                []string
@@ -301,8 +304,8 @@ func detectDjango(dir, manage string, info *Info) {
 		// servers' (config.settings.production): the package serves.
 		if w := settingsDefault.FindSubmatch(wdata); w != nil && string(w[1]) != settingsModule {
 			if f, _ := moduleFile(src, strings.Split(string(w[1]), ".")); f != "" {
-				info.Notes = append(info.Notes, manage+" defaults to the settings "+settingsModule+", "+info.WSGIFrom+" to "+string(w[1])+
-					": environment.DJANGO_SETTINGS_MODULE is "+string(w[1])+", what a server runs (the hooks and <name>-ctl run use it too); check it")
+				info.EnvironmentNote = "DJANGO_SETTINGS_MODULE: " + info.WSGIFrom + "'s default " + string(w[1]) + ", not " + manage + "'s " + settingsModule +
+					" (the developers'): what the servers run, the hooks and <name>-ctl run included"
 				settingsModule = string(w[1])
 			}
 		}

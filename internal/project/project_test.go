@@ -203,8 +203,8 @@ MEDIA_ROOT = BASE_DIR / "media"
 	if len(info.Secrets) != 1 || info.Secrets[0] != "DJANGO_SECRET_KEY" || info.SecretTODO != "" || len(info.PostInstall) != 2 {
 		t.Errorf("secrets %q (TODO %q), hooks %q", info.Secrets, info.SecretTODO, info.PostInstall)
 	}
-	if len(info.Notes) != 1 || !strings.Contains(info.Notes[0], "manage.py defaults to the settings config.settings.local, config/wsgi.py to config.settings.production") {
-		t.Errorf("notes %q: want one, on the two settings modules", info.Notes)
+	if len(info.Notes) != 0 || !strings.Contains(info.EnvironmentNote, "config/wsgi.py's default config.settings.production, not manage.py's config.settings.local") {
+		t.Errorf("notes %q, environment note %q: want the choice of settings explained, nothing to do", info.Notes, info.EnvironmentNote)
 	}
 
 	// Served with the developers' settings: their key, DEBUG and the

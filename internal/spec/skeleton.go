@@ -45,7 +45,7 @@ type skeletonData struct {
 	LicenseTODO, WSGITODO, VenvTODO, TargetsTODO       string
 	Exclude, Secrets, SuggestedSecrets, Description    []string
 	Writable, PostInstall                              []string
-	SecretNote, SecretTODO, StaticNote                 string
+	SecretNote, SecretTODO, StaticNote, EnvNote        string
 	Static, Environment                                []kv
 	TODOs                                              []string
 }
@@ -199,6 +199,7 @@ func Init(file string, force bool) (*Skeleton, error) {
 	for _, n := range info.Notes {
 		todos = append(todos, names.Replace(n))
 	}
+	d.EnvNote = names.Replace(info.EnvironmentNote)
 	for _, k := range slices.Sorted(maps.Keys(info.Environment)) {
 		d.Environment = append(d.Environment, kv{scalar(k), scalar(info.Environment[k])})
 	}
