@@ -80,7 +80,7 @@ func Detect(dir string) (*Info, error) {
 		info.Venv = venvs[0]
 		info.VenvPython = venvPython(filepath.Join(dir, info.Venv, "pyvenv.cfg"))
 	}
-	if isDir(filepath.Join(dir, "src")) {
+	if hasPython(filepath.Join(dir, "src")) {
 		info.Source = "src"
 	}
 	if manage := findManage(dir); manage != "" {
@@ -692,6 +692,15 @@ func moduleName(rel string) string {
 func isTest(name string) bool {
 	return name == "conftest.py" || name == "tests.py" || strings.HasPrefix(name, "test_") || strings.HasSuffix(name, "_test.py") ||
 		slices.Contains([]string{"setup.py", "manage.py", "noxfile.py", "fabfile.py"}, name)
+}
+
+// hasPython reports whether dir holds a Python module or package (a .py
+// file in it or in a directory of it): src/ of a src layout, not the
+// JavaScript sources a project keeps there.
+func hasPython(dir string) bool {
+	m, _ := filepath.Glob(filepath.Join(dir, "*.py"))
+	n, _ := filepath.Glob(filepath.Join(dir, "*", "*.py"))
+	return len(m)+len(n) > 0
 }
 
 func isFile(p string) bool {
