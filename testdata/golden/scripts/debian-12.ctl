@@ -381,7 +381,8 @@ cd "$1" && eval "$4"'
 
 # run_hooks runs deploy commands as the app user in the release $1: cwd
 # there, the environment file loaded, its venv first on PATH and its app on
-# PYTHONPATH.
+# PYTHONPATH. The entry script (internal/entrypoint/wsgi.tmpl) reads the
+# files in the same starting environment.
 run_hooks() {
 	dir=$1
 	label=$2
