@@ -571,7 +571,10 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 	if strings.Contains(text, "instance_relative_config") || strings.Contains(text, "instance_path") || relativeSQLite.MatchString(text) {
 		info.Writable = append(info.Writable, "app/instance")
 	}
-	if strings.Contains(text, "from_prefixed_env") {
+	if m := flaskSecretEnv.FindStringSubmatch(text); m != nil {
+		info.Secrets = []string{m[1]}
+		info.SecretNote = "the app reads SECRET_KEY from " + m[1]
+	} else if strings.Contains(text, "from_prefixed_env") {
 		info.Secrets = []string{"FLASK_SECRET_KEY"}
 		info.SecretNote = "Flask reads FLASK_SECRET_KEY as SECRET_KEY with app.config.from_prefixed_env()"
 	} else {
@@ -584,6 +587,10 @@ var (
 	staticFolder  = regexp.MustCompile(`\bstatic_folder\s*=\s*["']([^"'\s]+)["']`)
 	staticURLPath = regexp.MustCompile(`\bstatic_url_path\s*=\s*["']([^"'\s]*)["']`)
 )
+
+// flaskSecretEnv: SECRET_KEY = os.environ["NAME"] in a config module,
+// app.config["SECRET_KEY"] = os.getenv("NAME"), SECRET_KEY=os.environ.get("NAME", ...).
+var flaskSecretEnv = regexp.MustCompile(`SECRET_KEY(?:["']\s*\])?\s*=\s*os\.(?:environ\s*\[\s*|environ\.get\s*\(\s*|getenv\s*\(\s*)["']([A-Za-z_][A-Za-z0-9_]*)["']`)
 
 var relativeSQLite = regexp.MustCompile(`sqlite:///[^/"'\s]`)
 

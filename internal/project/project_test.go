@@ -346,3 +346,24 @@ func TestFlaskStatic(t *testing.T) {
 		}
 	}
 }
+
+// TestFlaskSecret: the variable a Flask app reads SECRET_KEY from is the
+// secret, wherever in the package it is read.
+func TestFlaskSecret(t *testing.T) {
+	for _, c := range []struct{ config, secret, suggested string }{
+		{"SECRET_KEY = os.environ['SHOP_SECRET_KEY']\n", "SHOP_SECRET_KEY", ""},
+		{"def setup(app):\n    app.config[\"SECRET_KEY\"] = os.getenv(\"SECRET_KEY\", \"dev\")\n", "SECRET_KEY", ""},
+		{"def setup(app):\n    app.config.update(SECRET_KEY=os.environ.get('APP_KEY'))\n", "APP_KEY", ""},
+		{"SECRET_KEY = 'dev'\n", "", "FLASK_SECRET_KEY"},
+	} {
+		info, err := Detect(write(t, map[string]string{
+			"shop/__init__.py": "from flask import Flask\ndef create_app():\n    app = Flask(__name__)\n    app.config.from_object('shop.config')\n    return app\n",
+			"shop/config.py":   "import os\n" + c.config}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(info.Secrets, " ") != c.secret || strings.Join(info.SuggestedSecrets, " ") != c.suggested {
+			t.Errorf("%q: secrets %q, suggested %q; want %q, %q", c.config, info.Secrets, info.SuggestedSecrets, c.secret, c.suggested)
+		}
+	}
+}
