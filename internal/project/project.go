@@ -571,6 +571,16 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 	if strings.Contains(text, "instance_relative_config") || strings.Contains(text, "instance_path") || relativeSQLite.MatchString(text) {
 		info.Writable = append(info.Writable, "app/instance")
 	}
+	if strings.Contains(text, "flask_migrate") {
+		// flask db upgrade finds migrations/ in its working directory: the
+		// hooks run in the release, where the source is app/.
+		migrations := filepath.ToSlash(filepath.Join("app", "migrations"))
+		if !isFile(filepath.Join(dir, info.Source, "migrations", "env.py")) {
+			migrations = "app/<the directory of 'flask db init'>"
+		}
+		info.Notes = append(info.Notes, "the app uses Flask-Migrate: to upgrade its database at each install, add under hooks.post_install: "+
+			"FLASK_APP='"+info.WSGI+"' flask db upgrade --directory "+migrations)
+	}
 	if m := flaskSecretEnv.FindStringSubmatch(text); m != nil {
 		info.Secrets = []string{m[1]}
 		info.SecretNote = "the app reads SECRET_KEY from " + m[1]

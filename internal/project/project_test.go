@@ -367,3 +367,19 @@ func TestFlaskSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestFlaskMigrate: an app that uses Flask-Migrate gets a TODO with the
+// hook that upgrades its database, its migrations directory in the release.
+func TestFlaskMigrate(t *testing.T) {
+	info, err := Detect(write(t, map[string]string{
+		"shop/__init__.py":       "from flask import Flask\nfrom flask_migrate import Migrate\ndef create_app():\n    app = Flask(__name__)\n    Migrate(app)\n    return app\n",
+		"migrations/env.py":      "",
+		"migrations/alembic.ini": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "add under hooks.post_install: FLASK_APP='shop:create_app()' flask db upgrade --directory app/migrations"
+	if len(info.Notes) != 1 || !strings.Contains(info.Notes[0], want) {
+		t.Errorf("notes %q, want %q", info.Notes, want)
+	}
+}
