@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -44,6 +45,18 @@ type pyproject struct {
 		Dynamic     []string          `toml:"dynamic"`
 	} `toml:"project"`
 	Tool struct {
+		Setuptools struct {
+			Dynamic struct {
+				Version struct {
+					Attr string `toml:"attr"`
+				} `toml:"version"`
+			} `toml:"dynamic"`
+		} `toml:"setuptools"`
+		Hatch struct {
+			Version struct {
+				Path string `toml:"path"`
+			} `toml:"version"`
+		} `toml:"hatch"`
 		Poetry struct {
 			Name        string   `toml:"name"`
 			Version     string   `toml:"version"`
@@ -67,13 +80,13 @@ func readMetadata(dir string) (Metadata, error) {
 	if err := readSetupCfg(filepath.Join(dir, "setup.cfg"), dir, &m); err != nil {
 		return m, err
 	}
-	if err := readPyproject(filepath.Join(dir, "pyproject.toml"), &m); err != nil {
+	if err := readPyproject(filepath.Join(dir, "pyproject.toml"), dir, &m); err != nil {
 		return m, err
 	}
 	return m, nil
 }
 
-func readPyproject(file string, m *Metadata) error {
+func readPyproject(file, dir string, m *Metadata) error {
 	data, err := os.ReadFile(file)
 	if os.IsNotExist(err) {
 		return nil
@@ -98,11 +111,11 @@ func readPyproject(file string, m *Metadata) error {
 	if !set(&m.Name, pr.Name) {
 		set(&m.Name, po.Name)
 	}
-	if !set(&m.Version, pr.Version) && !set(&m.Version, po.Version) {
-		for _, d := range pr.Dynamic {
-			if d == "version" {
-				m.VersionNote = "pyproject.toml's version is dynamic: set it here, or pass --version to 'wsgipack build' (CI passes its tag)"
-			}
+	if !set(&m.Version, pr.Version) && !set(&m.Version, po.Version) && slices.Contains(pr.Dynamic, "version") {
+		// A dynamic version that init can read from the code.
+		tool := p.Tool
+		if !set(&m.Version, attrVersionOf(dir, tool.Setuptools.Dynamic.Version.Attr)) && !set(&m.Version, fileVersionOf(dir, tool.Hatch.Version.Path)) {
+			m.VersionNote = "pyproject.toml's version is dynamic: set it here, or pass --version to 'wsgipack build' (CI passes its tag)"
 		}
 	}
 	if !set(&m.Description, pr.Description) {
@@ -140,6 +153,44 @@ func readPyproject(file string, m *Metadata) error {
 		set(&m.Homepage, po.Homepage)
 	}
 	return nil
+}
+
+// attrVersionOf reads "attr: package.__version__" (setup.cfg) or
+// {attr = "package.__version__"} (pyproject.toml): the literal in
+// package/__init__.py or package.py, under dir or dir/src; "" when there
+// is none.
+func attrVersionOf(dir, attr string) string {
+	if strings.TrimSpace(attr) == "" {
+		return ""
+	}
+	mod := strings.TrimSuffix(strings.TrimSpace(attr), ".__version__")
+	rel := filepath.Join(strings.Split(mod, ".")...)
+	for _, root := range []string{dir, filepath.Join(dir, "src")} {
+		for _, p := range []string{filepath.Join(root, rel, "__init__.py"), filepath.Join(root, rel+".py")} {
+			if data, err := os.ReadFile(p); err == nil {
+				if mm := attrVersion.FindSubmatch(data); mm != nil {
+					return string(mm[1])
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// fileVersionOf reads __version__ = "..." from file (hatch's
+// [tool.hatch.version] path), "" when it has none.
+func fileVersionOf(dir, file string) string {
+	if file == "" || !filepath.IsLocal(file) {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		return ""
+	}
+	if mm := attrVersion.FindSubmatch(data); mm != nil {
+		return string(mm[1])
+	}
+	return ""
 }
 
 var attrVersion = regexp.MustCompile(`(?m)^__version__\s*=\s*["']([^"']+)["']`)
@@ -206,18 +257,7 @@ func readSetupCfg(file, dir string, m *Metadata) error {
 	v := meta["version"]
 	if attr, ok := strings.CutPrefix(v, "attr:"); ok {
 		// attr: package.__version__ -> the literal in package/__init__.py or package.py
-		mod := strings.TrimSuffix(strings.TrimSpace(attr), ".__version__")
-		v = ""
-		rel := filepath.Join(strings.Split(mod, ".")...)
-		for _, root := range []string{dir, filepath.Join(dir, "src")} {
-			for _, p := range []string{filepath.Join(root, rel, "__init__.py"), filepath.Join(root, rel+".py")} {
-				if data, err := os.ReadFile(p); err == nil {
-					if mm := attrVersion.FindSubmatch(data); mm != nil && v == "" {
-						v = string(mm[1])
-					}
-				}
-			}
-		}
+		v = attrVersionOf(dir, attr)
 		if v == "" {
 			m.VersionNote = "setup.cfg's version is " + meta["version"] + ", which init cannot read: set it here, or pass --version to 'wsgipack build'"
 		}

@@ -61,6 +61,17 @@ setup(
 			"setup.cfg": "[metadata]\ndescription = Shop front\n"},
 			Metadata{From: "setup.cfg", Name: "shop", Description: "Shop front",
 				VersionNote: "setup.py's version is __version__, which init does not run: set it here, or pass --version to 'wsgipack build'"}},
+		{"dynamic version from setuptools' attr", map[string]string{
+			"pyproject.toml":       "[project]\nname = \"shop\"\ndynamic = [\"version\"]\ndescription = \"Shop front\"\n[tool.setuptools.dynamic]\nversion = {attr = \"shop.__version__\"}\n",
+			"src/shop/__init__.py": "__version__ = \"4.2.0\"\n"},
+			Metadata{From: "pyproject.toml", Name: "shop", Version: "4.2.0", Description: "Shop front"}},
+		{"dynamic version from hatch's path", map[string]string{
+			"pyproject.toml":    "[project]\nname = \"shop\"\ndynamic = [\"version\"]\n[tool.hatch.version]\npath = \"shop/__about__.py\"\n",
+			"shop/__about__.py": "__version__ = '4.3.0.dev1'\n"},
+			Metadata{From: "pyproject.toml", Name: "shop", Version: "4.3.0.dev1"}},
+		{"dynamic version from git tags", map[string]string{
+			"pyproject.toml": "[project]\nname = \"shop\"\ndynamic = [\"version\"]\n[tool.setuptools_scm]\n"},
+			Metadata{From: "pyproject.toml", Name: "shop", VersionNote: "pyproject.toml's version is dynamic: set it here, or pass --version to 'wsgipack build' (CI passes its tag)"}},
 		{"nothing", map[string]string{"README": "hi"}, Metadata{}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
