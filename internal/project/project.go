@@ -28,9 +28,9 @@ type Info struct {
 	Metadata
 	Venv string // .venv, venv or env; empty when there is none
 	// VenvPython is the venv's Python X.Y from its pyvenv.cfg; empty
-	// when it does not say.
-	VenvPython string
-	Source     string // the app's code: ".", "src" or Django's manage.py directory
+	// when it does not say. VenvNote is what to check about Venv.
+	VenvPython, VenvNote string
+	Source               string // the app's code: ".", "src" or Django's manage.py directory
 	// Framework is "flask", "django" or "" (a plain WSGI app, or unknown).
 	Framework string
 	// WSGI is app.wsgi (module:callable or module:factory()); empty when
@@ -79,6 +79,9 @@ func Detect(dir string) (*Info, error) {
 	if len(venvs) > 0 {
 		info.Venv = venvs[0]
 		info.VenvPython = venvPython(filepath.Join(dir, info.Venv, "pyvenv.cfg"))
+	}
+	if len(venvs) > 1 {
+		info.VenvNote = "there are several venvs (" + strings.Join(venvs, ", ") + "): check that " + venvs[0] + " is the one CI builds; the others are left out of the package"
 	}
 	if hasPython(filepath.Join(dir, "src")) {
 		info.Source = "src"

@@ -180,6 +180,8 @@ func Init(file string, force bool) (*Skeleton, error) {
 	if d.Venv == "" {
 		d.Venv = "venv"
 		todo(&d.VenvTODO, "no venv found (.venv, venv or env with a pyvenv.cfg): create it as CI does (python3 -m venv venv && venv/bin/pip install ...)")
+	} else if info.VenvNote != "" {
+		todo(&d.VenvTODO, info.VenvNote)
 	}
 	d.Targets = "[debian-12, el9]"
 	if py := info.VenvPython; py != "" {

@@ -306,3 +306,19 @@ func TestInitTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestInitSeveralVenvs: with .venv and venv both there, init takes .venv,
+// leaves venv out of the package and asks to check the choice.
+func TestInitSeveralVenvs(t *testing.T) {
+	dir := initProject(t, "flaskr", ".venv")
+	if err := os.MkdirAll(filepath.Join(dir, "venv"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "venv", "pyvenv.cfg"), []byte("version = 3.11.2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, sk := initParsed(t, filepath.Join(dir, "wsgipack.yaml"))
+	if p, _ := s.Venv.One(); p != ".venv" || !slices.Contains(s.App.Exclude, "venv/**") || len(sk.TODOs) != 1 || !strings.Contains(sk.TODOs[0], "there are several venvs (.venv, venv): check that .venv is the one CI builds") {
+		t.Errorf("venv %q, exclude %q, TODOs %q", p, s.App.Exclude, sk.TODOs)
+	}
+}
