@@ -108,6 +108,9 @@ func Init(file string, force bool) (*Skeleton, error) {
 		if info.Name != "" || name == "webapp" {
 			todo(&d.NameTODO, why)
 		}
+	} else if sep := regexp.MustCompile(`[-_.\s]+`); sep.ReplaceAllString(strings.ToLower(strings.TrimSpace(info.Name)), "-") != name {
+		// More than case and separators changed: "café-app" is caf-app.
+		todo(&d.NameTODO, fmt.Sprintf("made from the project's name %q, which has characters a package name cannot: check it", info.Name))
 	}
 	d.Name = name
 	d.EnvPrefix = strings.ToUpper(strings.ReplaceAll(name, "-", "_"))

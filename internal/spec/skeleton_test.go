@@ -233,6 +233,8 @@ func TestInitName(t *testing.T) {
 		{"My_Shop", `name = "apache"`, "my-shop", `the project's name "apache" is not a package name of its own`},
 		{"My_Shop", `description = "no name"`, "my-shop", ""},
 		{"001", `name = "9lives"`, "webapp", "name the package"},
+		{"cafe", `name = "café-app"`, "caf-app", `made from the project's name "café-app", which has characters a package name cannot`},
+		{"cafe", `name = "My App"`, "my-app", ""},
 	} {
 		dir := filepath.Join(t.TempDir(), c.dir)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
