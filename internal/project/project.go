@@ -163,9 +163,12 @@ var (
 	staticRoot      = regexp.MustCompile(`(?m)^STATIC_ROOT\s*=\s*(.+?)\s*(?:#.*)?$`)
 	staticURL       = regexp.MustCompile(`(?m)^STATIC_URL\s*=\s*["']([^"']*)["']`)
 	// BASE_DIR / "static", BASE_DIR / "a" / "b", os.path.join(BASE_DIR, "static")
-	baseDirPath = regexp.MustCompile(`^(?:BASE_DIR\s*((?:/\s*["'][^"']+["']\s*)+)|os\.path\.join\(\s*BASE_DIR\s*((?:,\s*["'][^"']+["']\s*)+)\))$`)
-	quoted      = regexp.MustCompile(`["']([^"']+)["']`)
-	literal     = regexp.MustCompile(`^["']([^"']+)["']$`)
+	// (or another directory of the settings, APPS_DIR / "media")
+	baseDirPath = regexp.MustCompile(`^(?:([A-Z][A-Z0-9_]*)\s*((?:/\s*["'][^"']+["']\s*)+)|os\.path\.join\(\s*([A-Z][A-Z0-9_]*)\s*((?:,\s*["'][^"']+["']\s*)+)\))$`)
+	// APPS_DIR = BASE_DIR / "shop": a directory the settings name
+	dirDef  = regexp.MustCompile(`(?m)^([A-Z][A-Z0-9_]*_DIR)\s*=\s*(.+?)\s*(?:#.*)?$`)
+	quoted  = regexp.MustCompile(`["']([^"']+)["']`)
+	literal = regexp.MustCompile(`^["']([^"']+)["']$`)
 	// SECRET_KEY from os.environ[...], os.environ.get(...), os.getenv(...)
 	// or django-environ's env(...) / env.str(...).
 	secretEnv = regexp.MustCompile(`(?m)^SECRET_KEY\s*=\s*(?:os\.environ\s*\[\s*|os\.environ\.get\s*\(\s*|os\.getenv\s*\(\s*|env(?:\.str)?\s*\(\s*)["']([A-Za-z_][A-Za-z0-9_]*)["']`)
@@ -321,6 +324,17 @@ func detectDjango(dir, manage string, info *Info) {
 	// MEDIA_ROOT, how SECRET_KEY is read, the hosts, DEBUG, the database.
 	st := readSettings(src, settingsModule)
 	sdata := st.text
+	// BASE_DIR, and the directories defined from it (APPS_DIR = BASE_DIR / "shop").
+	dirs := map[string]string{"BASE_DIR": st.baseDir}
+	for _, m := range dirDef.FindAllSubmatch(sdata, -1) {
+		if name := string(m[1]); name != "BASE_DIR" {
+			if under, ok := underBaseDir(string(m[2]), dirs); ok {
+				dirs[name] = under
+			} else {
+				delete(dirs, name)
+			}
+		}
+	}
 	if mm := last(secretEnv, sdata); mm != nil && secretIsLastFromEnv(sdata) {
 		info.Secrets = []string{string(mm[1])}
 		info.SecretNote = "settings read SECRET_KEY from " + string(mm[1])
@@ -336,7 +350,7 @@ func detectDjango(dir, manage string, info *Info) {
 	}
 	if db := databases(sdata); sqliteEngine.Match(db) {
 		if mm := dbName.FindSubmatch(db); mm != nil {
-			if under, ok := underBaseDir(string(mm[1]), st.baseDir); ok {
+			if under, ok := underBaseDir(string(mm[1]), dirs); ok {
 				info.Notes = append(info.Notes, "the SQLite database of "+settingsModule+" is "+string(mm[1])+" (app/"+under+"), inside the release: read-only for the app user, and replaced at each upgrade, so the migrate hook would fail; "+
 					"put it in the app's data directory, e.g. \"NAME\": os.path.join(os.environ[\"<NAME>_STATE\"], \"db.sqlite3\") (environment.<NAME>_STATE, /var/lib/<name>, the app user's)")
 			}
@@ -344,7 +358,7 @@ func detectDjango(dir, manage string, info *Info) {
 	}
 	var notes []string
 	for _, d := range djangoServedDirs {
-		if note := djangoServed(d, sdata, st.baseDir, settingsModule, manageInRelease, info); note != "" {
+		if note := djangoServed(d, sdata, dirs, settingsModule, manageInRelease, info); note != "" {
 			notes = append(notes, note)
 		}
 	}
@@ -380,20 +394,25 @@ func secretIsLastFromEnv(text []byte) bool {
 
 // underBaseDir returns the path that a settings expression names under
 // the source directory (BASE_DIR / "static", os.path.join(BASE_DIR,
-// "static"), str(...) of either, or a relative literal), BASE_DIR being
-// baseDir; false when it names no path there.
-func underBaseDir(expr, baseDir string) (string, bool) {
+// "static"), str(...) of either, or a relative literal), dirs being where
+// BASE_DIR and the settings' other directories (APPS_DIR) are; false when
+// it names no path there.
+func underBaseDir(expr string, dirs map[string]string) (string, bool) {
 	expr = strings.TrimSpace(expr)
 	if m := strCall.FindStringSubmatch(expr); m != nil {
 		expr = strings.TrimSpace(m[1])
 	}
 	var under string
 	if b := baseDirPath.FindStringSubmatch(expr); b != nil {
+		base, ok := dirs[b[1]+b[3]]
+		if !ok {
+			return "", false
+		}
 		var segs []string
-		for _, q := range quoted.FindAllStringSubmatch(b[1]+b[2], -1) {
+		for _, q := range quoted.FindAllStringSubmatch(b[2]+b[4], -1) {
 			segs = append(segs, q[1])
 		}
-		under = filepath.ToSlash(filepath.Join(append([]string{baseDir}, segs...)...))
+		under = filepath.ToSlash(filepath.Join(append([]string{base}, segs...)...))
 	} else if l := literal.FindStringSubmatch(expr); l != nil && !filepath.IsAbs(l[1]) {
 		under = filepath.ToSlash(filepath.Clean(l[1]))
 	}
@@ -421,10 +440,10 @@ var djangoServedDirs = []djangoServedDir{
 }
 
 // djangoServed maps d's directory, when the settings put it under the
-// source directory (BASE_DIR being baseDir there), to its URL under
+// source directory (dirs: where BASE_DIR and APPS_DIR are), to its URL under
 // apache.static and makes it writable; it returns the note for the spec,
 // or "" when the settings do not set it.
-func djangoServed(d djangoServedDir, sdata []byte, baseDir, settings, manage string, info *Info) string {
+func djangoServed(d djangoServedDir, sdata []byte, dirs map[string]string, settings, manage string, info *Info) string {
 	url := d.defaultURL
 	if mm := last(d.url, sdata); mm != nil {
 		if u := "/" + strings.Trim(string(mm[1]), "/"); u != "/" && !strings.Contains(string(mm[1]), "://") {
@@ -439,7 +458,7 @@ func djangoServed(d djangoServedDir, sdata []byte, baseDir, settings, manage str
 	if d.hook != "" {
 		info.PostInstall = append(info.PostInstall, "python "+manage+" "+d.hook)
 	}
-	under, ok := underBaseDir(expr, baseDir)
+	under, ok := underBaseDir(expr, dirs)
 	if !ok {
 		info.Notes = append(info.Notes, d.setting+"_ROOT is "+expr+": map its URL ("+url+") to it under apache.static, and let the app user write there ("+d.what+")")
 		return ""

@@ -154,6 +154,8 @@ func TestDjango(t *testing.T) {
 			"DJANGO_SECRET_KEY", map[string]string{"/static": "app/staticfiles", "/uploads": "app/media"}, 2, ""},
 		{"MEDIA_ROOT outside the project", "MEDIA_ROOT = '/srv/media'\n",
 			"DJANGO_SECRET_KEY", map[string]string{}, 1, "MEDIA_ROOT is '/srv/media': map its URL (/media)"},
+		{"MEDIA_ROOT in a directory from the environment", "import os\nDATA_DIR = Path(os.environ['DATA'])\nMEDIA_ROOT = DATA_DIR / 'media'\n",
+			"DJANGO_SECRET_KEY", map[string]string{}, 1, "MEDIA_ROOT is DATA_DIR / 'media': map its URL (/media)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			info, err := Detect(write(t, map[string]string{"src/manage.py": manage, "src/shop/__init__.py": "", "src/shop/wsgi.py": "application = None\n",
@@ -188,8 +190,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
 STATIC_URL = "/static/"
+APPS_DIR = BASE_DIR / "shop"
 STATIC_ROOT = str(BASE_DIR / "staticfiles")
-MEDIA_ROOT = BASE_DIR / "media"
+MEDIA_ROOT = str(APPS_DIR / "media")
 `
 	files := map[string]string{
 		"manage.py":                     "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings.local')\n",
@@ -207,10 +210,10 @@ MEDIA_ROOT = BASE_DIR / "media"
 	if info.WSGI != "config.wsgi:application" || info.Environment["DJANGO_SETTINGS_MODULE"] != "config.settings.production" {
 		t.Errorf("wsgi %q, environment %v: want wsgi.py's settings", info.WSGI, info.Environment)
 	}
-	if want := map[string]string{"/assets": "app/staticfiles", "/media": "app/media"}; !reflect.DeepEqual(info.Static, want) {
+	if want := map[string]string{"/assets": "app/staticfiles", "/media": "app/shop/media"}; !reflect.DeepEqual(info.Static, want) {
 		t.Errorf("static %v, want %v", info.Static, want)
 	}
-	if want := []string{"app/staticfiles", "app/media"}; !reflect.DeepEqual(info.Writable, want) {
+	if want := []string{"app/staticfiles", "app/shop/media"}; !reflect.DeepEqual(info.Writable, want) {
 		t.Errorf("writable %q, want %q", info.Writable, want)
 	}
 	if len(info.Secrets) != 1 || info.Secrets[0] != "DJANGO_SECRET_KEY" || info.SecretTODO != "" || len(info.PostInstall) != 2 {
