@@ -734,12 +734,15 @@ func isTest(name string) bool {
 }
 
 // hasPython reports whether dir holds a Python module or package (a .py
-// file in it or in a directory of it): src/ of a src layout, not the
-// JavaScript sources a project keeps there.
+// file in it, or up to two directories down: a namespace package): src/
+// of a src layout, not the JavaScript sources a project keeps there.
 func hasPython(dir string) bool {
-	m, _ := filepath.Glob(filepath.Join(dir, "*.py"))
-	n, _ := filepath.Glob(filepath.Join(dir, "*", "*.py"))
-	return len(m)+len(n) > 0
+	for _, pattern := range []string{"*.py", "*/*.py", "*/*/*.py"} {
+		if m, _ := filepath.Glob(filepath.Join(dir, pattern)); len(m) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func isFile(p string) bool {

@@ -116,6 +116,7 @@ func TestEntryPoint(t *testing.T) {
 		{"an assignment elsewhere is not the entry point", map[string]string{
 			"shop/__init__.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n",
 			"shop/tasks.py":    "from celery import Celery\napp = Celery(\"shop\")\n"}, "shop:create_app()", "flask"},
+		{"namespace package in src", map[string]string{"src/company/shop/__init__.py": "from flask import Flask\napp = Flask(__name__)\n"}, "company.shop:app", "flask"},
 		{"src/ of JavaScript beside the app", map[string]string{"app.py": "from flask import Flask\napp = Flask(__name__)\n",
 			"src/main.js": "", "src/components/App.vue": ""}, "app:app", "flask"},
 		{"tests are not the app", map[string]string{"tests/test_app.py": "from flask import Flask\napp = Flask(__name__)\n",
