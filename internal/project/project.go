@@ -477,7 +477,10 @@ var (
 	wsgiApp      = regexp.MustCompile(`(?m)^(?:application\s*=|def\s+application\s*\()`)
 	// app = create_app(), application = make_app("production"): the app a
 	// wsgi.py (or app.py) makes, as gunicorn and uWSGI are given it.
-	entryAssign = regexp.MustCompile(`(?m)^(app|application)\s*(?::\s*[A-Za-z_.]+\s*)?=\s*[A-Za-z_][A-Za-z0-9_.]*\(`)
+	entryAssign = regexp.MustCompile(`(?m)^(app|application)\s*(?::\s*[A-Za-z_.]+\s*)?=\s*([A-Za-z_][A-Za-z0-9_.]*)\(`)
+	// an app factory's name, for app.py and application.py (where app =
+	// typer.Typer() may be a command line, not the web app)
+	factoryName = regexp.MustCompile(`(?i)(?:^|\.)(?:create|make|build|get)_?(?:wsgi_?)?app(?:lication)?$`)
 	identifier  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
@@ -521,7 +524,7 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 		flask := importsFlask.Match(data)
 		if m := flaskApp.FindSubmatch(data); m != nil && flask {
 			found = append(found, candidate{mod + ":" + string(m[1]), file, rank, flask, false})
-		} else if m := entryAssign.FindSubmatch(data); m != nil && rank <= strings.Count(rel, string(filepath.Separator))+1 {
+		} else if m := entryAssign.FindSubmatch(data); m != nil && (d.Name() == "wsgi.py" || (rank <= strings.Count(rel, string(filepath.Separator))+1 && factoryName.Match(m[2]))) {
 			found = append(found, candidate{mod + ":" + string(m[1]), file, rank + 5, flask, true})
 		} else if m := flaskFactory.FindSubmatch(data); m != nil && flask {
 			found = append(found, candidate{mod + ":" + string(m[1]) + "()", file, rank + 10, flask, false})

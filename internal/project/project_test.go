@@ -113,6 +113,9 @@ func TestEntryPoint(t *testing.T) {
 			"src/shop/wsgi.py":     "import os\nfrom shop import make_app\napplication = make_app(os.environ.get(\"SHOP_ENV\", \"production\"))\n"}, "shop.wsgi:application", "flask"},
 		{"app.py with a factory and the app it makes", map[string]string{
 			"app.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n\napp = create_app()\n"}, "app:app", "flask"},
+		{"app.py of a command line is not the entry point", map[string]string{
+			"shop/__init__.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n",
+			"app.py":           "import typer\napp = typer.Typer()\n"}, "shop:create_app()", "flask"},
 		{"an assignment elsewhere is not the entry point", map[string]string{
 			"shop/__init__.py": "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n",
 			"shop/tasks.py":    "from celery import Celery\napp = Celery(\"shop\")\n"}, "shop:create_app()", "flask"},
