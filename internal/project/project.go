@@ -91,6 +91,20 @@ func Detect(dir string) (*Info, error) {
 	} else {
 		detectFlaskOrWSGI(dir, info)
 	}
+	if info.Venv != "" && info.WSGI != "" {
+		// CI that runs 'pip install .' puts the app into the venv too,
+		// where it comes first on the server's path (mod_wsgi appends
+		// app.source): the venv's copy serves, and Flask puts its
+		// instance folder there.
+		top := strings.FieldsFunc(info.WSGI, func(r rune) bool { return r == '.' || r == ':' })[0]
+		sp, _ := filepath.Glob(filepath.Join(dir, info.Venv, "lib", "python3*", "site-packages"))
+		for _, p := range sp {
+			if isDir(filepath.Join(p, top)) || isFile(filepath.Join(p, top+".py")) {
+				info.Notes = append(info.Notes, "the venv has "+top+" installed (pip install . in CI?): on the server the venv's copy is imported, not app.source's; install only the app's dependencies into the venv (pip install -r requirements.txt)")
+				break
+			}
+		}
+	}
 	info.Exclude = testPatterns(info.Framework == "django")
 	// What the app writes at run time is a link into /var/lib/<name>, not
 	// shipped: a local instance folder or collected static files stay out.

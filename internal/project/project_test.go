@@ -401,3 +401,18 @@ func TestFlaskMigrate(t *testing.T) {
 		t.Errorf("notes %q, want %q", info.Notes, want)
 	}
 }
+
+// TestAppInVenv: an app that CI installed into the venv too is a TODO.
+func TestAppInVenv(t *testing.T) {
+	info, err := Detect(write(t, map[string]string{
+		"src/shop/__init__.py": "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n",
+		".venv/pyvenv.cfg":     "version = 3.11.2\n",
+		".venv/lib/python3.11/site-packages/shop/__init__.py":  "from flask import Flask\ndef create_app():\n    return Flask(__name__)\n",
+		".venv/lib/python3.11/site-packages/flask/__init__.py": ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.WSGI != "shop:create_app()" || len(info.Notes) != 1 || !strings.Contains(info.Notes[0], "the venv has shop installed (pip install . in CI?)") {
+		t.Errorf("wsgi %q, notes %q", info.WSGI, info.Notes)
+	}
+}
