@@ -607,6 +607,13 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 	// count too.
 	mod, _, _ := strings.Cut(best.wsgi, ":")
 	text := string(data) + packageText(filepath.Join(dir, info.Source, strings.Split(mod, ".")[0]))
+	for _, f := range []string{"config.py", "settings.py"} {
+		// from config import Config, beside the package (Flask's
+		// mega-tutorial layout)
+		if f := filepath.Join(dir, info.Source, f); filepath.Join(dir, best.file) != f {
+			text += "\n" + readFile(f)
+		}
+	}
 	if strings.Contains(text, "instance_relative_config") || strings.Contains(text, "instance_path") || relativeSQLite.MatchString(text) {
 		info.Writable = append(info.Writable, "app/instance")
 	}

@@ -383,6 +383,17 @@ func TestFlaskSecret(t *testing.T) {
 		if strings.Join(info.Secrets, " ") != c.secret || strings.Join(info.SuggestedSecrets, " ") != c.suggested {
 			t.Errorf("%q: secrets %q, suggested %q; want %q, %q", c.config, info.Secrets, info.SuggestedSecrets, c.secret, c.suggested)
 		}
+		// The same in a config.py beside the package (Flask's mega-tutorial).
+		info, err = Detect(write(t, map[string]string{
+			"app/__init__.py": "from flask import Flask\nfrom config import Config\napp = Flask(__name__)\napp.config.from_object(Config)\n",
+			"config.py":       "import os\n" + c.config,
+			"microblog.py":    "from app import app\n"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.WSGI != "app:app" || strings.Join(info.Secrets, " ") != c.secret || strings.Join(info.SuggestedSecrets, " ") != c.suggested {
+			t.Errorf("%q: secrets %q, suggested %q; want %q, %q", c.config, info.Secrets, info.SuggestedSecrets, c.secret, c.suggested)
+		}
 	}
 }
 
