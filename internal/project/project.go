@@ -218,8 +218,6 @@ type settings struct {
 	// baseDir is the directory BASE_DIR names, relative to the source
 	// directory; "." when it is not defined or init cannot tell.
 	baseDir string
-	// files are the modules read, relative to the source directory.
-	files []string
 }
 
 // moduleFile returns the file of module parts under src: a .py file or
@@ -252,7 +250,6 @@ func readSettings(src, name string) settings {
 			return nil
 		}
 		rel, _ := filepath.Rel(src, file)
-		st.files = append(st.files, filepath.ToSlash(rel))
 		pkg := parts
 		if !isPkg {
 			pkg = parts[:len(parts)-1]
