@@ -614,6 +614,10 @@ func detectFlaskOrWSGI(dir string, info *Info) {
 	if strings.Contains(text, "instance_relative_config") || strings.Contains(text, "instance_path") || relativeSQLite.MatchString(text) {
 		info.Writable = append(info.Writable, "app/instance")
 	}
+	if m := sqliteInCode.FindString(text); m != "" && !strings.Contains(m, "instance_path") {
+		info.Notes = append(info.Notes, "the app's SQLite database is made from the code's directory ("+strings.TrimSpace(m)+"): on a server that is inside the release, read-only for the app user and new at each upgrade; "+
+			"put it in the app's data directory, e.g. 'sqlite:///' + os.path.join(os.environ[\"<NAME>_STATE\"], \"app.db\") (environment.<NAME>_STATE, /var/lib/<name>), or in the instance folder")
+	}
 	if strings.Contains(text, "flask_migrate") {
 		// flask db upgrade finds migrations/ in its working directory: the
 		// hooks run in the release, where the source is app/.
@@ -644,6 +648,10 @@ var (
 // flaskSecretEnv: SECRET_KEY = os.environ["NAME"] in a config module,
 // app.config["SECRET_KEY"] = os.getenv("NAME"), SECRET_KEY=os.environ.get("NAME", ...).
 var flaskSecretEnv = regexp.MustCompile(`SECRET_KEY(?:["']\s*\])?\s*=\s*os\.(?:environ\s*\[\s*|environ\.get\s*\(\s*|getenv\s*\(\s*)["']([A-Za-z_][A-Za-z0-9_]*)["']`)
+
+// sqliteInCode is a SQLite URI built from the code's directory
+// ('sqlite:///' + os.path.join(basedir, 'app.db'), Flask's mega-tutorial).
+var sqliteInCode = regexp.MustCompile(`(?m)^.*sqlite:///.*\b(?:basedir|BASE_DIR|base_dir|__file__|root_path)\b.*$`)
 
 var relativeSQLite = regexp.MustCompile(`sqlite:///[^/"'\s]`)
 

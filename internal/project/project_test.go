@@ -427,3 +427,25 @@ func TestAppInVenv(t *testing.T) {
 		t.Errorf("wsgi %q, notes %q", info.WSGI, info.Notes)
 	}
 }
+
+// TestFlaskSQLiteInRelease: a SQLite database made from the code's
+// directory is a TODO; one in the instance folder is not.
+func TestFlaskSQLiteInRelease(t *testing.T) {
+	for _, c := range []struct{ config, note string }{
+		{"basedir = os.path.abspath(os.path.dirname(__file__))\nclass Config:\n    SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL') or 'sqlite:///' + os.path.join(basedir, 'app.db')\n",
+			"the app's SQLite database is made from the code's directory (SQLALCHEMY_DATABASE_URI = os.environ.get('DATABASE_URL') or 'sqlite:///' + os.path.join(basedir, 'app.db'))"},
+		{"def uri(app):\n    return 'sqlite:///' + os.path.join(app.instance_path, 'app.db')\n", ""},
+		{"SQLALCHEMY_DATABASE_URI = os.environ['DATABASE_URL']\n", ""},
+	} {
+		info, err := Detect(write(t, map[string]string{
+			"app/__init__.py": "from flask import Flask\nfrom config import Config\napp = Flask(__name__)\napp.config.from_object(Config)\n",
+			"config.py":       "import os\n" + c.config}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		notes := strings.Join(info.Notes, "\n")
+		if (c.note == "") != (notes == "") || !strings.Contains(notes, c.note) {
+			t.Errorf("%q: notes %q, want %q", c.config, info.Notes, c.note)
+		}
+	}
+}
