@@ -16,10 +16,11 @@ func newInitCommand() *cobra.Command {
 		Short: "Write a commented wsgipack.yaml for the app in the current directory",
 		Long: `Init writes a commented wsgipack.yaml for the project in the spec file's
 directory: name, version, summary, license, maintainer and homepage from
-pyproject.toml or setup.cfg; the venv (.venv, venv or env with a pyvenv.cfg);
-and, for Flask (app = Flask(...), or a create_app() factory) and Django
-(manage.py), the entry point, environment, static files, secret key and
-deploy hooks. Tests are excluded as pytest finds them. What it cannot tell
+pyproject.toml, setup.cfg or setup.py; the venv (.venv, venv or env with a
+pyvenv.cfg) and targets for its Python; and, for Flask (app = Flask(...), a
+wsgi.py with app = create_app(), or a create_app() factory) and Django
+(manage.py and wsgi.py, the settings with what they star-import), the entry
+point, environment, static files, secret key and deploy hooks. Tests are excluded as pytest finds them. What it cannot tell
 is a "# TODO:" comment, also printed. Edit it, then run 'wsgipack check'.`,
 		Example: "  cd myapp && wsgipack init && wsgipack check",
 		Args:    usageArgs(cobra.NoArgs),

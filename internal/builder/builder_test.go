@@ -559,13 +559,20 @@ func TestEntryPoint(t *testing.T) {
 
 // TestInitSpecBuilds: the spec 'wsgipack init' writes for the example app
 // (TODOs left as they are) builds, its entry point imports, and lintian
-// accepts the package: summary and description included.
+// accepts the package: summary and description included, and a
+// dependency that bundles jQuery, as Django's admin and Werkzeug's
+// debugger do.
 func TestInitSpecBuilds(t *testing.T) {
 	need(t, "dpkg-deb", "lintian", "python3.11")
 	dir, specFile := newProject(t, "venv")
 	if err := os.Remove(specFile); err != nil {
 		t.Fatal(err)
 	}
+	sp, _ := filepath.Glob(filepath.Join(dir, "venv", "lib", "python3.*", "site-packages"))
+	if len(sp) != 1 {
+		t.Fatalf("site-packages: %q", sp)
+	}
+	testtool.WriteFiles(t, sp[0], map[string]string{"bundled/static/vendor/jquery/jquery.min.js": "/*! jQuery v3.6.4 | (c) OpenJS Foundation | jquery.org/license */\n"})
 	sk, err := spec.Init(specFile, false)
 	if err != nil {
 		t.Fatal(err)

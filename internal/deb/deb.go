@@ -109,6 +109,7 @@ var lintianOverrides = []lintianOverride{
 	{"library-not-linked-against-libc", "Python extension modules resolve libc symbols from the interpreter that loads them"},
 	{"hardening-no-fortify-functions", "native extensions are built by the app's CI with its own flags"},
 	{"embedded-library", "the venv bundles its dependencies by design: that is what makes the package work without PyPI"},
+	{"embedded-javascript-library", "the app's static files and its dependencies (Django's admin, Werkzeug's debugger) ship the JavaScript they were tested with, served from the package, not Debian's libjs-* packages"},
 	{"extra-license-file", "licenses of bundled dependencies stay in their .dist-info directories"},
 	{"package-contains-documentation-outside-usr-share-doc", "bundled dependencies keep their READMEs where they installed them"},
 	{"custom-library-search-path", "native extensions built by CI's Python can carry a RUNPATH into CI's Python; wsgipack warns at build time and does not relink them"},

@@ -207,6 +207,44 @@ func TestDjango(t *testing.T) {
 	report(t, "dpkg -P: the secret and the app gone")
 }
 
+// TestDjangoSettingsPackage: a Django project laid out as cookiecutter-django
+// lays it out (testdata/django-split: config/settings/{base,local,production}.py,
+// manage.py defaulting to the developers' settings, config/wsgi.py to the
+// servers', BASE_DIR three levels up, STATIC_ROOT in base.py) goes from
+// 'wsgipack init' (no edits) to a served app that runs the production
+// settings everywhere: Apache's daemons, the hooks and the operator's
+// command; the admin's CSS collected into STATIC_ROOT is served by Apache.
+func TestDjangoSettingsPackage(t *testing.T) {
+	specFile := frameworkProject(t, "django-split", "Django")
+	res, err := builder.Build(context.Background(), buildOptions(t, specFile, filepath.Join(workDir(t), "dist-orders-site"), "1.0.0", "debian-12"))
+	if err != nil {
+		t.Fatalf("building orders-site: %v", err)
+	}
+	c := New(t)
+	c.StartApache(t)
+	out := mustInstallDeb(t, c, res.Packages[0].File)
+	mustContain(t, "dpkg -i output", out, "orders-site: secrets: generated DJANGO_SECRET_KEY",
+		"Applying orders.0001_initial... OK", "orders-site: hooks: post_install: python app/manage.py collectstatic --noinput")
+
+	b := newBrowser(t, c)
+	code, body, _ := b.get(t, "/which/")
+	if code != 200 || !strings.Contains(body, `"settings": "production"`) || !strings.Contains(body, `"debug": false`) {
+		t.Fatalf("/which/: %d %s\nerror log:\n%s", code, body, c.ErrorLog())
+	}
+	if code, css, h := b.get(t, "/static/admin/css/base.css"); code != 200 || !strings.Contains(h.Get("Content-Type"), "text/css") || !strings.Contains(css, "DJANGO Admin styles") {
+		t.Errorf("admin CSS from Apache: %d %s %.100q", code, h.Get("Content-Type"), css)
+	}
+	if !c.Exists("/var/lib/orders-site/app/staticfiles/admin/css/base.css") {
+		t.Error("collectstatic did not write into /var/lib/orders-site/app/staticfiles")
+	}
+	got := strings.TrimSpace(c.MustRun(t, "orders-site-ctl", "run", "python", "app/manage.py", "shell", "-c",
+		"from django.conf import settings; print(settings.SETTINGS_NAME, settings.DEBUG)"))
+	if got != "production False" {
+		t.Errorf("orders-site-ctl run sees the settings %q, want production False", got)
+	}
+	report(t, "init (no edits) of a settings package: wsgi.py's production settings (not manage.py's local ones) serve, run the hooks and orders-site-ctl run; STATIC_ROOT from base.py collected and served by Apache")
+}
+
 // TestFlask: the Flask tutorial's app factory goes from 'wsgipack init' (no
 // edits) to a served app: the factory's app answers, writes its SQLite
 // database into its instance folder (a writable path), and sees the

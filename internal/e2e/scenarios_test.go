@@ -181,6 +181,25 @@ func TestDebLifecycle(t *testing.T) {
 		"inventory: apache: configuration unchanged; not reloaded")
 	report(t, "postinst configure twice: no change")
 
+	// An admin who empties a secret (KEY='') gets a new one at the next
+	// configure: the app cannot run with an empty secret.
+	c.WriteFile(t, "/etc/inventory/secrets", "# emptied by the admin\nINVENTORY_SECRET_KEY=''\n", 0o600)
+	regen := c.MustRun(t, "/var/lib/dpkg/info/inventory.postinst", "configure", "1.4.2-1+deb12")
+	mustContain(t, "postinst after an emptied secret", regen, "inventory: secrets: INVENTORY_SECRET_KEY was empty in /etc/inventory/secrets; generating a new one",
+		"inventory: secrets: generated INVENTORY_SECRET_KEY")
+	if renewed := secretValue(t, c, "INVENTORY_SECRET_KEY"); renewed == secret {
+		t.Error("the emptied secret came back with its old value")
+	} else {
+		secret = renewed
+	}
+	if got := c.ReadFile(t, "/etc/inventory/secrets"); !strings.HasPrefix(got, "# emptied by the admin\n") || strings.Count(got, "INVENTORY_SECRET_KEY=") != 1 {
+		t.Errorf("secrets after regeneration:\n%s", got)
+	}
+	if got := strings.TrimSpace(c.MustRun(t, "stat", "-c", "%U:%G %a", "/etc/inventory/secrets")); got != "root:inventory 640" {
+		t.Errorf("/etc/inventory/secrets: %s, want root:inventory 640", got)
+	}
+	report(t, "an emptied secret (KEY='') generated again by postinst configure, the file's other lines kept")
+
 	// A second app beside the first.
 	mustInstallDeb(t, c, stock.pkg(t, "debian-12"))
 	expect(t, "second app", answer(t, c, "/stock/"), map[string]string{"user": "stock", "prefix": "/opt/stock/current/venv", "state": "/var/lib/stock"})
@@ -349,6 +368,10 @@ func TestFailingHook(t *testing.T) {
 	mustContain(t, "dpkg -i output", out, "migration exploded, no such table",
 		"failhook: error: a deploy hook failed (its output is above); Apache not reloaded")
 	report(t, "failing hook: install fails with its output, Apache not reloaded")
+	// The operator's command says why it cannot run anything yet.
+	if out, code := c.Run(t, "failhook-ctl", "run", "python", "-V"); code == 0 || !strings.Contains(out, "failhook: error: failhook has no current release") {
+		t.Errorf("failhook-ctl run with no current release: exit %d\n%s", code, out)
+	}
 
 	// An app that cannot be imported says so in Apache's error log, by name.
 	// (The shipped bytecode is unchecked-hash: it is used whatever the source

@@ -55,7 +55,17 @@ except SystemExit as e:
 except BaseException as e:
     traceback.print_exc()
     missing = getattr(e, "name", None) if isinstance(e, ImportError) else None
-    done(error="import", type=type(e).__name__, detail=str(e), missing=missing or "")
+    # os.environ["NAME"] of a variable the spec does not set: the KeyError
+    # comes from os.environ's __getitem__ (the last frame, in os.py).
+    environ = ""
+    if isinstance(e, KeyError) and len(e.args) == 1 and isinstance(e.args[0], str):
+        tb = e.__traceback__
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        code = tb.tb_frame.f_code
+        if code.co_name == "__getitem__" and code.co_filename in (os.__file__, "<frozen os>"):
+            environ = e.args[0]
+    done(error="import", type=type(e).__name__, detail=str(e), missing=missing or "", environ=environ)
 
 origin = getattr(mod, "__file__", None) or ""
 

@@ -184,6 +184,7 @@ type result struct {
 	Type    string   `json:"type"`
 	Detail  string   `json:"detail"`
 	Missing string   `json:"missing"`
+	Environ string   `json:"environ"`
 	File    string   `json:"file"`
 	Defined []string `json:"defined"`
 	Reason  string   `json:"reason"`
@@ -269,6 +270,10 @@ func Import(o Options, e Entry) error {
 		switch {
 		case r.Type == "ModuleNotFoundError" && r.Missing != "" && !isPrefix(r.Missing, e.Module):
 			return fail(tb, "importing %s with the venv's Python failed: ModuleNotFoundError: %s: the module %s needs %s, which the venv does not have; install it into the venv (add it to the requirements)", e.Module, r.Detail, e.Module, r.Missing)
+		case r.Environ != "":
+			return fail(tb, "importing %s with the venv's Python failed: the app reads the environment variable %s (KeyError: %s), which the spec does not set: "+
+				"give it a default under environment (a server overrides it in /etc/<name>/environment), list it under secrets if it is a secret (check sets a placeholder), "+
+				"or pass --no-import when it only exists on the servers", e.Module, r.Environ, r.Detail)
 		case r.Type == "SyntaxError" || r.Type == "IndentationError" || r.Type == "TabError":
 			return fail(tb, "importing %s with the venv's Python failed: %s: %s (the venv's Python is %s)", e.Module, r.Type, r.Detail, rel(o.Dir, python))
 		default:

@@ -66,6 +66,8 @@ func TestCheck(t *testing.T) {
 		env   map[string]string
 		// want is "" for a pass, else strings the error must hold.
 		want []string
+		// notWant are strings the error must not hold.
+		notWant []string
 	}{
 		{name: "module-level app", wsgi: "hello.web:application", files: map[string]string{
 			"src/hello/__init__.py": "",
@@ -113,7 +115,10 @@ def application(environ, start_response):
 		}, want: []string{"SyntaxError", "hello.py"}},
 		{name: "error at import", wsgi: "hello:app", files: map[string]string{
 			"src/hello.py": "import os\nSECRET = os.environ['NOT_SET_ANYWHERE']\n",
-		}, want: []string{"KeyError: 'NOT_SET_ANYWHERE'", "SECRET = os.environ"}},
+		}, want: []string{"KeyError: 'NOT_SET_ANYWHERE'", "SECRET = os.environ", "the app reads the environment variable NOT_SET_ANYWHERE", "give it a default under environment"}},
+		{name: "KeyError not of the environment", wsgi: "hello:app", files: map[string]string{
+			"src/hello.py": "CONFIG = {}\nDB = CONFIG['DATABASE_URL']\n",
+		}, want: []string{"failed: KeyError: 'DATABASE_URL'"}, notWant: []string{"environment variable"}},
 		{name: "exit at import", wsgi: "hello:app", files: map[string]string{
 			"src/hello.py": "import sys\nsys.exit('no config')\n",
 		}, want: []string{"importing hello called sys.exit('no config')"}},
@@ -155,6 +160,11 @@ def application(environ, start_response):
 				for _, w := range tt.want {
 					if !strings.Contains(err.Error(), w) {
 						t.Errorf("the error lacks %q:\n%v", w, err)
+					}
+				}
+				for _, w := range tt.notWant {
+					if strings.Contains(err.Error(), w) {
+						t.Errorf("the error holds %q:\n%v", w, err)
 					}
 				}
 			}

@@ -58,7 +58,9 @@ func TestEntryScriptLoadsEnvironment(t *testing.T) {
 		Environment: map[string]string{"GREETING": "default", "OTHER": "it's 1", "KEPT": "from the release"}})
 	os.WriteFile(filepath.Join(dir, "releases", "1", "environment"), defaults, 0o644)
 	// The server's settings win over the release's defaults, secrets over both.
-	os.WriteFile(filepath.Join(dir, "environment"), []byte("# comment\nGREETING=\"hello there\"\nexport SECRET=not-this\n"), 0o644)
+	// Values read from the hooks' starting environment mean the same here.
+	os.WriteFile(filepath.Join(dir, "environment"), []byte("# comment\nGREETING=\"hello there\"\nexport SECRET=not-this\n"+
+		"DATA=\"$HOME/data\"\nTOOLS=\"$VIRTUAL_ENV/bin\"\nLANG=de_DE.UTF-8\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "secrets"), []byte("SECRET='s3'\n"), 0o640)
 	os.WriteFile(filepath.Join(dir, "demo.wsgi"), script, 0o644)
 	out, err := exec.Command(py, "-c", `import os, runpy, sys
@@ -67,8 +69,12 @@ ns = runpy.run_path(sys.argv[1] + "/demo.wsgi")
 os.rename(sys.argv[1] + "/current", sys.argv[1] + "/old")
 os.symlink("releases/2", sys.argv[1] + "/current")
 import demo.late
-print(b"".join(ns["application"]({}, None)).decode(), os.environ["OTHER"], os.environ["KEPT"], os.environ["SECRET"], demo.late.RELEASE, sep="|")`, dir).CombinedOutput()
-	if err != nil || string(out) != "hello there|it's 1|from the release|s3|1\n" {
-		t.Errorf("entry script: %v\n%s", err, out)
+print(b"".join(ns["application"]({}, None)).decode(), os.environ["OTHER"], os.environ["KEPT"], os.environ["SECRET"], demo.late.RELEASE, sep="|")
+print(os.environ["DATA"], os.environ["TOOLS"], os.environ["LANG"], os.environ.get("HOME"), os.environ.get("VIRTUAL_ENV"), sep="|")`, dir).CombinedOutput()
+	release, _ := filepath.EvalSymlinks(filepath.Join(dir, "releases", "1"))
+	want := "hello there|it's 1|from the release|s3|1\n" +
+		"/var/lib/demo/data|" + release + "/venv/bin|de_DE.UTF-8|" + os.Getenv("HOME") + "|None\n"
+	if err != nil || string(out) != want {
+		t.Errorf("entry script: %v\n%s\nwant\n%s", err, out, want)
 	}
 }

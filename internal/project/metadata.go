@@ -2,10 +2,12 @@ package project
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -43,6 +45,18 @@ type pyproject struct {
 		Dynamic     []string          `toml:"dynamic"`
 	} `toml:"project"`
 	Tool struct {
+		Setuptools struct {
+			Dynamic struct {
+				Version struct {
+					Attr string `toml:"attr"`
+				} `toml:"version"`
+			} `toml:"dynamic"`
+		} `toml:"setuptools"`
+		Hatch struct {
+			Version struct {
+				Path string `toml:"path"`
+			} `toml:"version"`
+		} `toml:"hatch"`
 		Poetry struct {
 			Name        string   `toml:"name"`
 			Version     string   `toml:"version"`
@@ -55,20 +69,24 @@ type pyproject struct {
 	} `toml:"tool"`
 }
 
-// readMetadata reads pyproject.toml ([project], else [tool.poetry]) and
-// setup.cfg ([metadata]) in dir; pyproject.toml's values win.
+// readMetadata reads pyproject.toml ([project], else [tool.poetry]),
+// setup.cfg ([metadata]) and setup.py (setup()'s literal arguments) in
+// dir; pyproject.toml's values win, then setup.cfg's.
 func readMetadata(dir string) (Metadata, error) {
 	var m Metadata
+	if err := readSetupPy(filepath.Join(dir, "setup.py"), &m); err != nil {
+		return m, err
+	}
 	if err := readSetupCfg(filepath.Join(dir, "setup.cfg"), dir, &m); err != nil {
 		return m, err
 	}
-	if err := readPyproject(filepath.Join(dir, "pyproject.toml"), &m); err != nil {
+	if err := readPyproject(filepath.Join(dir, "pyproject.toml"), dir, &m); err != nil {
 		return m, err
 	}
 	return m, nil
 }
 
-func readPyproject(file string, m *Metadata) error {
+func readPyproject(file, dir string, m *Metadata) error {
 	data, err := os.ReadFile(file)
 	if os.IsNotExist(err) {
 		return nil
@@ -93,11 +111,11 @@ func readPyproject(file string, m *Metadata) error {
 	if !set(&m.Name, pr.Name) {
 		set(&m.Name, po.Name)
 	}
-	if !set(&m.Version, pr.Version) && !set(&m.Version, po.Version) {
-		for _, d := range pr.Dynamic {
-			if d == "version" {
-				m.VersionNote = "pyproject.toml's version is dynamic: set it here, or pass --version to 'wsgipack build' (CI passes its tag)"
-			}
+	if !set(&m.Version, pr.Version) && !set(&m.Version, po.Version) && slices.Contains(pr.Dynamic, "version") {
+		// A dynamic version that init can read from the code.
+		tool := p.Tool
+		if !set(&m.Version, attrVersionOf(dir, tool.Setuptools.Dynamic.Version.Attr)) && !set(&m.Version, fileVersionOf(dir, tool.Hatch.Version.Path)) {
+			m.VersionNote = "pyproject.toml's version is dynamic: set it here, or pass --version to 'wsgipack build' (CI passes its tag)"
 		}
 	}
 	if !set(&m.Description, pr.Description) {
@@ -135,6 +153,44 @@ func readPyproject(file string, m *Metadata) error {
 		set(&m.Homepage, po.Homepage)
 	}
 	return nil
+}
+
+// attrVersionOf reads "attr: package.__version__" (setup.cfg) or
+// {attr = "package.__version__"} (pyproject.toml): the literal in
+// package/__init__.py or package.py, under dir or dir/src; "" when there
+// is none.
+func attrVersionOf(dir, attr string) string {
+	if strings.TrimSpace(attr) == "" {
+		return ""
+	}
+	mod := strings.TrimSuffix(strings.TrimSpace(attr), ".__version__")
+	rel := filepath.Join(strings.Split(mod, ".")...)
+	for _, root := range []string{dir, filepath.Join(dir, "src")} {
+		for _, p := range []string{filepath.Join(root, rel, "__init__.py"), filepath.Join(root, rel+".py")} {
+			if data, err := os.ReadFile(p); err == nil {
+				if mm := attrVersion.FindSubmatch(data); mm != nil {
+					return string(mm[1])
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// fileVersionOf reads __version__ = "..." from file (hatch's
+// [tool.hatch.version] path), "" when it has none.
+func fileVersionOf(dir, file string) string {
+	if file == "" || !filepath.IsLocal(file) {
+		return ""
+	}
+	data, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		return ""
+	}
+	if mm := attrVersion.FindSubmatch(data); mm != nil {
+		return string(mm[1])
+	}
+	return ""
 }
 
 var attrVersion = regexp.MustCompile(`(?m)^__version__\s*=\s*["']([^"']+)["']`)
@@ -186,31 +242,22 @@ func readSetupCfg(file, dir string, m *Metadata) error {
 		return nil
 	}
 	m.From = "setup.cfg"
-	m.Name = meta["name"]
-	m.Description = meta["description"]
-	if d := meta["summary"]; m.Description == "" {
-		m.Description = d
+	if meta["description"] == "" {
+		meta["description"] = meta["summary"]
 	}
-	m.License = meta["license"]
-	m.Homepage = meta["url"]
-	if m.Homepage == "" {
-		m.Homepage = meta["home_page"]
+	if meta["url"] == "" {
+		meta["url"] = meta["home_page"]
+	}
+	// What setup.py said stays where setup.cfg says nothing.
+	for dst, k := range map[*string]string{&m.Name: "name", &m.Description: "description", &m.License: "license", &m.Homepage: "url"} {
+		if meta[k] != "" {
+			*dst = meta[k]
+		}
 	}
 	v := meta["version"]
 	if attr, ok := strings.CutPrefix(v, "attr:"); ok {
 		// attr: package.__version__ -> the literal in package/__init__.py or package.py
-		mod := strings.TrimSuffix(strings.TrimSpace(attr), ".__version__")
-		v = ""
-		rel := filepath.Join(strings.Split(mod, ".")...)
-		for _, root := range []string{dir, filepath.Join(dir, "src")} {
-			for _, p := range []string{filepath.Join(root, rel, "__init__.py"), filepath.Join(root, rel+".py")} {
-				if data, err := os.ReadFile(p); err == nil {
-					if mm := attrVersion.FindSubmatch(data); mm != nil && v == "" {
-						v = string(mm[1])
-					}
-				}
-			}
-		}
+		v = attrVersionOf(dir, attr)
 		if v == "" {
 			m.VersionNote = "setup.cfg's version is " + meta["version"] + ", which init cannot read: set it here, or pass --version to 'wsgipack build'"
 		}
@@ -218,9 +265,55 @@ func readSetupCfg(file, dir string, m *Metadata) error {
 		m.VersionNote = "setup.cfg's version comes from a file: set it here, or pass --version to 'wsgipack build'"
 		v = ""
 	}
-	m.Version = v
+	if meta["version"] != "" {
+		m.Version = v
+	}
 	for _, who := range []string{"maintainer", "author"} {
 		if n, e := meta[who], meta[who+"_email"]; n != "" && e != "" {
+			m.Maintainer = n + " <" + e + ">"
+			break
+		}
+	}
+	return nil
+}
+
+// setupKeyword is a keyword argument of setup() given as a string literal.
+var setupKeyword = regexp.MustCompile(`(?m)^\s*(name|version|description|license|author|author_email|maintainer|maintainer_email|url)\s*=\s*(?:"([^"\\\n]*)"|'([^'\\\n]*)')\s*,?\s*(?:#.*)?$`)
+
+// readSetupPy reads the literal arguments of setup() in a setup.py (one
+// per line, as projects write them): name="shop", version="1.2", ...;
+// anything computed (version=__version__, a description read from a file)
+// is left out. setup.py is not run.
+func readSetupPy(file string, m *Metadata) error {
+	data, err := os.ReadFile(file)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	i := bytes.Index(data, []byte("setup("))
+	if i < 0 {
+		return nil
+	}
+	kw := map[string]string{}
+	for _, mm := range setupKeyword.FindAllSubmatch(data[i:], -1) {
+		if k := string(mm[1]); kw[k] == "" {
+			kw[k] = strings.TrimSpace(string(mm[2]) + string(mm[3]))
+		}
+	}
+	if len(kw) == 0 {
+		return nil
+	}
+	m.From = "setup.py"
+	m.Name, m.Version, m.Description, m.License, m.Homepage = kw["name"], kw["version"], kw["description"], kw["license"], kw["url"]
+	if m.Version == "" {
+		if mm := regexp.MustCompile(`(?m)^\s*version\s*=\s*([^"'\s].*?)\s*,?\s*$`).FindSubmatch(data[i:]); mm != nil {
+			m.VersionNote = "setup.py's version is " + string(mm[1]) + ", which init does not run: set it here, or pass --version to 'wsgipack build'"
+		}
+	}
+	for _, who := range []string{"maintainer", "author"} {
+		if n, e := kw[who], kw[who+"_email"]; n != "" && e != "" {
 			m.Maintainer = n + " <" + e + ">"
 			break
 		}

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/wsgipack/wsgipack/internal/distro"
 	appproject "github.com/wsgipack/wsgipack/internal/project"
 	"github.com/wsgipack/wsgipack/internal/render"
 	"github.com/wsgipack/wsgipack/internal/version"
@@ -39,11 +40,12 @@ type skeletonData struct {
 	From, Framework, FrameworkName                     string
 	Name, Version, Summary, Maintainer, License        string
 	Homepage, Source, WSGI, WSGIFrom, Venv, EnvPrefix  string
+	Targets, TargetsNote                               string
 	NameTODO, VersionTODO, SummaryTODO, MaintainerTODO string
-	LicenseTODO, WSGITODO, VenvTODO                    string
+	LicenseTODO, WSGITODO, VenvTODO, TargetsTODO       string
 	Exclude, Secrets, SuggestedSecrets, Description    []string
 	Writable, PostInstall                              []string
-	SecretNote, SecretTODO, StaticNote                 string
+	SecretNote, SecretTODO, StaticNote, EnvNote        string
 	Static, Environment                                []kv
 	TODOs                                              []string
 }
@@ -106,6 +108,9 @@ func Init(file string, force bool) (*Skeleton, error) {
 		if info.Name != "" || name == "webapp" {
 			todo(&d.NameTODO, why)
 		}
+	} else if sep := regexp.MustCompile(`[-_.\s]+`); sep.ReplaceAllString(strings.ToLower(strings.TrimSpace(info.Name)), "-") != name {
+		// More than case and separators changed: "café-app" is caf-app.
+		todo(&d.NameTODO, fmt.Sprintf("made from the project's name %q, which has characters a package name cannot: check it", info.Name))
 	}
 	d.Name = name
 	d.EnvPrefix = strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
@@ -135,7 +140,9 @@ func Init(file string, force bool) (*Skeleton, error) {
 		if !strings.HasSuffix(desc, ".") {
 			desc += "."
 		}
-		d.Description = append(d.Description, desc)
+		// rpmlint refuses a description line over 79 characters
+		// (description-line-too-long), lintian warns over 80.
+		d.Description = append(d.Description, wrap(desc, 79)...)
 	}
 	d.Description = append(d.Description, "Python web application served by Apache mod_wsgi, packaged with wsgipack.")
 
@@ -169,16 +176,35 @@ func Init(file string, force bool) (*Skeleton, error) {
 			why = "no WSGI application found: name it as module:callable or module:factory()"
 		}
 		todo(&d.WSGITODO, why)
+	} else if info.WSGINote != "" {
+		todo(&d.WSGITODO, info.WSGINote)
 	}
 	d.Venv = info.Venv
 	if d.Venv == "" {
 		d.Venv = "venv"
 		todo(&d.VenvTODO, "no venv found (.venv, venv or env with a pyvenv.cfg): create it as CI does (python3 -m venv venv && venv/bin/pip install ...)")
+	} else if info.VenvNote != "" {
+		todo(&d.VenvTODO, info.VenvNote)
+	}
+	d.Targets = "[debian-12, el9]"
+	if py := info.VenvPython; py != "" {
+		targets, why := defaultTargets(py)
+		if why != "" {
+			todo(&d.TargetsTODO, why)
+		} else {
+			d.Targets = "[" + strings.Join(targets, ", ") + "]"
+			d.TargetsNote = "those with mod_wsgi for the venv's Python " + py
+		}
 	}
 	if info.SecretTODO != "" {
 		todo(&d.SecretTODO, info.SecretTODO)
 	}
-	todos = append(todos, info.Notes...)
+	// Notes name the package's user and its state variable generically.
+	names := strings.NewReplacer("<NAME>_STATE", d.EnvPrefix+"_STATE", "<name>", name)
+	for _, n := range info.Notes {
+		todos = append(todos, names.Replace(n))
+	}
+	d.EnvNote = names.Replace(info.EnvironmentNote)
 	for _, k := range slices.Sorted(maps.Keys(info.Environment)) {
 		d.Environment = append(d.Environment, kv{scalar(k), scalar(info.Environment[k])})
 	}
@@ -197,7 +223,7 @@ func Init(file string, force bool) (*Skeleton, error) {
 	}
 	// Notes that belong to no single field go at the end of the file.
 	var notes []string
-	fields := []string{d.NameTODO, d.VersionTODO, d.SummaryTODO, d.MaintainerTODO, d.LicenseTODO, d.WSGITODO, d.VenvTODO, d.SecretTODO}
+	fields := []string{d.NameTODO, d.VersionTODO, d.SummaryTODO, d.MaintainerTODO, d.LicenseTODO, d.WSGITODO, d.VenvTODO, d.TargetsTODO, d.SecretTODO}
 	for _, t := range todos {
 		if !slices.Contains(fields, t) {
 			notes = append(notes, "# TODO: "+t)
@@ -210,6 +236,43 @@ func Init(file string, force bool) (*Skeleton, error) {
 		return nil, err
 	}
 	return &Skeleton{Framework: d.FrameworkName, WSGI: info.WSGI, TODOs: todos}, nil
+}
+
+// defaultTargets returns the targets init writes for a venv of Python
+// py: a Debian (else Ubuntu) release and an EL release (EL 9 first) whose
+// mod_wsgi is built for py; why says what to do when there are none.
+func defaultTargets(py string) (targets []string, why string) {
+	offers := func(r distro.Release) bool {
+		return slices.ContainsFunc(r.Pythons, func(p distro.Python) bool { return p.Version == py })
+	}
+	pick := func(names ...string) {
+		for _, n := range names {
+			if r, err := distro.Lookup(n); err == nil && offers(r) {
+				targets = append(targets, n)
+				return
+			}
+		}
+	}
+	pick("debian-12", "debian-13", "debian-11", "ubuntu-24.04", "ubuntu-22.04", "ubuntu-20.04")
+	pick("el9", "el10", "el8")
+	if len(targets) == 0 {
+		var have []string
+		for _, r := range distro.All() {
+			for _, p := range r.Pythons {
+				if !slices.Contains(have, p.Version) {
+					have = append(have, p.Version)
+				}
+			}
+		}
+		slices.SortFunc(have, func(a, b string) int {
+			var am, bm int
+			fmt.Sscanf(a, "3.%d", &am)
+			fmt.Sscanf(b, "3.%d", &bm)
+			return am - bm
+		})
+		return nil, fmt.Sprintf("no target has mod_wsgi for the venv's Python %s (they have %s): make the venv with one of those and list its targets", py, strings.Join(have, ", "))
+	}
+	return targets, ""
 }
 
 // packageName makes s a package name: lower case, runs of other
@@ -278,6 +341,26 @@ func Summary(description string, names ...string) (summary, why string) {
 		why = "made from the description without the package's name: check it"
 	}
 	return s, why
+}
+
+// wrap breaks s at spaces into lines of at most width bytes but for a
+// longer word, on a line of its own, and a word starting with '.', kept on
+// the line before: a control file's description reads a line starting
+// with '.' as a control statement.
+func wrap(s string, width int) []string {
+	var lines []string
+	for _, w := range strings.Fields(s) {
+		n := len(lines) - 1
+		switch {
+		case n < 0:
+			lines = append(lines, w)
+		case len(lines[n])+1+len(w) <= width || strings.HasPrefix(w, "."):
+			lines[n] += " " + w
+		default:
+			lines = append(lines, w)
+		}
+	}
+	return lines
 }
 
 // startsWithWord reports whether s starts with word (any case) followed by

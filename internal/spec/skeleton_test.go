@@ -66,7 +66,8 @@ func TestInit(t *testing.T) {
 				Environment: map[string]string{"MYSITE_STATE": "/var/lib/mysite", "DJANGO_SETTINGS_MODULE": "mysite.settings"},
 				Secrets:     []string{"DJANGO_SECRET_KEY"}, Writable: []string{"app/staticfiles"},
 				Hooks: Hooks{PostInstall: []string{"python app/manage.py migrate --noinput", "python app/manage.py collectstatic --noinput"}}},
-			todos: []string{`make mysite.settings read the generated key: SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]`, "ALLOWED_HOSTS is empty in mysite.settings"},
+			todos: []string{`make mysite.settings read the generated key: SECRET_KEY = os.environ["DJANGO_SECRET_KEY"]`, "ALLOWED_HOSTS is empty in mysite.settings",
+				`the SQLite database of mysite.settings is BASE_DIR / 'db.sqlite3' (app/db.sqlite3), inside the release`},
 			tests: []string{"polls/tests.py", "db.sqlite3", "staticfiles/admin/base.css"}, notTests: []string{"manage.py", "mysite/wsgi.py", "mysite/settings.py", "polls/views.py"}},
 		{fixture: "plain", venv: "venv",
 			want: Spec{Name: "hello", Version: "0.1.0", Summary: FallbackSummary, Maintainer: "Ops Team <ops@example.com>", License: "Proprietary",
@@ -232,6 +233,8 @@ func TestInitName(t *testing.T) {
 		{"My_Shop", `name = "apache"`, "my-shop", `the project's name "apache" is not a package name of its own`},
 		{"My_Shop", `description = "no name"`, "my-shop", ""},
 		{"001", `name = "9lives"`, "webapp", "name the package"},
+		{"cafe", `name = "café-app"`, "caf-app", `made from the project's name "café-app", which has characters a package name cannot`},
+		{"cafe", `name = "My App"`, "my-app", ""},
 	} {
 		dir := filepath.Join(t.TempDir(), c.dir)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -245,5 +248,79 @@ func TestInitName(t *testing.T) {
 		if s.Name != c.want || (c.todo != "" && !hasTODO) || (c.todo == "" && strings.Contains(strings.Join(sk.TODOs, "\n"), "package name")) {
 			t.Errorf("%s, %s: name %q, TODOs %q; want %q, %q", c.dir, c.pyproject, s.Name, sk.TODOs, c.want, c.todo)
 		}
+	}
+}
+
+// TestInitLongDescription: a project's description longer than a line is
+// written as lines that rpmlint (79 characters) and lintian accept, and the
+// spec init writes loads with no problem or warning about it.
+func TestInitLongDescription(t *testing.T) {
+	dir := initProject(t, "flaskr", ".venv")
+	desc := "myapp is a small Flask service that tracks things for the operations team and reports them nightly. " +
+		"It keeps its settings in the environment and reads them from .env files when developers run it on their own machines."
+	if err := os.WriteFile(filepath.Join(dir, "pyproject.toml"), []byte("[project]\nname = \"myapp\"\nversion = \"1.0\"\nlicense = \"MIT\"\n"+
+		"authors = [{name = \"A\", email = \"a@example.com\"}]\ndescription = \""+desc+"\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "wsgipack.yaml")
+	if _, err := Init(file, false); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(file)
+	s, warnings, err := LoadWarn(file)
+	if err != nil {
+		t.Fatalf("init wrote a spec that does not load: %v\n%s", err, data)
+	}
+	for _, w := range warnings {
+		if w.Field == "description" {
+			t.Errorf("warning: %v", w)
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(s.Description, "\n"), "\n")
+	if strings.Join(strings.Fields(s.Description), " ") != strings.Join(strings.Fields(desc+" Python web application served by Apache mod_wsgi, packaged with wsgipack."), " ") {
+		t.Errorf("description %q lost words of %q", s.Description, desc)
+	}
+	for _, l := range lines {
+		if len(l) > 79 || strings.HasPrefix(l, ".") {
+			t.Errorf("description line %q: over 79 characters or starting with '.'", l)
+		}
+	}
+}
+
+// TestInitTargets: the targets init writes have mod_wsgi for the venv's
+// Python (pyvenv.cfg's version, or virtualenv's and uv's version_info).
+func TestInitTargets(t *testing.T) {
+	for _, c := range []struct{ cfg, want, todo string }{
+		{"home = /usr/bin\nversion = 3.11.2\n", "debian-12 el9", ""},
+		{"home = /opt/py\nimplementation = CPython\nversion_info = 3.12.1.final.0\n", "ubuntu-24.04 el9", ""},
+		{"home = /usr/bin\nversion = 3.13.0\n", "debian-13", ""},
+		{"home = /usr/bin\nversion_info = 3.9.18\n", "debian-11 el9", ""},
+		{"home = /usr/bin\nversion = 3.7.16\n", "debian-12 el9", "no target has mod_wsgi for the venv's Python 3.7 (they have 3.6, 3.8, 3.9, 3.10, 3.11, 3.12, 3.13)"},
+		{"home = /usr/bin\n", "debian-12 el9", ""},
+	} {
+		dir := initProject(t, "flaskr", ".venv")
+		if err := os.WriteFile(filepath.Join(dir, ".venv", "pyvenv.cfg"), []byte(c.cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, sk := initParsed(t, filepath.Join(dir, "wsgipack.yaml"))
+		if got := strings.Join(s.Targets, " "); got != c.want || (c.todo == "") != (len(sk.TODOs) == 0) || (c.todo != "" && !strings.Contains(sk.TODOs[0], c.todo)) {
+			t.Errorf("%q: targets %q, TODOs %q; want %q, %q", c.cfg, got, sk.TODOs, c.want, c.todo)
+		}
+	}
+}
+
+// TestInitSeveralVenvs: with .venv and venv both there, init takes .venv,
+// leaves venv out of the package and asks to check the choice.
+func TestInitSeveralVenvs(t *testing.T) {
+	dir := initProject(t, "flaskr", ".venv")
+	if err := os.MkdirAll(filepath.Join(dir, "venv"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "venv", "pyvenv.cfg"), []byte("version = 3.11.2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, sk := initParsed(t, filepath.Join(dir, "wsgipack.yaml"))
+	if p, _ := s.Venv.One(); p != ".venv" || !slices.Contains(s.App.Exclude, "venv/**") || len(sk.TODOs) != 1 || !strings.Contains(sk.TODOs[0], "there are several venvs (.venv, venv): check that .venv is the one CI builds") {
+		t.Errorf("venv %q, exclude %q, TODOs %q", p, s.App.Exclude, sk.TODOs)
 	}
 }

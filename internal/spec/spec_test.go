@@ -471,3 +471,42 @@ func TestParseTimeBounded(t *testing.T) {
 		t.Error("unknown keys accepted")
 	}
 }
+
+// TestSecretLookingEnvironment: check warns of environment values that
+// look like secrets, by the variable's name (*KEY*, *SECRET*, *PASSWORD*,
+// *PASSWD*, *TOKEN*) or as a URL with a password in it.
+func TestSecretLookingEnvironment(t *testing.T) {
+	dir := project(t)
+	for _, c := range []struct {
+		env  string
+		warn string // "" for none
+	}{
+		{"API_KEY: abc", "environment.API_KEY: secrets do not belong in a package: API_KEY looks like one"},
+		{"db_password: x", "db_password looks like one"},
+		{"GITHUB_TOKEN: ghp_x", "GITHUB_TOKEN looks like one"},
+		{"API_KEY: ''", ""},
+		{"DATABASE_URL: postgres://shop:s3cret@db.example.com/shop", "DATABASE_URL is a URL with a password"},
+		{"CACHE_URL: 'redis://:hunter2@localhost:6379/0'", "CACHE_URL is a URL with a password"},
+		{"DATABASE_URL: postgres://shop@db.example.com/shop", ""},
+		{"SITE_URL: https://example.com/a:b@c", ""},
+		{"DJANGO_SETTINGS_MODULE: shop.settings", ""},
+	} {
+		file := filepath.Join(dir, "wsgipack.yaml")
+		if err := os.WriteFile(file, []byte(validSpec+"environment: {"+c.env+"}\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, warnings, err := LoadWarn(file)
+		if err != nil {
+			t.Fatalf("%s: %v", c.env, err)
+		}
+		var got []string
+		for _, w := range warnings {
+			if strings.HasPrefix(w.Field, "environment.") {
+				got = append(got, w.String())
+			}
+		}
+		if (c.warn == "") != (len(got) == 0) || (c.warn != "" && !strings.Contains(strings.Join(got, "\n"), c.warn)) {
+			t.Errorf("%s: warnings %q, want %q", c.env, got, c.warn)
+		}
+	}
+}

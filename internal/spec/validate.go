@@ -294,6 +294,10 @@ func nested(a, b string) (outer, inner string) {
 	return "", ""
 }
 
+// credentialURL is a URL with a password in it, such as a DATABASE_URL of
+// postgres://shop:s3cret@db/shop.
+var credentialURL = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://[^/?#@:\s]*:[^/?#@\s]+@`)
+
 // secretWords are the parts of a variable name that say it holds a secret.
 var secretWords = []string{"KEY", "SECRET", "PASSWORD", "PASSWD", "TOKEN"}
 
@@ -311,6 +315,8 @@ func checkEnvironment(r *reporter, env map[string]string, envFile string) {
 		upper := strings.ToUpper(k)
 		if v != "" && slices.ContainsFunc(secretWords, func(w string) bool { return strings.Contains(upper, w) }) {
 			r.warn(f, "secrets do not belong in a package: %s looks like one, and its value ships in every copy of the package; list it under secrets: (generated on each server at first install) or set it on each server in %s, and remove it here", k, envFile)
+		} else if credentialURL.MatchString(v) {
+			r.warn(f, "secrets do not belong in a package: %s is a URL with a password (scheme://user:password@host), which ships in every copy of the package; set it on each server in %s, and remove it here (or keep a default without the password)", k, envFile)
 		}
 	}
 }

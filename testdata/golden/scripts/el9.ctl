@@ -142,9 +142,20 @@ ensure_server_config() {
 	chmod 0640 "$secrets"
 	set -- INVENTORY_SECRET_KEY
 	for key; do
-		if grep -Eq "^[[:space:]]*(export[[:space:]]+)?$key=" "$secrets"; then
+		set_re="^[[:space:]]*(export[[:space:]]+)?$key="
+		empty_re="$set_re(''|\"\")?[[:space:]]*\$"
+		if grep -E "$set_re" "$secrets" | grep -Evq "$empty_re"; then
 			say "secrets: $key kept"
 			continue
+		fi
+		if grep -Eq "$set_re" "$secrets"; then
+			# Emptied (KEY=, KEY=''): the app cannot run with an empty
+			# secret; a new one replaces it, as for a deleted line.
+			(umask 077 && sed -E "/$empty_re/d" "$secrets" >"$secrets.new-$$")
+			chown "root:$user" "$secrets.new-$$"
+			chmod 0640 "$secrets.new-$$"
+			mv -f "$secrets.new-$$" "$secrets"
+			say "secrets: $key was empty in $secrets; generating a new one"
 		fi
 		value=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 		[ ${#value} -eq 64 ] || fail "secrets: cannot read /dev/urandom"
@@ -380,7 +391,8 @@ as_app_user() {
 
 # run_hooks runs deploy commands as the app user in the release $1: cwd
 # there, the environment file loaded, its venv first on PATH and its app on
-# PYTHONPATH.
+# PYTHONPATH. The entry script (internal/entrypoint/wsgi.tmpl) reads the
+# files in the same starting environment.
 run_hooks() {
 	dir=$1
 	label=$2
@@ -501,7 +513,7 @@ restart() {
 # environment the hooks have.
 run() {
 	[ $# -gt 0 ] || fail "run needs a command, e.g. $0 run python -m inventory"
-	dir=$(readlink -f "$current") || fail "$name has no current release"
+	dir=$(readlink -e "$current") || fail "$name has no current release (an install did not finish: see $0 status)"
 	# shellcheck disable=SC2016 # the command: the arguments after the first three
 	run_sh="$loadenv"'
 cd "$1" && shift 3 && exec "$@"'

@@ -1,0 +1,6 @@
+from django.test import TestCase
+
+
+class OrderTest(TestCase):
+    def test_nothing(self):
+        pass
