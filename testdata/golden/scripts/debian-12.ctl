@@ -382,7 +382,8 @@ cd "$1" && eval "$4"'
 # as_app_user runs the sh code $2 as the app user for the release $1, with
 # the arguments after $2 (in the code: $1 the release, $2 and $3 this
 # server's settings and secrets, then those arguments), in a clean
-# environment: the release's venv first on PATH, its app on PYTHONPATH.
+# environment (the one the entry script loads the files in, and TERM): the
+# release's venv first on PATH, its app on PYTHONPATH.
 # The command never gets root's terminal, where it could push keystrokes
 # into root's shell (TIOCSTI, as in CVE-2016-2779): on a terminal it gets
 # one of its own (runuser --pty), otherwise a session without one (setsid).
@@ -391,7 +392,7 @@ as_app_user() {
 	code=$2
 	shift 2
 	set -- env -i PATH="$dir/venv/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" \
-		HOME="$state" USER="$user" LOGNAME="$user" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+		HOME="$state" LANG=C.UTF-8 TERM="${TERM:-dumb}" \
 		VIRTUAL_ENV="$dir/venv" PYTHONPATH="$dir/app" PYTHONDONTWRITEBYTECODE=1 \
 		/bin/sh -c "$code" sh "$dir" "$etc/environment" "$secrets" "$@"
 	if [ -t 0 ] && [ -t 1 ]; then
