@@ -51,7 +51,7 @@ type Apache struct {
 	Static     map[string]string `yaml:"static" doc:"URL path -> directory under /opt/<name> served by Apache directly."`
 	// PassAuthorization is a pointer: absent means on.
 	PassAuthorization *bool    `yaml:"pass_authorization" doc:"Pass the Authorization header to the app (WSGIPassAuthorization; default true): token, JWT and Basic auth done by the app need it."`
-	Directives        []string `yaml:"directives" doc:"Extra Apache directives, one per line, added to the app's own config and tested with it at install. Only directives that act on the app's requests are allowed (Header, RequestHeader, Redirect*, Rewrite{Engine,Cond,Rule}, Expires*, LimitRequest*, SetEnvIf*, Add{Type,Charset,OutputFilterByType}, AddDefaultCharset, ErrorDocument, Require, WSGIChunkedRequest, <Location>, <LocationMatch>, <If>): others (LoadModule, logs, Include...) act as root or on the whole server."`
+	Directives        []string `yaml:"directives" doc:"Extra Apache directives, one per line, added to the app's own config and tested with it at install. Only directives that act on the app's requests are allowed (Header, RequestHeader, Redirect*, Rewrite{Engine,Cond,Rule}, Expires*, LimitRequest*, SetEnvIf*, Add{Type,Charset,OutputFilterByType}, AddDefaultCharset, ErrorDocument, Require, WSGIChunkedRequest, <Location>, <LocationMatch>, <If>): others (LoadModule, logs, Include...) act as root or on the whole server. Without server_name the config is part of the main server's, so each directive must be inside a <Location> or <LocationMatch> of the app's own URLs (mount, static). RewriteRule: no [P] or [H]; outside sections, a substitution needs [R] or [PT]."`
 }
 
 // ConfigFile is one admin-editable file.

@@ -86,6 +86,30 @@ func TestOddButValidText(t *testing.T) {
 	}
 }
 
+// TestAppDirectives: directives that stay within the app are accepted:
+// in a snippet of the main server, sections on the app's own URLs (its
+// mount and static URLs); in its own virtual host, directives outside
+// sections too, and redirects.
+func TestAppDirectives(t *testing.T) {
+	dir := project(t)
+	for name, apache := range map[string]string{
+		"snippet": "apache:\n  mount: /inventory\n  static: {/assets: static}\n  directives:\n" +
+			"    - <Location /inventory/admin>\n    - Require ip 10.0.0.0/8\n    - </Location>\n" +
+			"    - <LocationMatch \"^/inventory/(a|b)/\">\n    - Header set X-A b\n    - </LocationMatch>\n" +
+			"    - <Location ~ \"^/inventory$\">\n    - </Location>\n" +
+			"    - <location \"/assets\">\n    - <If \"-T %{HTTPS}\">\n    - Header set X-B c\n    - </If>\n    - <Else>\n    - Header set X-B d\n    - </Else>\n    - </location>\n",
+		"snippet mounted at /": "apache:\n  directives:\n    - <Location /admin>\n    - Require all denied\n    - </Location>\n",
+		"site": "apache:\n  mount: /inventory\n  server_name: inv.example.com\n  directives:\n" +
+			"    - Header always set X-Content-Type-Options nosniff\n    - LimitRequestBody 1048576\n    - LimitRequestLine 4094\n" +
+			"    - RewriteEngine on\n    - RewriteRule ^/old(.*) /inventory$1 [R=301,L]\n    - RewriteRule ^/gone - [G]\n" +
+			"    - <Location /anything>\n    - RewriteRule ^ /inventory/\n    - </Location>\n",
+	} {
+		if _, err := load(t, dir, validSpec+apache); err != nil {
+			t.Errorf("%s: rejected:\n%v", name, err)
+		}
+	}
+}
+
 // TestDependsInEachFormatsSyntax: each target's depends are written in
 // its format's relation syntax.
 func TestDependsInEachFormatsSyntax(t *testing.T) {
@@ -257,6 +281,22 @@ func TestLoadInvalid(t *testing.T) {
 		{"directive: section not closed", validSpec + "apache:\n  directives:\n    - <Location /admin>\n    - Require ip 10.0.0.0/8\n", []string{`apache.directives: <Location> is not closed: add </Location>`}},
 		{"directive: section not open", validSpec + "apache:\n  directives:\n    - </Location>\n", []string{`:14:7: apache.directives[0]: </Location> closes a section that is not open`}},
 		{"directive: two lines", validSpec + "apache:\n  directives:\n    - \"Header set A b\\nLoadModule x /tmp/x.so\"\n", []string{`:14:7: apache.directives[0]: holds the control character or line break U+000A`}},
+		{"directive continued on the next line", validSpec + "apache:\n  directives:\n    - <Location /x>\n    - Header set A b \\\n    - </Location>\n", []string{`:15:7: apache.directives[1]: "Header set A b \\" ends with a backslash, which continues an Apache line`}},
+		{"directive of the whole server (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - Header set X-A b\n", []string{`:15:7: apache.directives[0]: Header outside a <Location> acts on every request of the server, not just the app's`, "put it inside <Location /inventory>"}},
+		{"directive: Location beyond the app (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <Location />\n    - Require all granted\n    - </Location>\n", []string{`:15:7: apache.directives[0]: <Location /> is not one of the app's URLs (/inventory) nor below one`}},
+		{"directive: Location beside the mount (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <Location /inventory-admin>\n    - </Location>\n", []string{`<Location /inventory-admin> is not one of the app's URLs`}},
+		{"directive: LocationMatch not anchored (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <LocationMatch \"/admin\">\n    - </LocationMatch>\n", []string{`:15:7: apache.directives[0]: <LocationMatch /admin> is not anchored at one of the app's URLs (/inventory): start it with ^/inventory/`}},
+		{"directive: Location ~ not anchored (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <Location ~ \"^/inventoryx\">\n    - </Location>\n", []string{`<Location ^/inventoryx> is not anchored`}},
+		{"directive: If of the whole server (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <If \"true\">\n    - </If>\n", []string{`:15:7: apache.directives[0]: <If> outside a <Location> acts on every request of the server`}},
+		{"directive: server limit in a snippet", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - LimitRequestLine 100\n", []string{`:15:7: apache.directives[0]: LimitRequestLine sets a limit of the whole server`}},
+		{"directive: server limit in a section", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /x>\n    - LimitRequestFields 10\n    - </Location>\n", []string{`:16:7: apache.directives[1]: LimitRequestFields sets a limit`}},
+		{"directive: Require in the virtual host", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - Require all granted\n", []string{`:15:7: apache.directives[0]: Require is taken only inside a section`}},
+		{"directive: Location inside If", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <If \"true\">\n    - <Location /x>\n    - </Location>\n    - </If>\n", []string{`:16:7: apache.directives[1]: <Location> cannot be inside <If>`}},
+		{"directive: Else without If", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Else>\n    - </Else>\n", []string{`:15:7: apache.directives[0]: <Else> must come right after the </If>`}},
+		{"directive: section without >", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /a\n    - </Location>\n", []string{`:15:7: apache.directives[0]: "<Location /a" does not end with '>'`}},
+		{"directive: rewrite to a file of the server", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - RewriteEngine on\n    - RewriteRule ^/x /etc/passwd\n", []string{`:16:7: apache.directives[1]: RewriteRule to "/etc/passwd" outside a <Location>: Apache reads it as a file of the server`}},
+		{"directive: rewrite as a proxy", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - RewriteRule ^/m http://169.254.169.254/ [P,L]\n", []string{`:15:7: apache.directives[0]: RewriteRule with [P] makes Apache a proxy`}},
+		{"directive: rewrite to a handler", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /u>\n    - RewriteRule \\.txt$ - [H=cgi-script]\n    - </Location>\n", []string{`:16:7: apache.directives[1]: RewriteRule with [H] makes Apache run files`}},
 		{"directive list as text", validSpec + "apache:\n  directives: Header set A b\n", []string{`:13:15: apache.directives: must be a list`}},
 		{"pass_authorization not a bool", validSpec + "apache:\n  pass_authorization: sometimes\n", []string{`:13:23: apache.pass_authorization: must be true or false`}},
 		{"bad rpm relation", validSpec + "depends:\n  el9: [\"libpq >= \"]\n", []string{`depends.el9[0]: "libpq >= " is not an rpm dependency`}},

@@ -220,7 +220,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	}
 	checkEnvironment(r, s.Environment, lay.EnvFile)
 	checkSecrets(r, s)
-	checkDirectives(r, s.Apache.Directives)
+	checkDirectives(r, s)
 	dests := map[string]bool{lay.EnvFile: true, lay.SecretsFile: true}
 	var files []string // config dests written so far
 	for i, c := range s.Config {
