@@ -18,6 +18,8 @@ func checkSecrets(r *reporter, s *Spec) {
 		switch {
 		case !envKeyRE.MatchString(k):
 			r.add(f, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
+		case reservedVar(k) != "":
+			r.add(f, "%s %s; choose another name", k, reservedVar(k))
 		case seen[k]:
 			r.add(f, "%s is listed twice", k)
 		case s.Environment[k] != "" || hasKey(s.Environment, k):
@@ -26,6 +28,33 @@ func checkSecrets(r *reporter, s *Spec) {
 		seen[k] = true
 	}
 }
+
+// reservedVar returns why the variable k cannot be set by the app's
+// environment or secrets, or "". The three environment files are read by
+// /bin/sh (bash on EL, dash on Debian) with 'set -a' in the entry script,
+// the deploy hooks and <name>-ctl run: a variable the shell owns does
+// not keep its value (RANDOM, SHLVL), or is read-only in bash and stops
+// the file there (UID); IFS, ENV, BASH_ENV and CDPATH change how that shell
+// and its children run commands. The hooks' PATH, HOME, VIRTUAL_ENV and
+// Python's search paths are set by the install scripts (PYTHONINSPECT
+// would leave a hook waiting at a prompt); LD_* would load code into
+// every program the hooks and the app start.
+func reservedVar(k string) string {
+	switch {
+	case slices.Contains(shellVars, k) || strings.HasPrefix(k, "BASH"):
+		return "belongs to the shell that reads the environment files (/bin/sh: bash on EL, dash on Debian), which keeps its own value or stops at it"
+	case strings.HasPrefix(k, "LD_"):
+		return "is read by the dynamic loader: it would load code into every program the hooks and the app start"
+	case slices.Contains(runtimeVars, k):
+		return "is set by the install scripts for the hooks (the release's venv and code, the app's home) and read by Python at start: a value here would make the hooks run other code than the app's"
+	}
+	return ""
+}
+
+var (
+	shellVars   = []string{"UID", "EUID", "PPID", "SHELLOPTS", "RANDOM", "SRANDOM", "SECONDS", "LINENO", "OPTIND", "OPTARG", "HISTCMD", "GROUPS", "FUNCNAME", "DIRSTACK", "EPOCHSECONDS", "EPOCHREALTIME", "COMP_WORDBREAKS", "SHLVL", "PWD", "OLDPWD", "_", "IFS", "ENV", "CDPATH"}
+	runtimeVars = []string{"PATH", "HOME", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "PYTHONPLATLIBDIR", "PYTHONEXECUTABLE", "PYTHONDONTWRITEBYTECODE", "PYTHONINSPECT"}
+)
 
 func hasKey(m map[string]string, k string) bool {
 	_, ok := m[k]

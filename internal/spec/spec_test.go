@@ -314,6 +314,13 @@ func TestLoadInvalid(t *testing.T) {
 		{"bad env key", validSpec + "environment:\n  1BAD: x\n", []string{`:13:3: environment.1BAD: "1BAD" is not a variable name`}},
 		{"env key with a space", validSpec + "environment:\n  \"A B\": x\n", []string{`environment.A B: "A B" is not a variable name`}},
 		{"line separator in an environment value", validSpec + "environment:\n  A: \"x\\u2028LD_PRELOAD=/tmp/evil.so\"\n", []string{":13:6: environment.A: holds the control character or line break U+2028"}},
+		{"environment: a variable bash keeps read-only", validSpec + "environment:\n  UID: \"5\"\n", []string{`:13:3: environment.UID: UID belongs to the shell that reads the environment files`}},
+		{"environment: a variable the shell sets itself", validSpec + "environment:\n  SHLVL: \"3\"\n  RANDOM: \"4\"\n  BASH_ENV: /tmp/x\n  IFS: x\n", []string{`environment.SHLVL: SHLVL belongs to the shell`, `environment.RANDOM: RANDOM belongs`, `environment.BASH_ENV: BASH_ENV belongs`, `environment.IFS: IFS belongs`}},
+		{"environment: the dynamic loader", validSpec + "environment:\n  LD_PRELOAD: /tmp/evil.so\n", []string{`:13:3: environment.LD_PRELOAD: LD_PRELOAD is read by the dynamic loader`}},
+		{"environment: the hooks' search paths", validSpec + "environment:\n  PATH: /tmp\n  PYTHONPATH: /tmp\n  PYTHONHOME: /tmp\n", []string{`environment.PATH: PATH is set by the install scripts for the hooks`, `environment.PYTHONPATH: PYTHONPATH is set`, `environment.PYTHONHOME: PYTHONHOME is set`}},
+		{"secret named PATH", validSpec + "secrets: [PATH]\n", []string{`:12:11: secrets[0]: PATH is set by the install scripts for the hooks`}},
+		{"secret for the loader", validSpec + "secrets: [APP_KEY, LD_PRELOAD]\n", []string{`:12:20: secrets[1]: LD_PRELOAD is read by the dynamic loader`}},
+		{"secret the shell owns", validSpec + "secrets: [EUID]\n", []string{`secrets[0]: EUID belongs to the shell`}},
 		// Config files and writable paths.
 		{"config over a system file", config("/etc/passwd"), []string{`:14:11: config[0].dest: "/etc/passwd" must be a clean absolute file path under /etc/inventory/`}},
 		{"config as a cron job", config("/etc/cron.d/x"), []string{`config[0].dest: "/etc/cron.d/x" must be a clean absolute file path under /etc/inventory/`}},

@@ -308,6 +308,10 @@ func checkEnvironment(r *reporter, env map[string]string, envFile string) {
 			r.keyed().add(f, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
 			continue
 		}
+		if why := reservedVar(k); why != "" {
+			r.keyed().add(f, "%s %s; choose another name", k, why)
+			continue
+		}
 		upper := strings.ToUpper(k)
 		if v != "" && slices.ContainsFunc(secretWords, func(w string) bool { return strings.Contains(upper, w) }) {
 			r.warn(f, "secrets do not belong in a package: %s looks like one, and its value ships in every copy of the package; list it under secrets: (generated on each server at first install) or set it on each server in %s, and remove it here", k, envFile)
