@@ -249,6 +249,10 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 				continue
 			}
 			r.keys[sub] = pos{k.Line, k.Column}
+			if t == venvsType && k.Value == one {
+				// One venv is written as a path, not under an empty key.
+				r.keyed().add(sub, "an empty key is not a Python version: the keys are the venvs' Python X.Y, e.g. \"3.11\" (one venv is written as venv: %s)", v.Value)
+			}
 			check(v, t.Elem(), sub, sf, r)
 		}
 		dropRepeated(n)

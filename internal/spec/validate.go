@@ -61,7 +61,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	lay := layout.For(s.Name)
 	checkText(r, s)
 	checkName(r, "name", s.Name, true)
-	if slices.Contains(systemNames, s.Name) {
+	if isSystemName(s.Name) {
 		r.add("name", "%q belongs to the system (an account, a directory of /etc or /opt, or a package of the distributions): the package would take over /etc/%s and /var/lib/%s and purge them; choose a name of the app's own, e.g. %s-app", s.Name, s.Name, s.Name, s.Name)
 	}
 	if s.Version != "" {
@@ -181,6 +181,8 @@ func validate(s *Spec, dir string, r *reporter) {
 		for i, d := range s.Depends[t] {
 			if err := format.CheckRelation(d); err != nil {
 				r.add(index("depends."+t, i), "%v (%s is a %s target)", err, t, rel.Format)
+			} else if first, _, _ := strings.Cut(strings.TrimSpace(d), " "); first == s.Name {
+				r.add(index("depends."+t, i), "%q is the package itself (lintian error package-depends-on-itself): remove it", d)
 			}
 		}
 	}
@@ -189,6 +191,8 @@ func validate(s *Spec, dir string, r *reporter) {
 	a := s.Apache
 	if !urlPathRE.MatchString(a.Mount) || (a.Mount != "/" && strings.HasSuffix(a.Mount, "/")) || strings.Contains(a.Mount, "//") {
 		r.add("apache.mount", "%q must be a URL path such as / or /inventory (no trailing slash)", a.Mount)
+	} else if why := urlPathProblem(a.Mount); why != "" {
+		r.add("apache.mount", "%q %s", a.Mount, why)
 	}
 	if strings.HasPrefix(a.ServerName, "*.") {
 		r.add("apache.server_name", "%q is a wildcard: Apache's ServerName takes one host name (httpd refuses a wildcard there: AH00526); name the host the app answers on", a.ServerName)
@@ -201,10 +205,18 @@ func validate(s *Spec, dir string, r *reporter) {
 		f := "apache.static." + u
 		if !urlPathRE.MatchString(u) || (u != "/" && strings.HasSuffix(u, "/")) {
 			r.keyed().add(f, "%q must be a URL path such as /static", u)
+		} else if why := urlPathProblem(u); why != "" {
+			r.keyed().add(f, "%q %s", u, why)
+		} else if u == a.Mount {
+			r.keyed().add(f, "%q is also apache.mount: Apache would send its requests to one of the two only; serve the files below the mount (e.g. %s/static) or mount the app elsewhere", u, strings.TrimSuffix(u, "/"))
 		}
-		checkOptPath(r, f, a.Static[u], s.Name)
-		if strings.Contains(a.Static[u], "${") {
-			r.add(f, "%q holds ${, which Apache replaces by a variable's value: rename the directory", a.Static[u])
+		dir := a.Static[u]
+		checkOptPath(r, f, dir, s.Name)
+		if strings.Contains(dir, "${") {
+			r.add(f, "%q holds ${, which Apache replaces by a variable's value: rename the directory", dir)
+		}
+		if strings.ContainsAny(dir, "*?[") {
+			r.add(f, "%q holds a wildcard (* ? [), which Apache's <Directory> matches against other directories too: rename the directory", dir)
 		}
 	}
 
@@ -214,14 +226,19 @@ func validate(s *Spec, dir string, r *reporter) {
 		if s.User != s.Name {
 			checkName(r, "user", s.User, false)
 		}
-		if slices.Contains(systemNames, s.User) {
+		if isSystemName(s.User) {
 			r.add("user", "%q is a system account; the app needs its own user", s.User)
 		}
 	}
 	checkEnvironment(r, s.Environment, lay.EnvFile)
 	checkSecrets(r, s)
 	checkDirectives(r, s)
-	dests := map[string]bool{lay.EnvFile: true, lay.SecretsFile: true}
+	// The files of /etc/<name> that the install scripts make.
+	made := []string{lay.EnvFile, lay.SecretsFile, lay.EnvFile + ".wsgipack-legacy"}
+	dests := map[string]bool{}
+	for _, m := range made {
+		dests[m] = true
+	}
 	var files []string // config dests written so far
 	for i, c := range s.Config {
 		f := index("config", i)
@@ -236,8 +253,13 @@ func validate(s *Spec, dir string, r *reporter) {
 		case !strings.HasPrefix(c.Dest, lay.Etc+"/") || clean != c.Dest || strings.HasSuffix(c.Dest, "/") || strings.ContainsAny(c.Dest, " \t"):
 			r.add(f+".dest", "%q must be a clean absolute file path under %s/ without spaces (the package owns that directory; anywhere else in /etc it would replace a file of the system)", c.Dest, lay.Etc)
 		case dests[c.Dest]:
-			r.add(f+".dest", "%s is already used (by another config file or the environment file)", c.Dest)
+			r.add(f+".dest", "%s is already used (by another config file or a file the install scripts make: %s)", c.Dest, strings.Join(made, ", "))
 		default:
+			for _, m := range made {
+				if o, _ := nested(m, c.Dest); o == m {
+					r.add(f+".dest", "%s is inside %s, a file the install scripts make (a file cannot be a directory too); choose another path", c.Dest, m)
+				}
+			}
 			for j, other := range files {
 				if o, in := nested(other, c.Dest); o != "" {
 					r.add(f+".dest", "%s is inside %s, the file config[%d] installs (a file cannot be a directory too); choose another path", in, o, j)
@@ -250,8 +272,10 @@ func validate(s *Spec, dir string, r *reporter) {
 	for i, w := range s.Writable {
 		f := index("writable", i)
 		checkOptPath(r, f, w, s.Name)
-		if first, _, _ := strings.Cut(w, "/"); first == "venv" || first == "wsgi" || w == "app" {
-			r.add(f, "%q: the code, the venv and the entry script stay read-only; write under app/ or a path of your own", w)
+		if first, _, _ := strings.Cut(w, "/"); w == "app" || first != "app" && slices.Contains(lay.Filled(), first) {
+			r.add(f, "%q: the code, the venv and the entry script stay read-only, as does the environment file; write under app/ or a path of your own", w)
+		} else if strings.HasPrefix(first, ".wsgipack") {
+			r.add(f, "%q: %s/.wsgipack* are the install scripts' own files; choose another name", w, lay.State)
 		}
 		// A writable path is shipped as a symlink into /var/lib/<name>:
 		// nothing else of the package can be inside it.
@@ -277,6 +301,22 @@ func validate(s *Spec, dir string, r *reporter) {
 		}
 	}
 	lint(r, s)
+}
+
+// urlPathProblem returns why a URL path that urlPathRE takes would not
+// match the requests it names, or "": Apache matches its aliases and
+// sections against the request's path decoded (%2F, %20) and without
+// dot segments.
+func urlPathProblem(u string) string {
+	if strings.Contains(u, "%") {
+		return "holds %, but Apache matches the decoded path, which a %-escape never matches: write the character itself"
+	}
+	for _, seg := range strings.Split(u, "/") {
+		if seg == "." || seg == ".." {
+			return "holds a . or .. segment, which no request path has once Apache has resolved it: remove it"
+		}
+	}
+	return ""
 }
 
 func index(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
@@ -452,6 +492,16 @@ func checkText(r *reporter, s *Spec) {
 		}
 	}
 }
+
+// isSystemName reports a name of systemNames or of a family of them.
+func isSystemName(n string) bool {
+	return slices.Contains(systemNames, n) || slices.ContainsFunc(systemPrefixes, func(p string) bool { return strings.HasPrefix(n, p) })
+}
+
+// systemPrefixes start the names of families of system accounts (systemd's
+// own: systemd-coredump, systemd-oom...) and of the packages of Apache,
+// mod_wsgi and Python, whose names the distributions keep adding to.
+var systemPrefixes = []string{"systemd-", "apache2-", "httpd-", "libapache2-", "mod-wsgi-", "python3-", "python-"}
 
 // systemNames are names an app must not take: the system accounts and
 // groups of Debian (base-passwd) and EL (setup), directories of /etc that
