@@ -109,6 +109,11 @@ func TestHostileInputs(t *testing.T) {
 			replace(t, p)
 			must(t, os.Mkdir(p, 0o755))
 		}, []string{"config[0].source: config/settings.ini is a directory, not a regular file; name the file to install as /etc/inventory/settings.ini"}},
+		{"config source a directory, placed in the spec", func(t *testing.T) {
+			p := filepath.Join(dir, "config/settings.ini")
+			replace(t, p)
+			must(t, os.Mkdir(p, 0o755))
+		}, []string{"wsgipack.yaml:45:13: config[0].source: config/settings.ini is a directory"}},
 		{"config source a FIFO", func(t *testing.T) {
 			p := filepath.Join(dir, "config/settings.ini")
 			replace(t, p)

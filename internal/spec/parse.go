@@ -50,6 +50,7 @@ func LoadWarn(path string) (*Spec, Problems, error) {
 		return nil, nil, r.problems.sorted()
 	}
 	s.SetDefaults()
+	s.places = &reporter{file: path, positions: r.positions}
 	validate(s, filepath.Dir(path), r)
 	if len(r.problems) > 0 {
 		return nil, r.warnings.sorted(), r.problems.sorted()

@@ -386,6 +386,32 @@ func TestLoadInvalid(t *testing.T) {
 	}
 }
 
+// TestAt: the checks after Load (a venv's contents, a config source)
+// place their messages as the spec's own problems are: file:line:col of
+// the field, or of its nearest written parent.
+func TestAt(t *testing.T) {
+	dir := project(t)
+	s, err := load(t, dir, validSpec+"config:\n  - source: config/settings.ini\n    dest: /etc/inventory/a.ini\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "wsgipack.yaml")
+	for field, want := range map[string]string{
+		"venv":               file + ":10:7: venv",
+		"config[0].source":   file + ":13:13: config[0].source",
+		"app.wsgi":           file + ":9:9: app.wsgi",
+		"hooks.post_install": file + ":1:1: hooks.post_install", // not written: the top
+		"app.exclude":        file + ":8:3: app.exclude",        // its parent, app
+	} {
+		if got := s.At(field); got != want {
+			t.Errorf("At(%q) = %q, want %q", field, got, want)
+		}
+	}
+	if got := (&Spec{}).At("venv"); got != "venv" {
+		t.Errorf("At of a spec Load did not read: %q", got)
+	}
+}
+
 func TestAllProblemsAtOnce(t *testing.T) {
 	dir := project(t)
 	spec := strings.NewReplacer("name: inventory", "name: X", "version: 1.4.2", "version: nope", "source: src", "source: missing").Replace(validSpec)
