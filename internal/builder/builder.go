@@ -335,13 +335,17 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	// The entry point, proven with each venv's own Python: reported with
 	// the other problems below.
 	var entryErrs []error
+	excluded, err := payload.Excludes(s)
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range slices.SortedFunc(maps.Keys(used), spec.ComparePython) {
 		ve := used[v].venv
 		if o.Progress != nil && !o.NoImport {
 			o.Progress(fmt.Sprintf("importing %s with the venv's Python %s", s.App.WSGI, ve.Python))
 		}
 		err := entrycheck.Check(entrycheck.Options{SpecFile: cmp.Or(s.Where("app.wsgi"), o.SpecFile), Dir: dir, Source: s.App.Source, WSGI: s.App.WSGI,
-			Venv: ve.Dir, SitePackages: ve.SitePackages, Environment: s.Environment, Secrets: s.Secrets,
+			Venv: ve.Dir, SitePackages: ve.SitePackages, Environment: s.Environment, Secrets: s.Secrets, Excluded: excluded,
 			NoImport: o.NoImport, Warn: o.Warn, Context: ctx})
 		if err != nil && len(used) > 1 {
 			err = fmt.Errorf("%s: %w", s.At(used[v].field), err)

@@ -106,6 +106,8 @@ func validate(s *Spec, dir string, r *reporter) {
 	for i, p := range s.App.Exclude {
 		if _, err := glob.Compile(p, '/'); err != nil || p == "" {
 			r.add(index("app.exclude", i), "%q is not a valid glob pattern", p)
+		} else if strings.HasPrefix(p, "/") || strings.HasPrefix(p, "./") || slices.Contains(strings.Split(p, "/"), "..") {
+			r.add(index("app.exclude", i), "%q never matches: patterns are matched against paths relative to app.source, such as inventory/tests/test_web.py (no leading / or ./, no ..)", p)
 		}
 	}
 	for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
