@@ -360,6 +360,8 @@ func TestLoadInvalid(t *testing.T) {
 		// Hooks.
 		{"empty hook", validSpec + "hooks:\n  post_install: [\"  \"]\n", []string{":13:18: hooks.post_install[0]: must be one non-empty command line"}},
 		{"hook with a newline", validSpec + "hooks:\n  pre_remove: [\"true\\nrm -rf /\"]\n", []string{":13:16: hooks.pre_remove[0]: holds the control character or line break U+000A"}},
+		{"hook with an unterminated quote", validSpec + "hooks:\n  post_install: [\"python -m inventory.migrate 'migrations\"]\n", []string{`:13:18: hooks.post_install[0]: "python -m inventory.migrate 'migrations" is not a command sh can run (the install scripts run it with sh -c):`}},
+		{"hook with an unclosed if", validSpec + "hooks:\n  first_install: [\"true\", \"if [ -e x ]; then make db\"]\n", []string{`:13:27: hooks.first_install[1]: "if [ -e x ]; then make db" is not a command sh can run`}},
 		{"hook list as text", validSpec + "hooks:\n  first_install: make db\n", []string{":13:18: hooks.first_install: must be a list"}},
 		// Per-format rules only apply to their format.
 		{"deb only: one word summary", deb(summary("Stocktaking")), []string{"description-too-short"}},

@@ -1,16 +1,21 @@
 package spec
 
 import (
+	"cmp"
+	"context"
+	"errors"
 	"maps"
 	"net/mail"
 	"net/url"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/gobwas/glob"
@@ -53,6 +58,7 @@ var (
 	wsgiRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\(\))?$`)
 	envKeyRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	hostRE    = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	shPrefix  = regexp.MustCompile(`^/bin/sh: (-c: )?(line )?[0-9]+: `) // where dash and bash place an error
 	urlPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 )
 
@@ -299,6 +305,8 @@ func validate(s *Spec, dir string, r *reporter) {
 		for i, c := range h.cmds {
 			if strings.TrimSpace(c) == "" || strings.ContainsAny(c, "\n\x00") {
 				r.add(index(h.field, i), "must be one non-empty command line")
+			} else if err := shSyntax(c); err != "" {
+				r.add(index(h.field, i), "%q is not a command sh can run (the install scripts run it with sh -c): %s", c, err)
 			}
 		}
 	}
@@ -319,6 +327,20 @@ func urlPathProblem(u string) string {
 		}
 	}
 	return ""
+}
+
+// shSyntax returns sh's syntax error for the command line c (parsed,
+// not run: sh -n), or "" when sh takes it or there is no /bin/sh to ask.
+func shSyntax(c string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "/bin/sh", "-n", "-c", c).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return "" // no sh here (or it ran too long): left to the server
+	}
+	msg, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return cmp.Or(shPrefix.ReplaceAllString(msg, ""), "a syntax error")
 }
 
 func index(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
