@@ -181,6 +181,9 @@ func TestLoadInvalid(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", []string{`wsgipack.yaml:1:1: the file must be a mapping`}},
 		{"scalar file", "just text\n", []string{`:1:1: the file must be a mapping`}},
 		{"missing required", "name: inventory\n", []string{"summary: is required", "maintainer: is required", "license: is required", "app.source: is required", "app.wsgi: is required", "venv: is required", "targets: is required"}},
+		{"null list items", replace("targets: [debian-12, el9]", "targets: [debian-12, ~, el9]") + "hooks:\n  post_install:\n    -\n    - make migrate\nsecrets: [null]\n", []string{`:11:22: targets[1]: is empty (~, null or a bare '-'): write a value or remove the item`, `:14:6: hooks.post_install[0]: is empty`, `:16:11: secrets[0]: is empty`}},
+		{"binary tag hiding a hook", validSpec + "hooks:\n  post_install: [!!binary cm0gLXJmIC8=]\n", []string{`:13:18: the tag !!binary is not allowed in a spec (!!binary would hide the value a reviewer reads)`}},
+		{"str tag", replace("version: 1.4.2", "version: !!str 1.10"), []string{`:2:10: the tag !!str is not allowed in a spec`}},
 		{"null key", validSpec + "environment:\n  ~: x\n", []string{`:13:3: environment.~: keys must be plain strings`}},
 		// Types and numbers.
 		{"wrong type list", replace("targets: [debian-12, el9]", "targets: debian-12"), []string{`:11:10: targets: must be a list`}},
