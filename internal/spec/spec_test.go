@@ -252,6 +252,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"next line in summary", summary(`"Web\u0085service"`), []string{":3:10: summary: holds the control character or line break U+0085"}},
 		{"carriage return in description", description("\"one\\rtwo\""), []string{":4:14: description: holds the control character or line break U+000D: it must be text with newlines only"}},
 		{"escape sequence in description", description("\"Tracks \\e[31mstock\""), []string{":4:14: description: holds the control character or line break U+001B"}},
+		{"bidirectional override in a hook", validSpec + "hooks:\n  post_install: [\"echo ok \\u202e; rm -rf ~ \\u202c\"]\n", []string{`:13:18: hooks.post_install[0]: holds U+202E, a bidirectional control`}},
+		{"bidirectional isolate in the description", description("\"Tracks \\u2067stock\\u2069 levels.\""), []string{`:4:14: description: holds U+2067, a bidirectional control`}},
 		{"homepage not http", replace("license: MIT", "license: MIT\nhomepage: ftp://example.com/"), []string{`:7:11: homepage: "ftp://example.com/" is not an http(s) URL`}},
 		{"homepage with a space", replace("license: MIT", "license: MIT\nhomepage: https://example.com/a b"), []string{`:7:11: homepage: "https://example.com/a b" is not an http(s) URL (write spaces as %20)`}},
 		{"homepage with a newline", replace("license: MIT", "license: MIT\nhomepage: \"https://example.com/\\nURL: x\""), []string{`:7:11: homepage: holds the control character or line break U+000A`}},

@@ -437,14 +437,20 @@ func checkOptPath(r *reporter, field, p, name string) {
 // the ASCII control characters.
 const lineBreaks = "\u0085\u2028\u2029"
 
-// badRune returns the first control character or line break in v (tab
-// and, where allowed, newline excepted), or -1.
+// bidiControls reorder how the text around them is displayed: a hook or
+// directive holding one reads differently in review than it runs
+// ("Trojan Source", CVE-2021-42574).
+const bidiControls = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+// badRune returns the first control character, line break or
+// bidirectional control in v (tab and, where allowed, newline excepted),
+// or -1.
 func badRune(v string, newline bool) rune {
 	for _, c := range v {
 		if (c == '\n' && newline) || c == '\t' {
 			continue
 		}
-		if unicode.IsControl(c) || strings.ContainsRune(lineBreaks, c) {
+		if unicode.IsControl(c) || strings.ContainsRune(lineBreaks+bidiControls, c) {
 			return c
 		}
 	}
@@ -458,7 +464,9 @@ func badRune(v string, newline bool) rune {
 // description may hold newlines.
 func checkText(r *reporter, s *Spec) {
 	check := func(field, v string, newline bool) {
-		if c := badRune(v, newline); c >= 0 {
+		if c := badRune(v, newline); strings.ContainsRune(bidiControls, c) {
+			r.add(field, "holds U+%04X, a bidirectional control: the text displays in another order than it is read by the programs it is written for; remove it", c)
+		} else if c >= 0 {
 			what := "one line"
 			if newline {
 				what = "text with newlines only"
