@@ -320,7 +320,9 @@ func TestLoadInvalid(t *testing.T) {
 		{"mount with a dot segment", validSpec + "apache:\n  mount: /inventory/../admin\n", []string{`:13:10: apache.mount: "/inventory/../admin" holds a . or .. segment`}},
 		{"mount with a %-escape", validSpec + "apache:\n  mount: /%7Einventory\n", []string{`:13:10: apache.mount: "/%7Einventory" holds %, but Apache matches the decoded path`}},
 		{"static URL with a dot segment", validSpec + "apache:\n  static:\n    /s/./x: static\n", []string{`:14:5: apache.static./s/./x: "/s/./x" holds a . or .. segment`}},
-		{"static URL is the mount", validSpec + "apache:\n  mount: /inventory\n  static:\n    /inventory: static\n", []string{`:15:5: apache.static./inventory: "/inventory" is also apache.mount`}},
+		{"static URL is the mount", validSpec + "apache:\n  mount: /inventory\n  static:\n    /inventory: static\n", []string{`:15:5: apache.static./inventory: "/inventory" is apache.mount (/inventory) or above it: Apache's Alias would take the app's requests`}},
+		{"static URL above the mount", validSpec + "apache:\n  mount: /shop/inventory\n  static:\n    /shop: static\n", []string{`:15:5: apache.static./shop: "/shop" is apache.mount (/shop/inventory) or above it`}},
+		{"static URL at the root", validSpec + "apache:\n  static:\n    /: static\n", []string{`:14:5: apache.static./: "/" is apache.mount (/) or above it`}},
 		{"static directory with a wildcard", validSpec + "apache:\n  static:\n    /s: \"app/*\"\n", []string{`:14:9: apache.static./s: "app/*" holds a wildcard`}},
 		// Environment.
 		{"bad env key", validSpec + "environment:\n  1BAD: x\n", []string{`:13:3: environment.1BAD: "1BAD" is not a variable name`}},

@@ -215,8 +215,8 @@ func validate(s *Spec, dir string, r *reporter) {
 			r.keyed().add(f, "%q must be a URL path such as /static", u)
 		} else if why := urlPathProblem(u); why != "" {
 			r.keyed().add(f, "%q %s", u, why)
-		} else if u == a.Mount {
-			r.keyed().add(f, "%q is also apache.mount: Apache would send its requests to one of the two only; serve the files below the mount (e.g. %s/static) or mount the app elsewhere", u, strings.TrimSuffix(u, "/"))
+		} else if u == a.Mount || strings.HasPrefix(a.Mount, strings.TrimSuffix(u, "/")+"/") {
+			r.keyed().add(f, "%q is apache.mount (%s) or above it: Apache's Alias would take the app's requests, and the app would never answer; serve the files below the mount (e.g. %s/static) or mount the app elsewhere", u, a.Mount, strings.TrimSuffix(a.Mount, "/"))
 		}
 		dir := a.Static[u]
 		checkOptPath(r, f, dir, s.Name)
