@@ -110,6 +110,16 @@ func TestAppDirectives(t *testing.T) {
 	}
 }
 
+// TestLongestArgument: an environment variable and a hook of the longest
+// size Linux passes to a program (MAX_ARG_STRLEN) are accepted.
+func TestLongestArgument(t *testing.T) {
+	dir := project(t)
+	spec := validSpec + "environment:\n  BIG: " + strings.Repeat("x", 131067) + "\nhooks:\n  post_install: [\"echo " + strings.Repeat("x", 131066) + "\"]\n"
+	if _, err := load(t, dir, spec); err != nil {
+		t.Fatalf("rejected:\n%.500v", err)
+	}
+}
+
 // TestDependsInEachFormatsSyntax: each target's depends are written in
 // its format's relation syntax.
 func TestDependsInEachFormatsSyntax(t *testing.T) {
@@ -335,6 +345,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"secret named PATH", validSpec + "secrets: [PATH]\n", []string{`:12:11: secrets[0]: PATH is set by the install scripts for the hooks`}},
 		{"secret for the loader", validSpec + "secrets: [APP_KEY, LD_PRELOAD]\n", []string{`:12:20: secrets[1]: LD_PRELOAD is read by the dynamic loader`}},
 		{"secret the shell owns", validSpec + "secrets: [EUID]\n", []string{`secrets[0]: EUID belongs to the shell`}},
+		{"environment value too long to pass to a program", validSpec + "environment:\n  BIG: " + strings.Repeat("x", 131068) + "\n", []string{`:13:8: environment.BIG: is 131072 bytes as BIG=value: Linux passes at most 131071 to a program (MAX_ARG_STRLEN)`}},
+		{"hook too long to pass to sh", validSpec + "hooks:\n  post_install: [\"echo " + strings.Repeat("x", 131067) + "\"]\n", []string{`:13:18: hooks.post_install[0]: is 131072 bytes: Linux passes at most 131071 in one argument`}},
 		// Config files and writable paths.
 		{"config over a system file", config("/etc/passwd"), []string{`:14:11: config[0].dest: "/etc/passwd" must be a clean absolute file path under /etc/inventory/`}},
 		{"config as a cron job", config("/etc/cron.d/x"), []string{`config[0].dest: "/etc/cron.d/x" must be a clean absolute file path under /etc/inventory/`}},

@@ -305,6 +305,8 @@ func validate(s *Spec, dir string, r *reporter) {
 		for i, c := range h.cmds {
 			if strings.TrimSpace(c) == "" || strings.ContainsAny(c, "\n\x00") {
 				r.add(index(h.field, i), "must be one non-empty command line")
+			} else if len(c) > maxArg {
+				r.add(index(h.field, i), "is %d bytes: Linux passes at most %d in one argument (MAX_ARG_STRLEN), and the install scripts pass the command to sh as one; put it in a script of the app", len(c), maxArg)
 			} else if err := shSyntax(c); err != "" {
 				r.add(index(h.field, i), "%q is not a command sh can run (the install scripts run it with sh -c): %s", c, err)
 			}
@@ -358,6 +360,10 @@ func nested(a, b string) (outer, inner string) {
 	return "", ""
 }
 
+// maxArg is the longest argument or NAME=value Linux passes to a
+// program (MAX_ARG_STRLEN, 32 pages, less the final NUL).
+const maxArg = 32*4096 - 1
+
 // secretWords are the parts of a variable name that say it holds a secret.
 var secretWords = []string{"KEY", "SECRET", "PASSWORD", "PASSWD", "TOKEN"}
 
@@ -375,6 +381,9 @@ func checkEnvironment(r *reporter, env map[string]string, envFile string) {
 		if why := reservedVar(k); why != "" {
 			r.keyed().add(f, "%s %s; choose another name", k, why)
 			continue
+		}
+		if n := len(k) + 1 + len(v); n > maxArg {
+			r.add(f, "is %d bytes as %s=value: Linux passes at most %d to a program (MAX_ARG_STRLEN), so the hooks and the entry script could start none; ship it as a file (app.files) instead", n, k, maxArg)
 		}
 		upper := strings.ToUpper(k)
 		if v != "" && slices.ContainsFunc(secretWords, func(w string) bool { return strings.Contains(upper, w) }) {
