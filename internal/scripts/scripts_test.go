@@ -179,3 +179,38 @@ for k in sys.argv[2].split():
 		}
 	}
 }
+
+// TestEnsureUser: an existing user is taken as the app's only if it is a
+// system account; root or a login account (uid from login.defs' UID_MIN,
+// default 1000) fails the install before anything runs as it.
+func TestEnsureUser(t *testing.T) {
+	sc, err := Render(testInput(t, "debian-12", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(t.TempDir(), "preinst")
+	if err := os.WriteFile(script, []byte(sc.PreInstall), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		uid  string
+		want string // "" for taken
+	}{
+		{"998", ""},
+		{"0", "error: user: inventory exists and is not a system account (uid 0)"},
+		{"1000", "error: user: inventory exists and is not a system account (uid 1000)"},
+		{"65534", "is not a system account (uid 65534)"},
+		{"x", "is not a system account (uid 0)"}, // unreadable: not taken
+	} {
+		// Sourced with no arguments, the script only defines its functions;
+		// getent is a stub of the account database.
+		out, err := exec.Command("sh", "-c", `. "$1"; stub=$2; getent() { echo "inventory:x:$stub:$stub::/home/x:/bin/bash"; }; ensure_user`,
+			"sh", script, tt.uid).CombinedOutput()
+		switch {
+		case tt.want == "" && (err != nil || !strings.Contains(string(out), "system user inventory exists")):
+			t.Errorf("uid %s: %v\n%s", tt.uid, err, out)
+		case tt.want != "" && (err == nil || !strings.Contains(string(out), tt.want)):
+			t.Errorf("uid %s: want a failure with %q, got %v\n%s", tt.uid, tt.want, err, out)
+		}
+	}
+}

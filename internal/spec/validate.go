@@ -558,6 +558,8 @@ var systemNames = []string{
 	"systemd-network", "systemd-resolve", "systemd-timesync", "polkitd", "halt", "shutdown", "ftp", "wheel",
 	"apache", "wwwrun", "httpd", "nginx", "postgres", "mysql", "redis", "memcached", "chrony", "ntp", "dbus",
 	"tss", "rpc", "rpcuser", "nfsnobody", "lock", "mem", "dnsmasq", "avahi", "colord", "geoclue", "pulse",
+	// the login accounts of cloud and VM images (sudoers, often without a password)
+	"admin", "ubuntu", "debian", "ec2-user", "centos", "rocky", "almalinux", "fedora", "cloud-user", "vagrant", "pi",
 	// directories of /etc owned by the system
 	"ssl", "ssh", "pki", "apache2", "cron", "default", "init", "logrotate", "network", "networkd-dispatcher",
 	"pam", "security", "selinux", "skel", "sudoers", "sysconfig", "systemd", "udev", "xdg", "alternatives", "apt",

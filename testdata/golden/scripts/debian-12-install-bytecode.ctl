@@ -35,9 +35,18 @@ say() { echo "$name: $*"; }
 fail() { echo "$name: error: $*" >&2; exit 1; }
 
 # ensure_user creates the app's system group and user once: no login shell,
-# home $state.
+# home $state. An existing user is taken only if it is a system account:
+# root or a login account (a cloud image's sudoer, a person) would run the
+# app and its hooks with its rights.
 ensure_user() {
-	if getent passwd "$user" >/dev/null; then
+	if entry=$(getent passwd "$user"); then
+		uid=$(echo "$entry" | cut -d: -f3)
+		uid_min=$(awk '$1 == "UID_MIN" { print $2 }' /etc/login.defs 2>/dev/null)
+		case $uid_min in '' | *[!0-9]*) uid_min=1000 ;; esac
+		case $uid in '' | *[!0-9]*) uid=0 ;; esac
+		if [ "$uid" -eq 0 ] || [ "$uid" -ge "$uid_min" ]; then
+			fail "user: $user exists and is not a system account (uid $uid): the app and its hooks would run with its rights; build $name with another user"
+		fi
 		say "user: system user $user exists"
 		return
 	fi
