@@ -193,19 +193,20 @@ func TestEnsureUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
-		uid  string
-		want string // "" for taken
+		uid, home string
+		want      string // "" for taken
 	}{
-		{"998", ""},
-		{"0", "error: user: inventory exists and is not a system account (uid 0)"},
-		{"1000", "error: user: inventory exists and is not a system account (uid 1000)"},
-		{"65534", "is not a system account (uid 65534)"},
-		{"x", "is not a system account (uid 0)"}, // unreadable: not taken
+		{"998", "/var/lib/inventory", ""},
+		{"0", "/var/lib/inventory", "error: user: inventory exists and is not a system account (uid 0)"},
+		{"1000", "/var/lib/inventory", "error: user: inventory exists and is not a system account (uid 1000)"},
+		{"65534", "/nonexistent", "is not a system account (uid 65534)"},
+		{"x", "/var/lib/inventory", "is not a system account (uid 0)"}, // unreadable: not taken
+		{"105", "/var/spool/postfix", "error: user: inventory exists with the home /var/spool/postfix, not /var/lib/inventory: it is another program's account"},
 	} {
 		// Sourced with no arguments, the script only defines its functions;
 		// getent is a stub of the account database.
-		out, err := exec.Command("sh", "-c", `. "$1"; stub=$2; getent() { echo "inventory:x:$stub:$stub::/home/x:/bin/bash"; }; ensure_user`,
-			"sh", script, tt.uid).CombinedOutput()
+		out, err := exec.Command("sh", "-c", `. "$1"; uid_stub=$2 home_stub=$3; getent() { echo "inventory:x:$uid_stub:$uid_stub::$home_stub:/usr/sbin/nologin"; }; ensure_user`,
+			"sh", script, tt.uid, tt.home).CombinedOutput()
 		switch {
 		case tt.want == "" && (err != nil || !strings.Contains(string(out), "system user inventory exists")):
 			t.Errorf("uid %s: %v\n%s", tt.uid, err, out)

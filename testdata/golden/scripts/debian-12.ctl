@@ -35,17 +35,22 @@ say() { echo "$name: $*"; }
 fail() { echo "$name: error: $*" >&2; exit 1; }
 
 # ensure_user creates the app's system group and user once: no login shell,
-# home $state. An existing user is taken only if it is a system account:
-# root or a login account (a cloud image's sudoer, a person) would run the
-# app and its hooks with its rights.
+# home $state. An existing user is taken only if it is a system account
+# whose home is $state (made by this package, or for it): root, a login
+# account (a cloud image's sudoer, a person) or another program's account
+# (postfix, bind) would run the app and its hooks with its rights.
 ensure_user() {
 	if entry=$(getent passwd "$user"); then
 		uid=$(echo "$entry" | cut -d: -f3)
+		home=$(echo "$entry" | cut -d: -f6)
 		uid_min=$(awk '$1 == "UID_MIN" { print $2 }' /etc/login.defs 2>/dev/null)
 		case $uid_min in '' | *[!0-9]*) uid_min=1000 ;; esac
 		case $uid in '' | *[!0-9]*) uid=0 ;; esac
 		if [ "$uid" -eq 0 ] || [ "$uid" -ge "$uid_min" ]; then
 			fail "user: $user exists and is not a system account (uid $uid): the app and its hooks would run with its rights; build $name with another user"
+		fi
+		if [ "$home" != "$state" ]; then
+			fail "user: $user exists with the home $home, not $state: it is another program's account, whose rights the app and its hooks would have; build $name with another user (or give $user the home $state if it is meant for $name)"
 		fi
 		say "user: system user $user exists"
 		return
