@@ -192,6 +192,12 @@ func TestEnsureUser(t *testing.T) {
 	if err := os.WriteFile(script, []byte(sc.PreInstall), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// No user of the name, but a group: another program's.
+	out, err := exec.Command("sh", "-c", `. "$1"; getent() { [ "$1" = group ] && echo "inventory:x:999:"; }; groupadd() { echo groupadd; }; ensure_user`,
+		"sh", script).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "error: user: a group inventory exists without a user inventory") || strings.Contains(string(out), "groupadd") {
+		t.Errorf("a group of another program taken: %v\n%s", err, out)
+	}
 	for _, tt := range []struct {
 		uid, home string
 		want      string // "" for taken

@@ -232,6 +232,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"name of an account", replace("name: inventory", "name: backup"), []string{`:1:7: name: "backup" belongs to the system`}},
 		{"name root blamed on name only", replace("name: inventory", "name: root"), []string{`:1:7: name: "root" belongs to the system`}},
 		{"reserved user", validSpec + "user: www-data\n", []string{`:12:7: user: "www-data" is a system account`}},
+		{"user named as a group of root's power", validSpec + "user: docker\n", []string{`:12:7: user: "docker" is a system account`}},
 		{"user of a cloud image's sudoer", validSpec + "user: ubuntu\n", []string{`:12:7: user: "ubuntu" is a system account`}},
 		{"bad user", validSpec + "user: Bad.User\n", []string{`:12:7: user: "Bad.User" is not a valid name`}},
 		{"bad version", replace("version: 1.4.2", "version: 1.4.x"), []string{`:2:10: version: version "1.4.x" is neither SemVer`}},

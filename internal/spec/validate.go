@@ -558,6 +558,8 @@ var systemNames = []string{
 	"systemd-network", "systemd-resolve", "systemd-timesync", "polkitd", "halt", "shutdown", "ftp", "wheel",
 	"apache", "wwwrun", "httpd", "nginx", "postgres", "mysql", "redis", "memcached", "chrony", "ntp", "dbus",
 	"tss", "rpc", "rpcuser", "nfsnobody", "lock", "mem", "dnsmasq", "avahi", "colord", "geoclue", "pulse",
+	// groups that give root's power or its secrets (the app's group is its name)
+	"docker", "lxd", "libvirt", "ssl-cert", "systemd-journal-remote", "netdev", "bluetooth", "sambashare",
 	// the login accounts of cloud and VM images (sudoers, often without a password)
 	"admin", "ubuntu", "debian", "ec2-user", "centos", "rocky", "almalinux", "fedora", "cloud-user", "vagrant", "pi",
 	// directories of /etc owned by the system

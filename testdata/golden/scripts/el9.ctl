@@ -51,7 +51,11 @@ ensure_user() {
 		say "user: system user $user exists"
 		return
 	fi
-	getent group "$user" >/dev/null || groupadd --system "$user"
+	if getent group "$user" >/dev/null; then
+		# No user of the name made it: another program's (docker, ssl-cert).
+		fail "user: a group $user exists without a user $user: it is another program's group, whose rights the app would get as its own; build $name with another user"
+	fi
+	groupadd --system "$user"
 	shell=/usr/sbin/nologin
 	[ -x "$shell" ] || shell=/sbin/nologin
 	useradd --system --gid "$user" --home-dir "$state" --no-create-home \
