@@ -221,3 +221,40 @@ func TestEnsureUser(t *testing.T) {
 		}
 	}
 }
+
+// TestEnsureDirsRefusesSymlinks: a writable directory the app replaced by
+// a symlink (to /etc, say) fails the install before root chowns or chmods
+// its target.
+func TestEnsureDirsRefusesSymlinks(t *testing.T) {
+	in := testInput(t, "debian-12", false)
+	in.Spec.Writable = []string{"app/instance"}
+	sc, err := Render(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "postinst")
+	if err := os.WriteFile(script, []byte(sc.PostInstall), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "etc")
+	state := filepath.Join(dir, "state")
+	for _, d := range []string{target, state} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(target, filepath.Join(state, "app")); err != nil {
+		t.Fatal(err)
+	}
+	// chown and chmod are stubs that record what they would change.
+	out, err := exec.Command("sh", "-c", `. "$1"; state=$2 logs=$2/log
+chown() { echo "chown $*"; }; chmod() { echo "chmod $*"; }
+ensure_dirs`, "sh", script, state).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "error: directories: "+filepath.Join(state, "app")+" is a symlink, not a directory") {
+		t.Errorf("want a refusal of the symlink: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), filepath.Join(state, "app")+"\n") || strings.Contains(string(out), "instance") {
+		t.Errorf("changed the symlink's target:\n%s", out)
+	}
+}

@@ -102,11 +102,16 @@ check_python() {
 }
 
 # ensure_dirs creates the app's writable directories and gives its config
-# files to the app's group.
+# files to the app's group. The app writes in $state: a symlink it put in
+# place of one of its directories (parents come first in the list) would
+# have root chown and chmod its target, /etc say.
 ensure_dirs() {
 	for d in "$state" "$logs" "$state/"'app' "$state/"'app/instance' "$state/"'media'; do
+		if [ -L "$d" ]; then
+			fail "directories: $d is a symlink, not a directory (made by the app?); as root these scripts would change its target: remove it and install again"
+		fi
 		mkdir -p "$d"
-		chown "$user:$user" "$d"
+		chown -h "$user:$user" "$d"
 		chmod 0750 "$d"
 	done
 	# Writable paths Apache serves: the app writes them, Apache's group
@@ -115,7 +120,7 @@ ensure_dirs() {
 	command -v setfacl >/dev/null 2>&1 || fail "setfacl is missing: install the acl package (a dependency of $name)"
 	set -- 'media'
 	for w; do
-		chown "$user:www-data" "$state/$w"
+		chown -h "$user:www-data" "$state/$w"
 		chmod 2750 "$state/$w"
 		d=$state/$w
 		while [ "$d" != "$state" ]; do
@@ -432,7 +437,8 @@ post_install() {
 	hooks_ok=1
 	if [ ! -e "$state/.wsgipack-first-install-done" ]; then
 		run_hooks "$release" first_install 'python -m inventory.migrate --init' || hooks_ok=
-		[ -z "$hooks_ok" ] || touch "$state/.wsgipack-first-install-done"
+		# As the app user: $state is the app's, and root would follow a link.
+		[ -z "$hooks_ok" ] || runuser -u "$user" -- touch "$state/.wsgipack-first-install-done"
 	fi
 	[ -z "$hooks_ok" ] || run_hooks "$release" post_install 'python -m inventory.migrate /opt/inventory/migrations' 'echo '\''it'\'''\''s done'\''' || hooks_ok=
 	if [ -z "$hooks_ok" ]; then
