@@ -172,6 +172,8 @@ func checkDirectives(r *reporter, s *Spec) {
 				if msg := checkRewrite(args, len(open) == 0); msg != "" {
 					r.add(f, "%s", msg)
 				}
+			case name == "AddType" && handlerType(args):
+				r.add(f, "%s names a handler's type: Apache would run the files as code (an upload as PHP); not allowed in an app's config", d)
 			}
 		}
 	}
@@ -206,7 +208,7 @@ func ownURLs(s *Spec, section, args string) string {
 		if !regex && (w == u || strings.HasPrefix(w, u+"/")) {
 			return ""
 		}
-		if regex {
+		if regex && !topLevelAlternation(w) {
 			for _, prefix := range []string{"^" + u, "^" + regexp.QuoteMeta(u)} {
 				if rest, ok := strings.CutPrefix(w, prefix); ok && (strings.HasPrefix(rest, "/") || rest == "$" || strings.HasPrefix(rest, "(/|$)")) {
 					return ""
@@ -219,6 +221,36 @@ func ownURLs(s *Spec, section, args string) string {
 		what = fmt.Sprintf("not anchored at one of the app's URLs (%s): start it with ^%s/ or ^%s$", strings.Join(urls, ", "), s.Apache.Mount, s.Apache.Mount)
 	}
 	return fmt.Sprintf("%s %s> is %s; without apache.server_name the app's config is part of the main server's, and a section elsewhere acts on other apps' and the server's requests", section, w, what)
+}
+
+// topLevelAlternation reports whether regular expression re has a | outside
+// groups and classes: ^/inventory/|^/admin matches beyond its anchor.
+func topLevelAlternation(re string) bool {
+	depth, class := 0, false
+	for i := 0; i < len(re); i++ {
+		switch c := re[i]; {
+		case c == '\\':
+			i++
+		case class:
+			class = c != ']'
+		case c == '[':
+			class = true
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == '|' && depth == 0:
+			return true
+		}
+	}
+	return false
+}
+
+// handlerType reports a content type that names a handler: Apache runs a
+// response of that type with it when nothing else set one
+// (application/x-httpd-php runs an uploaded file as PHP).
+func handlerType(t string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.Trim(t, `"'`)), "application/x-httpd-")
 }
 
 // checkRewrite returns why a RewriteRule with the arguments args reaches
@@ -234,10 +266,14 @@ func checkRewrite(args string, outside bool) string {
 		return fmt.Sprintf("RewriteRule %s: write RewriteRule PATTERN SUBSTITUTION [FLAGS]", args)
 	}
 	var flags []string
+	typed := false
 	if len(words) > 2 && strings.HasPrefix(words[len(words)-1], "[") {
 		for _, fl := range strings.Split(strings.Trim(words[len(words)-1], "[]"), ",") {
-			name, _, _ := strings.Cut(strings.TrimSpace(fl), "=")
+			name, value, _ := strings.Cut(strings.TrimSpace(fl), "=")
 			flags = append(flags, strings.ToLower(name))
+			if n := strings.ToLower(name); (n == "t" || n == "type") && handlerType(value) {
+				typed = true
+			}
 		}
 	}
 	has := func(names ...string) bool {
@@ -246,8 +282,8 @@ func checkRewrite(args string, outside bool) string {
 	switch sub := words[1]; {
 	case has("p", "proxy"):
 		return "RewriteRule with [P] makes Apache a proxy that fetches URLs for any client (internal services included): redirect with [R] instead"
-	case has("h", "handler"):
-		return "RewriteRule with [H] makes Apache run files with another handler (as code): not allowed in an app's config"
+	case has("h", "handler") || typed:
+		return "RewriteRule with [H] makes Apache run files with another handler (as code), as does [T=application/x-httpd-...]: not allowed in an app's config"
 	case outside && sub != "-" && !has("r", "redirect", "pt", "passthrough", "f", "forbidden", "g", "gone") && !strings.Contains(sub, "://"):
 		return fmt.Sprintf("RewriteRule to %q outside a <Location>: Apache reads it as a file of the server when its first directory exists there (e.g. /etc/passwd); add [PT] (a URL of this server) or [R] (a redirect)", sub)
 	}

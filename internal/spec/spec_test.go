@@ -96,6 +96,7 @@ func TestAppDirectives(t *testing.T) {
 		"snippet": "apache:\n  mount: /inventory\n  static: {/assets: static}\n  directives:\n" +
 			"    - <Location /inventory/admin>\n    - Require ip 10.0.0.0/8\n    - </Location>\n" +
 			"    - <LocationMatch \"^/inventory/(a|b)/\">\n    - Header set X-A b\n    - </LocationMatch>\n" +
+			"    - <LocationMatch \"^/inventory/[|x]\\\\|y\">\n    - AddType image/webp .webp\n    - </LocationMatch>\n" +
 			"    - <Location ~ \"^/inventory$\">\n    - </Location>\n" +
 			"    - <location \"/assets\">\n    - <If \"-T %{HTTPS}\">\n    - Header set X-B c\n    - </If>\n    - <Else>\n    - Header set X-B d\n    - </Else>\n    - </location>\n",
 		"snippet mounted at /": "apache:\n  directives:\n    - <Location /admin>\n    - Require all denied\n    - </Location>\n",
@@ -315,6 +316,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"directive: section without >", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /a\n    - </Location>\n", []string{`:15:7: apache.directives[0]: "<Location /a" does not end with '>'`}},
 		{"directive: rewrite to a file of the server", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - RewriteEngine on\n    - RewriteRule ^/x /etc/passwd\n", []string{`:16:7: apache.directives[1]: RewriteRule to "/etc/passwd" outside a <Location>: Apache reads it as a file of the server`}},
 		{"directive: rewrite as a proxy", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - RewriteRule ^/m http://169.254.169.254/ [P,L]\n", []string{`:15:7: apache.directives[0]: RewriteRule with [P] makes Apache a proxy`}},
+		{"directive: LocationMatch alternation beyond the app (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <LocationMatch \"^/inventory/|^/admin\">\n    - Require all granted\n    - </LocationMatch>\n", []string{`:15:7: apache.directives[0]: <LocationMatch ^/inventory/|^/admin> is not anchored at one of the app's URLs`}},
+		{"directive: type of a handler", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /media>\n    - AddType application/x-httpd-php .jpg\n    - RewriteRule \\.png$ - [T=application/x-httpd-php]\n    - </Location>\n", []string{`:16:7: apache.directives[1]: AddType application/x-httpd-php .jpg names a handler's type`, `:17:7: apache.directives[2]: RewriteRule with [H] makes Apache run files with another handler (as code), as does [T=application/x-httpd-...]`}},
 		{"directive: rewrite to a handler", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /u>\n    - RewriteRule \\.txt$ - [H=cgi-script]\n    - </Location>\n", []string{`:16:7: apache.directives[1]: RewriteRule with [H] makes Apache run files`}},
 		{"directive list as text", validSpec + "apache:\n  directives: Header set A b\n", []string{`:13:15: apache.directives: must be a list`}},
 		{"pass_authorization not a bool", validSpec + "apache:\n  pass_authorization: sometimes\n", []string{`:13:23: apache.pass_authorization: must be true or false`}},
