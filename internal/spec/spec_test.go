@@ -379,6 +379,7 @@ func TestLoadInvalid(t *testing.T) {
 		{"venv under an empty key", replace("venv: venv", `venv: {"": venv}`), []string{`:10:8: venv.: an empty key is not a Python version`}},
 		{"venv under an empty key beside a Python", replace("venv: venv", `venv: {"3.11": venv, "": venv}`), []string{`:10:22: venv.: an empty key is not a Python version`}},
 		{"depends on itself", validSpec + "depends:\n  debian-12: [\"inventory (>= 1.0)\"]\n", []string{`:13:15: depends.debian-12[0]: "inventory (>= 1.0)" is the package itself (lintian error package-depends-on-itself)`}},
+		{"depends on an essential package", validSpec + "depends:\n  debian-12: [libpq5, bash, \"coreutils (>= 9)\"]\n  el9: [bash]\n", []string{`:13:23: depends.debian-12[1]: "bash" is an essential package, on every Debian system (lintian error depends-on-essential-package-without-using-version)`}},
 		{"name of a systemd account", replace("name: inventory", "name: systemd-coredump"), []string{`:1:7: name: "systemd-coredump" belongs to the system`}},
 		{"user of a Python package", validSpec + "user: python3-requests\n", []string{`:12:7: user: "python3-requests" is a system account`}},
 		// Hooks.

@@ -191,6 +191,8 @@ func validate(s *Spec, dir string, r *reporter) {
 				r.add(index("depends."+t, i), "%v (%s is a %s target)", err, t, rel.Format)
 			} else if first, _, _ := strings.Cut(strings.TrimSpace(d), " "); first == s.Name {
 				r.add(index("depends."+t, i), "%q is the package itself (lintian error package-depends-on-itself): remove it", d)
+			} else if rel.Format == "deb" && slices.Contains(essential, first) && !strings.Contains(d, "(") {
+				r.add(index("depends."+t, i), "%q is an essential package, on every Debian system (lintian error depends-on-essential-package-without-using-version): remove it, or give the version needed, e.g. '%s (>= X)'", d, first)
 			}
 		}
 	}
@@ -359,6 +361,12 @@ func nested(a, b string) (outer, inner string) {
 	}
 	return "", ""
 }
+
+// essential are Debian's essential packages (lintian's data/fields/essential):
+// a dependency on one without a version is a lintian error.
+var essential = []string{"base-files", "base-passwd", "bash", "bsdutils", "coreutils", "dash", "debianutils", "diffutils",
+	"dpkg", "findutils", "grep", "gzip", "hostname", "hurd", "init-system-helpers", "libc-bin", "login", "ncurses-base",
+	"ncurses-bin", "perl-base", "sed", "sysvinit-utils", "tar", "util-linux"}
 
 // maxArg is the longest argument or NAME=value Linux passes to a
 // program (MAX_ARG_STRLEN, 32 pages, less the final NUL).
