@@ -335,9 +335,14 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	// The entry point, proven with each venv's own Python: reported with
 	// the other problems below.
 	var entryErrs []error
-	excluded, err := payload.Excludes(s)
+	excludes, err := payload.Excludes(s)
 	if err != nil {
 		return nil, err
+	}
+	// What of app.source the package does not ship: app.exclude, and a
+	// writable path (shipped as a link in its place).
+	excluded := func(rel string, isDir bool) bool {
+		return excludes(rel, isDir) || slices.Contains(s.Writable, "app/"+rel)
 	}
 	for _, v := range slices.SortedFunc(maps.Keys(used), spec.ComparePython) {
 		ve := used[v].venv

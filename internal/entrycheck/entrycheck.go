@@ -80,9 +80,10 @@ type Options struct {
 	SitePackages string // relative to Venv: lib/pythonX.Y/site-packages
 	Environment  map[string]string
 	Secrets      []string
-	// Excluded tells whether app.exclude leaves out a path of app.source
-	// (slash-separated, relative to it); nil excludes nothing. The
-	// module's file must be shipped.
+	// Excluded tells whether the package leaves out a path of app.source
+	// (slash-separated, relative to it): app.exclude, or a writable path
+	// shipped as a link in its place; nil excludes nothing. The module's
+	// file must be shipped.
 	Excluded func(rel string, isDir bool) bool
 	// NoImport skips the import: only the module's file is looked for.
 	NoImport bool
@@ -122,7 +123,7 @@ func Check(o Options) error {
 		return &Error{SpecFile: o.SpecFile, WSGI: o.WSGI, Msg: err.Error()}
 	}
 	if p := excluded(o, f); p != "" {
-		return &Error{SpecFile: o.SpecFile, WSGI: o.WSGI, Msg: fmt.Sprintf("module %s is %s, which app.exclude leaves out of the package (%s is excluded): the server would not have it; narrow app.exclude",
+		return &Error{SpecFile: o.SpecFile, WSGI: o.WSGI, Msg: fmt.Sprintf("module %s is %s, which the package does not ship (%s is left out by app.exclude or is a writable path): the server would not have it; narrow app.exclude or writable",
 			e.Module, rel(o.Dir, f), filepath.Join(o.Source, filepath.FromSlash(p)))}
 	}
 	if o.NoImport {

@@ -136,10 +136,10 @@ def application(environ, start_response):
 		}, want: []string{"create_app (src/flaskr/__init__.py) cannot be called without arguments (create_app(config))"}},
 		{name: "module excluded", wsgi: "hello.web:application", excluded: []string{"hello/web.py"}, files: map[string]string{
 			"src/hello/__init__.py": "", "src/hello/web.py": "def application(e, s): return []\n",
-		}, want: []string{"wsgipack.yaml: app.wsgi: hello.web:application: module hello.web is src/hello/web.py, which app.exclude leaves out of the package (src/hello/web.py is excluded)"}},
+		}, want: []string{"wsgipack.yaml: app.wsgi: hello.web:application: module hello.web is src/hello/web.py, which the package does not ship (src/hello/web.py is left out by app.exclude or is a writable path)"}},
 		{name: "module's package excluded", wsgi: "hello.web:application", excluded: []string{"hello"}, files: map[string]string{
 			"src/hello/__init__.py": "", "src/hello/web.py": "def application(e, s): return []\n",
-		}, want: []string{"module hello.web is src/hello/web.py, which app.exclude leaves out of the package (src/hello is excluded)"}},
+		}, want: []string{"module hello.web is src/hello/web.py, which the package does not ship (src/hello is left out"}},
 		{name: "other files excluded", wsgi: "hello.web:application", excluded: []string{"hello/tests", "hello/web.pyc"}, files: map[string]string{
 			"src/hello/__init__.py": "", "src/hello/web.py": "def application(e, s): return []\n",
 		}},

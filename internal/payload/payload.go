@@ -347,7 +347,7 @@ func (c *collector) config() error {
 // writable replaces each writable path with a symlink into the app's state
 // directory.
 func (c *collector) writable() {
-	for _, w := range c.o.Spec.Writable {
+	for i, w := range c.o.Spec.Writable {
 		dest := c.r.Opt(w)
 		state := path.Join(c.l.State, w)
 		n := 0
@@ -360,7 +360,11 @@ func (c *collector) writable() {
 			}
 		}
 		if n > 0 {
-			c.warns = append(c.warns, fmt.Sprintf("writable %s: %d shipped file(s) under it are left out; the path becomes a link to %s", w, n, state))
+			place := c.o.Spec.Where(fmt.Sprintf("writable[%d]", i))
+			if place != "" {
+				place += ": "
+			}
+			c.warns = append(c.warns, fmt.Sprintf("%swritable %s: %d shipped file(s) under it are left out; the path becomes a link to %s", place, w, n, state))
 		}
 		c.add(archive.Entry{Path: dest, Kind: archive.Symlink, Link: state, Mode: 0o777, Origin: "writable " + w})
 	}
