@@ -336,6 +336,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"mount with a %-escape", validSpec + "apache:\n  mount: /%7Einventory\n", []string{`:13:10: apache.mount: "/%7Einventory" holds %, but Apache matches the decoded path`}},
 		{"static URL with a dot segment", validSpec + "apache:\n  static:\n    /s/./x: static\n", []string{`:14:5: apache.static./s/./x: "/s/./x" holds a . or .. segment`}},
 		{"static URL is the mount", validSpec + "apache:\n  mount: /inventory\n  static:\n    /inventory: static\n", []string{`:15:5: apache.static./inventory: "/inventory" is apache.mount (/inventory) or above it: Apache's Alias would take the app's requests`}},
+		{"mount on Apache's own URL", validSpec + "apache:\n  mount: /server-status\n", []string{`:13:10: apache.mount: "/server-status" is /server-status, which Apache's own configuration serves on every host`}},
+		{"static URL below Apache's own URL", validSpec + "apache:\n  static:\n    /icons/app: static\n", []string{`:14:5: apache.static./icons/app: "/icons/app" is /icons, which Apache's own configuration serves`}},
 		{"static URL above the mount", validSpec + "apache:\n  mount: /shop/inventory\n  static:\n    /shop: static\n", []string{`:15:5: apache.static./shop: "/shop" is apache.mount (/shop/inventory) or above it`}},
 		{"static URL at the root", validSpec + "apache:\n  static:\n    /: static\n", []string{`:14:5: apache.static./: "/" is apache.mount (/) or above it`}},
 		{"static directory with a wildcard", validSpec + "apache:\n  static:\n    /s: \"app/*\"\n", []string{`:14:9: apache.static./s: "app/*" holds a wildcard`}},

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"net/mail"
 	"net/url"
@@ -203,6 +204,8 @@ func validate(s *Spec, dir string, r *reporter) {
 		r.add("apache.mount", "%q must be a URL path such as / or /inventory (no trailing slash)", a.Mount)
 	} else if why := urlPathProblem(a.Mount); why != "" {
 		r.add("apache.mount", "%q %s", a.Mount, why)
+	} else if u := serverURL(a.Mount); u != "" {
+		r.add("apache.mount", "%q %s", a.Mount, u)
 	}
 	if strings.HasPrefix(a.ServerName, "*.") {
 		r.add("apache.server_name", "%q is a wildcard: Apache's ServerName takes one host name (httpd refuses a wildcard there: AH00526); name the host the app answers on", a.ServerName)
@@ -216,6 +219,8 @@ func validate(s *Spec, dir string, r *reporter) {
 		if !urlPathRE.MatchString(u) || (u != "/" && strings.HasSuffix(u, "/")) {
 			r.keyed().add(f, "%q must be a URL path such as /static", u)
 		} else if why := urlPathProblem(u); why != "" {
+			r.keyed().add(f, "%q %s", u, why)
+		} else if why := serverURL(u); why != "" {
 			r.keyed().add(f, "%q %s", u, why)
 		} else if u == a.Mount || strings.HasPrefix(a.Mount, strings.TrimSuffix(u, "/")+"/") {
 			r.keyed().add(f, "%q is apache.mount (%s) or above it: Apache's Alias would take the app's requests, and the app would never answer; serve the files below the mount (e.g. %s/static) or mount the app elsewhere", u, a.Mount, strings.TrimSuffix(a.Mount, "/"))
@@ -315,6 +320,21 @@ func validate(s *Spec, dir string, r *reporter) {
 		}
 	}
 	lint(r, s)
+}
+
+// serverURLs are the URL paths the Apache packages of the targets answer
+// on every virtual host (Debian's and EL's default config): an app there
+// would take them over or never answer.
+var serverURLs = []string{"/icons", "/cgi-bin", "/javascript", "/server-status", "/server-info", "/manual", "/noindex"}
+
+// serverURL returns why URL path u is one of serverURLs or below one, or "".
+func serverURL(u string) string {
+	for _, s := range serverURLs {
+		if u == s || strings.HasPrefix(u, s+"/") {
+			return fmt.Sprintf("is %s, which Apache's own configuration serves on every host (Debian's or EL's): choose a path of the app's own", s)
+		}
+	}
+	return ""
 }
 
 // urlPathProblem returns why a URL path that urlPathRE takes would not
