@@ -143,7 +143,9 @@ func checkDirectives(r *reporter, s *Spec) {
 			args = strings.TrimSpace(strings.TrimSuffix(args, ">"))
 			switch name {
 			case "<Location", "<LocationMatch":
-				if len(open) > 0 {
+				if words, err := apacheWords(args); name == "<Location" && err == nil && len(words) == 1 && serverURL(words[0]) != "" {
+					r.add(f, "%s %s> %s", m[1], words[0], serverURL(words[0]))
+				} else if len(open) > 0 {
 					r.add(f, "%s> cannot be inside %s>: Apache takes it only at the top of the app's config; close %s> first", m[1], open[len(open)-1], open[len(open)-1])
 				} else if !site {
 					if msg := ownURLs(s, name, args); msg != "" {
