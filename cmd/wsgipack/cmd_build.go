@@ -23,8 +23,10 @@ type buildOptions struct {
 	outDir     string
 	noBytecode bool
 	noImport   bool
-	sign       bool
-	signing    signingOptions
+	// versionGiven is whether --version was on the command line, even empty.
+	versionGiven bool
+	sign         bool
+	signing      signingOptions
 }
 
 func (o *buildOptions) addFlags(cmd *cobra.Command, withOutput bool) {
@@ -62,7 +64,10 @@ func (o *buildOptions) options(stderr io.Writer) (builder.Options, error) {
 			b.Targets = append(b.Targets, t)
 		}
 	}
-	if o.version != "" {
+	if o.versionGiven && strings.TrimSpace(o.version) == "" {
+		// --version "$TAG" with TAG unset must not build the spec's version.
+		errs = append(errs, fmt.Errorf("--version is empty (an unset variable in --version \"$TAG\"?): give the version, or leave the flag out to use the spec's"))
+	} else if o.version != "" {
 		v, err := appversion.Parse(o.version)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--version: %w", err))
@@ -103,6 +108,7 @@ into the output directory, with a SHA256SUMS file beside them.`,
   SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) wsgipack build`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.versionGiven = cmd.Flags().Changed("version")
 			opts, err := o.options(cmd.ErrOrStderr())
 			if err != nil {
 				return err
@@ -137,6 +143,7 @@ called. --no-import skips the import.`,
   wsgipack check -f deploy/wsgipack.yaml --target debian-12`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.versionGiven = cmd.Flags().Changed("version")
 			opts, err := o.options(cmd.ErrOrStderr())
 			if err != nil {
 				return err

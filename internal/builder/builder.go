@@ -6,6 +6,7 @@
 package builder
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -308,7 +309,7 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	for _, t := range targets {
 		py, err := pickPython(t, s.Venv, venvs, o.AnyPython)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("%s: %w", s.At("venv"), err))
 			continue
 		}
 		pythons[t.Name] = py
@@ -320,7 +321,7 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	if len(o.Targets) == 0 {
 		for v, pp := range venvs {
 			if used[v] == nil {
-				o.Warn(fmt.Sprintf("%s: no target is built from this Python %s venv (each target uses the venv of its default Python when there is one)", pp.field, v))
+				o.Warn(fmt.Sprintf("%s: no target is built from this Python %s venv (each target uses the venv of its default Python when there is one)", s.At(pp.field), v))
 			}
 		}
 	}
@@ -334,16 +335,25 @@ func prepare(ctx context.Context, o Options, forWrite bool) (*plan, error) {
 	// The entry point, proven with each venv's own Python: reported with
 	// the other problems below.
 	var entryErrs []error
+	excludes, err := payload.Excludes(s)
+	if err != nil {
+		return nil, err
+	}
+	// What of app.source the package does not ship: app.exclude, and a
+	// writable path (shipped as a link in its place).
+	excluded := func(rel string, isDir bool) bool {
+		return excludes(rel, isDir) || slices.Contains(s.Writable, "app/"+rel)
+	}
 	for _, v := range slices.SortedFunc(maps.Keys(used), spec.ComparePython) {
 		ve := used[v].venv
 		if o.Progress != nil && !o.NoImport {
 			o.Progress(fmt.Sprintf("importing %s with the venv's Python %s", s.App.WSGI, ve.Python))
 		}
-		err := entrycheck.Check(entrycheck.Options{SpecFile: o.SpecFile, Dir: dir, Source: s.App.Source, WSGI: s.App.WSGI,
-			Venv: ve.Dir, SitePackages: ve.SitePackages, Environment: s.Environment, Secrets: s.Secrets,
+		err := entrycheck.Check(entrycheck.Options{SpecFile: cmp.Or(s.Where("app.wsgi"), o.SpecFile), Dir: dir, Source: s.App.Source, WSGI: s.App.WSGI,
+			Venv: ve.Dir, SitePackages: ve.SitePackages, Environment: s.Environment, Secrets: s.Secrets, Excluded: excluded,
 			NoImport: o.NoImport, Warn: o.Warn, Context: ctx})
 		if err != nil && len(used) > 1 {
-			err = fmt.Errorf("%s: %w", used[v].field, err)
+			err = fmt.Errorf("%s: %w", s.At(used[v].field), err)
 		}
 		entryErrs = append(entryErrs, err)
 		if err != nil && o.NoImport {
@@ -423,12 +433,12 @@ func openVenvs(s *spec.Spec, dir string) (map[string]*pythonPayload, error) {
 		field, path := f[0], f[1]
 		ve, err := venv.Open(filepath.Join(dir, path))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", field, err))
+			errs = append(errs, fmt.Errorf("%s: %w", s.At(field), err))
 			continue
 		}
 		if want, ok := strings.CutPrefix(field, "venv."); ok && ve.Python != want {
 			errs = append(errs, fmt.Errorf("%s: %s is a Python %s venv, not %s: create it with python%s (python%s -m venv %s)",
-				field, path, ve.Python, want, want, want, path))
+				s.At(field), path, ve.Python, want, want, want, path))
 			continue
 		}
 		out[ve.Python] = &pythonPayload{field: field, venv: ve}
@@ -456,7 +466,7 @@ func pickPython(t distro.Release, field spec.Venvs, venvs map[string]*pythonPayl
 			ve = pp.venv
 		}
 		if ve == nil {
-			return distro.Python{}, fmt.Errorf("venv: cannot be opened") // reported by openVenvs
+			return distro.Python{}, fmt.Errorf("cannot be opened") // reported by openVenvs
 		}
 		py, err := t.Python(ve.Python)
 		if err != nil && anyPython {
@@ -478,7 +488,7 @@ func pickPython(t distro.Release, field spec.Venvs, venvs map[string]*pythonPayl
 		offered = append(offered, py.Version)
 	}
 	want := t.Pythons[0].Version
-	return distro.Python{}, fmt.Errorf("venv: %s needs a venv for Python %s (it has mod_wsgi only for Python %s), and the spec has none: add \"%s\": <a venv made with python%s> under venv, or drop the target",
+	return distro.Python{}, fmt.Errorf("%s needs a venv for Python %s (it has mod_wsgi only for Python %s), and the spec has none: add \"%s\": <a venv made with python%s> under venv, or drop the target",
 		t.Name, want, strings.Join(offered, ", "), want, want)
 }
 
@@ -494,8 +504,8 @@ func hookPaths(s *spec.Spec, lay layout.App) []string {
 	}{{"hooks.first_install", s.Hooks.FirstInstall}, {"hooks.post_install", s.Hooks.PostInstall}, {"hooks.pre_remove", s.Hooks.PreRemove}} {
 		for i, c := range h.cmds {
 			if strings.Contains(c, lay.Root+"/") {
-				out = append(out, fmt.Sprintf("%s[%d]: %q names a path under %s: hooks run in the new release's directory (%s/<release>) before it serves; name the release's files relative to it (e.g. migrations, not %s/migrations)",
-					h.field, i, c, lay.Root, lay.Releases, lay.Root))
+				out = append(out, fmt.Sprintf("%s: %q names a path under %s: hooks run in the new release's directory (%s/<release>) before it serves; name the release's files relative to it (e.g. migrations, not %s/migrations)",
+					s.At(fmt.Sprintf("%s[%d]", h.field, i)), c, lay.Root, lay.Releases, lay.Root))
 			}
 		}
 	}

@@ -104,11 +104,21 @@ func TestHostileInputs(t *testing.T) {
 			must(t, os.Symlink("nowhere.py", p))
 			undo(t, p)
 		}, []string{"src/inventory/gone.py: symlink to nowhere.py points at nothing (a dangling link)"}},
+		{"symlink in the app out of app.source", func(t *testing.T) {
+			p := filepath.Join(dir, "src/inventory/settings.ini")
+			must(t, os.Symlink("../../config/settings.ini", p))
+			undo(t, p)
+		}, []string{"src/inventory/settings.ini: symlink to ../../config/settings.ini leads to", "but to /opt/inventory/releases/1.4.2-1/config/settings.ini in the package, where it is not shipped"}},
 		{"config source a directory", func(t *testing.T) {
 			p := filepath.Join(dir, "config/settings.ini")
 			replace(t, p)
 			must(t, os.Mkdir(p, 0o755))
 		}, []string{"config[0].source: config/settings.ini is a directory, not a regular file; name the file to install as /etc/inventory/settings.ini"}},
+		{"config source a directory, placed in the spec", func(t *testing.T) {
+			p := filepath.Join(dir, "config/settings.ini")
+			replace(t, p)
+			must(t, os.Mkdir(p, 0o755))
+		}, []string{"wsgipack.yaml:45:13: config[0].source: config/settings.ini is a directory"}},
 		{"config source a FIFO", func(t *testing.T) {
 			p := filepath.Join(dir, "config/settings.ini")
 			replace(t, p)

@@ -80,6 +80,11 @@ type Options struct {
 	SitePackages string // relative to Venv: lib/pythonX.Y/site-packages
 	Environment  map[string]string
 	Secrets      []string
+	// Excluded tells whether the package leaves out a path of app.source
+	// (slash-separated, relative to it): app.exclude, or a writable path
+	// shipped as a link in its place; nil excludes nothing. The module's
+	// file must be shipped.
+	Excluded func(rel string, isDir bool) bool
 	// NoImport skips the import: only the module's file is looked for.
 	NoImport bool
 	Timeout  time.Duration // default DefaultTimeout
@@ -113,8 +118,13 @@ func Check(o Options) error {
 	if err != nil {
 		return &Error{SpecFile: o.SpecFile, WSGI: o.WSGI, Msg: err.Error()}
 	}
-	if _, err := Locate(o.Dir, o.Source, filepath.Join(o.Venv, o.SitePackages), e.Module); err != nil {
+	f, err := Locate(o.Dir, o.Source, filepath.Join(o.Venv, o.SitePackages), e.Module)
+	if err != nil {
 		return &Error{SpecFile: o.SpecFile, WSGI: o.WSGI, Msg: err.Error()}
+	}
+	if p := excluded(o, f); p != "" {
+		return &Error{SpecFile: o.SpecFile, WSGI: o.WSGI, Msg: fmt.Sprintf("module %s is %s, which the package does not ship (%s is left out by app.exclude or is a writable path): the server would not have it; narrow app.exclude or writable",
+			e.Module, rel(o.Dir, f), filepath.Join(o.Source, filepath.FromSlash(p)))}
 	}
 	if o.NoImport {
 		return nil
@@ -161,6 +171,27 @@ func Locate(dir, source, sitePackages, module string) (string, error) {
 		}
 	}
 	return "", errors.New(msg)
+}
+
+// excluded returns the path (relative to app.source) of file f or of the
+// first of its directories that app.exclude leaves out, or "" when f is
+// shipped or not under app.source.
+func excluded(o Options, f string) string {
+	if o.Excluded == nil {
+		return ""
+	}
+	r, err := filepath.Rel(filepath.Join(o.Dir, o.Source), f)
+	if err != nil || !filepath.IsLocal(r) {
+		return "" // in the venv
+	}
+	parts := strings.Split(filepath.ToSlash(r), "/")
+	for i := range parts {
+		p := strings.Join(parts[:i+1], "/")
+		if o.Excluded(p, i < len(parts)-1) {
+			return p
+		}
+	}
+	return ""
 }
 
 // find returns the module file for base (a path without extension): base.py,

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -64,6 +65,8 @@ func TestCheck(t *testing.T) {
 		wsgi  string
 		files map[string]string
 		env   map[string]string
+		// excluded are the paths of app.source that app.exclude leaves out.
+		excluded []string
 		// want is "" for a pass, else strings the error must hold.
 		want []string
 		// notWant are strings the error must not hold.
@@ -136,6 +139,15 @@ def application(environ, start_response):
 		{name: "factory needing arguments", wsgi: "flaskr:create_app()", files: map[string]string{
 			"src/flaskr/__init__.py": "def create_app(config):\n    raise RuntimeError('called')\n",
 		}, want: []string{"create_app (src/flaskr/__init__.py) cannot be called without arguments (create_app(config))"}},
+		{name: "module excluded", wsgi: "hello.web:application", excluded: []string{"hello/web.py"}, files: map[string]string{
+			"src/hello/__init__.py": "", "src/hello/web.py": "def application(e, s): return []\n",
+		}, want: []string{"wsgipack.yaml: app.wsgi: hello.web:application: module hello.web is src/hello/web.py, which the package does not ship (src/hello/web.py is left out by app.exclude or is a writable path)"}},
+		{name: "module's package excluded", wsgi: "hello.web:application", excluded: []string{"hello"}, files: map[string]string{
+			"src/hello/__init__.py": "", "src/hello/web.py": "def application(e, s): return []\n",
+		}, want: []string{"module hello.web is src/hello/web.py, which the package does not ship (src/hello is left out"}},
+		{name: "other files excluded", wsgi: "hello.web:application", excluded: []string{"hello/tests", "hello/web.pyc"}, files: map[string]string{
+			"src/hello/__init__.py": "", "src/hello/web.py": "def application(e, s): return []\n",
+		}},
 		{name: "shadowed by the standard library", wsgi: "json.web:app", files: map[string]string{
 			"src/json/__init__.py": "", "src/json/web.py": "def app(e, s): return []\n",
 		}, want: []string{"the top-level name json is taken by", "json/__init__.py"}},
@@ -147,7 +159,8 @@ def application(environ, start_response):
 			testtool.WriteFiles(t, dir, tt.files)
 			before := testtool.TreeHash(t, dir)
 			err := Check(Options{SpecFile: "wsgipack.yaml", Dir: dir, Source: "src", WSGI: tt.wsgi, Venv: venvDir,
-				SitePackages: site, Environment: tt.env, Secrets: []string{"APP_SECRET_KEY"}, Timeout: 20 * time.Second})
+				SitePackages: site, Environment: tt.env, Secrets: []string{"APP_SECRET_KEY"}, Timeout: 20 * time.Second,
+				Excluded: func(rel string, isDir bool) bool { return slices.Contains(tt.excluded, rel) }})
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("check failed: %v", err)

@@ -123,6 +123,9 @@ func (r *Result) add(t *Tree, p, dest, origin string, d fs.DirEntry) error {
 			return nil
 		}
 		link, err := t.link(dest, target)
+		if err == nil && !path.IsAbs(target) {
+			err = t.sameTarget(p, dest, target)
+		}
 		if err != nil {
 			r.Problems = append(r.Problems, fmt.Errorf("%s: %w", origin, err))
 			return nil
@@ -183,6 +186,33 @@ func (t *Tree) link(dest, target string) (string, error) {
 		return "", fmt.Errorf("symlink to %s resolves to %s, outside %s; ship the file itself or exclude the link", target, resolved, root)
 	}
 	return target, nil
+}
+
+// sameTarget checks that a relative symlink at p (shipped at dest) points
+// in the package at what it points at here: the target's shipped copy. A
+// link out of the tree (src/app/x.ini -> ../../config/x.ini) resolves
+// elsewhere in the package, where nothing is.
+func (t *Tree) sameTarget(p, dest, target string) error {
+	here := filepath.Join(filepath.Dir(p), filepath.FromSlash(target))
+	there := path.Join(path.Dir(dest), target)
+	for i, m := range append([]Mapping{{t.Src, t.Dest}}, t.Links.Map...) {
+		rel, ok := Within(filepath.ToSlash(here), filepath.ToSlash(m.From))
+		if !ok || path.Join(m.To, rel) != there {
+			continue
+		}
+		if i == 0 && t.Skip != nil && rel != "." {
+			// Its target, or a directory above it, may be left out.
+			parts := strings.Split(rel, "/")
+			for j := range parts {
+				sub := strings.Join(parts[:j+1], "/")
+				if info, err := os.Lstat(filepath.Join(t.Src, filepath.FromSlash(sub))); err == nil && t.Skip(sub, fs.FileInfoToDirEntry(info)) {
+					return fmt.Errorf("symlink to %s points at %s, which is left out of the package (excluded); ship it or exclude the link too", target, path.Join(t.Origin, sub))
+				}
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("symlink to %s leads to %s here but to %s in the package, where it is not shipped; ship the file itself or exclude the link", target, here, there)
 }
 
 // Within reports whether p is root or below it, and p relative to root

@@ -59,6 +59,9 @@ func TestRead(t *testing.T) {
 	symlink(t, "/etc/passwd", filepath.Join(src, "passwd"))
 	symlink(t, "missing.txt", filepath.Join(src, "dangling"))
 	symlink(t, "private.txt\nx", filepath.Join(src, "nl-target"))
+	write(t, filepath.Join(dir, "config", "x.ini"), 0o644)
+	symlink(t, "../../config/x.ini", filepath.Join(src, "pkg", "out-of-tree"))
+	symlink(t, "skipped/file", filepath.Join(src, "to-skipped"))
 
 	r, err := Read(Tree{
 		Src: src, Dest: "/opt/demo/app", Origin: "src",
@@ -111,13 +114,15 @@ func TestRead(t *testing.T) {
 		`src/nl-target: the symlink's target "private.txt\nx" holds the control character '\n'`,
 		"src/passwd: symlink to /etc/passwd leaves /opt/demo",
 		"src/pkg/up: symlink to ../../../etc/passwd resolves to /opt/etc/passwd, outside /opt/demo",
+		"src/pkg/out-of-tree: symlink to ../../config/x.ini leads to " + filepath.Join(dir, "config", "x.ini") + " here but to /opt/demo/config/x.ini in the package, where it is not shipped",
+		"src/to-skipped: symlink to skipped/file points at src/skipped, which is left out of the package",
 	} {
 		if !strings.Contains(all, w) {
 			t.Errorf("problems lack %q:\n%s", w, all)
 		}
 	}
-	if len(problems) != 9 {
-		t.Errorf("%d problems, want 9:\n%s", len(problems), all)
+	if len(problems) != 11 {
+		t.Errorf("%d problems, want 11:\n%s", len(problems), all)
 	}
 	if r.Newest.Before(time.Now().Add(-time.Hour)) {
 		t.Errorf("newest %v: not the newest path", r.Newest)

@@ -309,7 +309,7 @@ func Excludes(s *spec.Spec) (func(rel string, isDir bool) bool, error) {
 	for _, p := range s.App.Exclude {
 		g, err := glob.Compile(p, '/')
 		if err != nil {
-			return nil, fmt.Errorf("app.exclude: %q: %w", p, err)
+			return nil, fmt.Errorf("%s: %q: %w", s.At("app.exclude"), p, err)
 		}
 		patterns = append(patterns, g)
 	}
@@ -330,13 +330,13 @@ func (c *collector) config() error {
 		src := filepath.Join(c.o.Dir, cf.Source)
 		info, err := os.Stat(src)
 		if err != nil {
-			return fmt.Errorf("config[%d].source: %w", i, err)
+			return fmt.Errorf("%s: %w", c.o.Spec.At(fmt.Sprintf("config[%d].source", i)), err)
 		}
 		if !info.Mode().IsRegular() {
 			// A directory, FIFO or device cannot be a config file (and a
 			// FIFO would block the build).
-			c.errs = append(c.errs, fmt.Errorf("config[%d].source: %s is %s, not a regular file; name the file to install as %s",
-				i, cf.Source, inputfile.Describe(info.Mode()), cf.Dest))
+			c.errs = append(c.errs, fmt.Errorf("%s: %s is %s, not a regular file; name the file to install as %s",
+				c.o.Spec.At(fmt.Sprintf("config[%d].source", i)), cf.Source, inputfile.Describe(info.Mode()), cf.Dest))
 			continue
 		}
 		c.add(archive.Entry{Path: cf.Dest, Kind: archive.File, Mode: 0o640, Source: src, Size: info.Size(), Config: true, Origin: cf.Source})
@@ -347,7 +347,7 @@ func (c *collector) config() error {
 // writable replaces each writable path with a symlink into the app's state
 // directory.
 func (c *collector) writable() {
-	for _, w := range c.o.Spec.Writable {
+	for i, w := range c.o.Spec.Writable {
 		dest := c.r.Opt(w)
 		state := path.Join(c.l.State, w)
 		n := 0
@@ -360,7 +360,11 @@ func (c *collector) writable() {
 			}
 		}
 		if n > 0 {
-			c.warns = append(c.warns, fmt.Sprintf("writable %s: %d shipped file(s) under it are left out; the path becomes a link to %s", w, n, state))
+			place := c.o.Spec.Where(fmt.Sprintf("writable[%d]", i))
+			if place != "" {
+				place += ": "
+			}
+			c.warns = append(c.warns, fmt.Sprintf("%swritable %s: %d shipped file(s) under it are left out; the path becomes a link to %s", place, w, n, state))
 		}
 		c.add(archive.Entry{Path: dest, Kind: archive.Symlink, Link: state, Mode: 0o777, Origin: "writable " + w})
 	}

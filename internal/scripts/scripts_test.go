@@ -179,3 +179,82 @@ for k in sys.argv[2].split():
 		}
 	}
 }
+
+// TestEnsureUser: an existing user is taken as the app's only if it is a
+// system account; root or a login account (uid from login.defs' UID_MIN,
+// default 1000) fails the install before anything runs as it.
+func TestEnsureUser(t *testing.T) {
+	sc, err := Render(testInput(t, "debian-12", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(t.TempDir(), "preinst")
+	if err := os.WriteFile(script, []byte(sc.PreInstall), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// No user of the name, but a group: another program's.
+	out, err := exec.Command("sh", "-c", `. "$1"; getent() { [ "$1" = group ] && echo "inventory:x:999:"; }; groupadd() { echo groupadd; }; ensure_user`,
+		"sh", script).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "error: user: a group inventory exists without a user inventory") || strings.Contains(string(out), "groupadd") {
+		t.Errorf("a group of another program taken: %v\n%s", err, out)
+	}
+	for _, tt := range []struct {
+		uid, home string
+		want      string // "" for taken
+	}{
+		{"998", "/var/lib/inventory", ""},
+		{"0", "/var/lib/inventory", "error: user: inventory exists and is not a system account (uid 0)"},
+		{"1000", "/var/lib/inventory", "error: user: inventory exists and is not a system account (uid 1000)"},
+		{"65534", "/nonexistent", "is not a system account (uid 65534)"},
+		{"x", "/var/lib/inventory", "is not a system account (uid 0)"}, // unreadable: not taken
+		{"105", "/var/spool/postfix", "error: user: inventory exists with the home /var/spool/postfix, not /var/lib/inventory: it is another program's account"},
+	} {
+		// Sourced with no arguments, the script only defines its functions;
+		// getent is a stub of the account database.
+		out, err := exec.Command("sh", "-c", `. "$1"; uid_stub=$2 home_stub=$3; getent() { echo "inventory:x:$uid_stub:$uid_stub::$home_stub:/usr/sbin/nologin"; }; ensure_user`,
+			"sh", script, tt.uid, tt.home).CombinedOutput()
+		switch {
+		case tt.want == "" && (err != nil || !strings.Contains(string(out), "system user inventory exists")):
+			t.Errorf("uid %s: %v\n%s", tt.uid, err, out)
+		case tt.want != "" && (err == nil || !strings.Contains(string(out), tt.want)):
+			t.Errorf("uid %s: want a failure with %q, got %v\n%s", tt.uid, tt.want, err, out)
+		}
+	}
+}
+
+// TestEnsureDirsRefusesSymlinks: a writable directory the app replaced by
+// a symlink (to /etc, say) fails the install before root chowns or chmods
+// its target.
+func TestEnsureDirsRefusesSymlinks(t *testing.T) {
+	in := testInput(t, "debian-12", false)
+	in.Spec.Writable = []string{"app/instance"}
+	sc, err := Render(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "postinst")
+	if err := os.WriteFile(script, []byte(sc.PostInstall), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := filepath.Join(dir, "etc")
+	state := filepath.Join(dir, "state")
+	for _, d := range []string{target, state} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(target, filepath.Join(state, "app")); err != nil {
+		t.Fatal(err)
+	}
+	// chown and chmod are stubs that record what they would change.
+	out, err := exec.Command("sh", "-c", `. "$1"; state=$2 logs=$2/log
+chown() { echo "chown $*"; }; chmod() { echo "chmod $*"; }
+ensure_dirs`, "sh", script, state).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "error: directories: "+filepath.Join(state, "app")+" is a symlink, not a directory") {
+		t.Errorf("want a refusal of the symlink: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), filepath.Join(state, "app")+"\n") || strings.Contains(string(out), "instance") {
+		t.Errorf("changed the symlink's target:\n%s", out)
+	}
+}

@@ -50,6 +50,7 @@ func LoadWarn(path string) (*Spec, Problems, error) {
 		return nil, nil, r.problems.sorted()
 	}
 	s.SetDefaults()
+	s.places = &reporter{file: path, positions: r.positions}
 	validate(s, filepath.Dir(path), r)
 	if len(r.problems) > 0 {
 		return nil, r.warnings.sorted(), r.problems.sorted()
@@ -169,11 +170,17 @@ func invalidUTF8(data []byte) (line, col int, b byte, ok bool) {
 
 // noAliases refuses anchors and aliases: a spec has no use for them, and
 // an alias of an alias of ... ("billion laughs") expands exponentially in
-// whatever walks the tree.
+// whatever walks the tree. It refuses explicit tags too: !!binary
+// decodes base64, so the value used would not be the one a reviewer reads.
 func noAliases(n *yaml.Node, r *reporter) {
 	if n.Kind == yaml.AliasNode || n.Anchor != "" {
 		r.problems = append(r.problems, Problem{File: r.file, Line: n.Line, Col: n.Column,
 			Msg: "anchors and aliases (&name, *name, <<) are not allowed in a spec: write the value out"})
+		return
+	}
+	if n.Style&yaml.TaggedStyle != 0 {
+		r.problems = append(r.problems, Problem{File: r.file, Line: n.Line, Col: n.Column,
+			Msg: fmt.Sprintf("the tag %s is not allowed in a spec (!!binary would hide the value a reviewer reads): write the value itself, quoted if it must stay text", n.Tag)})
 		return
 	}
 	for _, c := range n.Content {
@@ -249,6 +256,10 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 				continue
 			}
 			r.keys[sub] = pos{k.Line, k.Column}
+			if t == venvsType && k.Value == one {
+				// One venv is written as a path, not under an empty key.
+				r.keyed().add(sub, "an empty key is not a Python version: the keys are the venvs' Python X.Y, e.g. \"3.11\" (one venv is written as venv: %s)", v.Value)
+			}
 			check(v, t.Elem(), sub, sf, r)
 		}
 		dropRepeated(n)
@@ -258,7 +269,14 @@ func check(n *yaml.Node, t reflect.Type, field string, sf reflect.StructField, r
 			return
 		}
 		for i, item := range n.Content {
-			check(item, t.Elem(), fmt.Sprintf("%s[%d]", field, i), sf, r)
+			sub := fmt.Sprintf("%s[%d]", field, i)
+			if item.Kind == yaml.ScalarNode && item.Tag == "!!null" {
+				// The decoder would drop the item without a word.
+				r.positions[sub] = pos{item.Line, item.Column}
+				r.add(sub, "is empty (~, null or a bare '-'): write a value or remove the item")
+				continue
+			}
+			check(item, t.Elem(), sub, sf, r)
 		}
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {

@@ -135,53 +135,6 @@ func shEnvironment(t *testing.T, file string, names ...string) map[string]string
 	return got
 }
 
-// apacheWords splits the arguments of one configuration line as httpd's
-// ap_getword_conf does: words separated by white space; a word that starts
-// with " or ' runs to the matching quote, inside which \" (or \') and \\
-// stand for the character; outside quotes \\ stands for \. It refuses ${,
-// which httpd replaces by a variable's value before splitting.
-func apacheWords(line string) ([]string, error) {
-	if strings.Contains(line, "${") {
-		return nil, fmt.Errorf("%q holds ${, which httpd expands", line)
-	}
-	var words []string
-	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
-	i := 0
-	for {
-		for i < len(line) && isSpace(line[i]) {
-			i++
-		}
-		if i == len(line) {
-			return words, nil
-		}
-		var quote byte
-		if line[i] == '"' || line[i] == '\'' {
-			quote = line[i]
-			i++
-		}
-		var w []byte
-		for i < len(line) {
-			c := line[i]
-			if quote != 0 && c == quote || quote == 0 && isSpace(c) {
-				break
-			}
-			if c == '\\' && i+1 < len(line) && (line[i+1] == '\\' || quote != 0 && line[i+1] == quote) {
-				i++
-				c = line[i]
-			}
-			w = append(w, c)
-			i++
-		}
-		if quote != 0 {
-			if i == len(line) {
-				return nil, fmt.Errorf("%q: unterminated quote", line)
-			}
-			i++
-		}
-		words = append(words, string(w))
-	}
-}
-
 // apacheArgs returns the arguments of each directive and section in conf,
 // by name (a section as "<Directory"), as httpd reads them.
 func apacheArgs(t *testing.T, conf []byte) map[string][][]string {
@@ -197,7 +150,7 @@ func apacheArgs(t *testing.T, conf []byte) map[string][][]string {
 			l = l[:strings.LastIndex(l, ">")] // httpd cuts a section's arguments at its last '>'
 		}
 		name, args, _ := strings.Cut(l, " ")
-		words, err := apacheWords(args)
+		words, err := spec.ApacheWords(args)
 		if err != nil {
 			t.Fatal(err)
 		}

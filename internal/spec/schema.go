@@ -49,6 +49,9 @@ func schemaOf(t reflect.Type) map[string]any {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "" || name == "-" {
+				continue // not a key of the file (Spec's places)
+			}
 			p := schemaOf(f.Type)
 			p["description"] = f.Tag.Get("doc")
 			if f.Type.Kind() == reflect.Int {

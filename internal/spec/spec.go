@@ -7,6 +7,8 @@
 // Problems value.
 package spec
 
+import "fmt"
+
 // Spec is the decoded wsgipack.yaml. Field docs double as the JSON Schema
 // descriptions (see Schema) and the reference in specs/wsgipack.yaml.
 type Spec struct {
@@ -31,6 +33,31 @@ type Spec struct {
 	Writable    []string            `yaml:"writable" doc:"Paths under /opt/<name> the app writes to; shipped as symlinks into /var/lib/<name>/."`
 	Hooks       Hooks               `yaml:"hooks" doc:"Commands run as the app user by the install scripts."`
 	Depends     map[string][]string `yaml:"depends" doc:"Extra system packages per target, e.g. debian-12: [libpq5]."`
+
+	// places are where the file writes each field (Load records them),
+	// for the problems found after Load: see At.
+	places *reporter
+}
+
+// Where returns the place in the spec file where field (or its nearest
+// written parent) is written, as "wsgipack.yaml:13:7"; "" for a spec that
+// Load did not read.
+func (s *Spec) Where(field string) string {
+	if s.places == nil {
+		return ""
+	}
+	p := s.places.lookup(field)
+	return fmt.Sprintf("%s:%d:%d", s.places.file, p.line, p.col)
+}
+
+// At returns field with its place, "wsgipack.yaml:13:7: venv.3.9", for
+// the messages of the checks after Load (a venv's contents, a config
+// source): the form of the spec's own problems.
+func (s *Spec) At(field string) string {
+	if w := s.Where(field); w != "" {
+		return w + ": " + field
+	}
+	return field
 }
 
 // App says where the app's code is and how mod_wsgi finds the application.
@@ -51,7 +78,7 @@ type Apache struct {
 	Static     map[string]string `yaml:"static" doc:"URL path -> directory under /opt/<name> served by Apache directly."`
 	// PassAuthorization is a pointer: absent means on.
 	PassAuthorization *bool    `yaml:"pass_authorization" doc:"Pass the Authorization header to the app (WSGIPassAuthorization; default true): token, JWT and Basic auth done by the app need it."`
-	Directives        []string `yaml:"directives" doc:"Extra Apache directives, one per line, added to the app's own config and tested with it at install. Only directives that act on the app's requests are allowed (Header, RequestHeader, Redirect*, Rewrite{Engine,Cond,Rule}, Expires*, LimitRequest*, SetEnvIf*, Add{Type,Charset,OutputFilterByType}, AddDefaultCharset, ErrorDocument, Require, WSGIChunkedRequest, <Location>, <LocationMatch>, <If>): others (LoadModule, logs, Include...) act as root or on the whole server."`
+	Directives        []string `yaml:"directives" doc:"Extra Apache directives, one per line, added to the app's own config and tested with it at install. Only directives that act on the app's requests are allowed (Header, RequestHeader, Redirect*, Rewrite{Engine,Cond,Rule}, Expires*, LimitRequest*, SetEnvIf*, Add{Type,Charset,OutputFilterByType}, AddDefaultCharset, ErrorDocument, Require, WSGIChunkedRequest, <Location>, <LocationMatch>, <If>): others (LoadModule, logs, Include...) act as root or on the whole server. Without server_name the config is part of the main server's, so each directive must be inside a <Location> or <LocationMatch> of the app's own URLs (mount, static). RewriteRule: no [P] or [H]; outside sections, a substitution needs [R] or [PT]."`
 }
 
 // ConfigFile is one admin-editable file.

@@ -86,6 +86,41 @@ func TestOddButValidText(t *testing.T) {
 	}
 }
 
+// TestAppDirectives: directives that stay within the app are accepted:
+// in a snippet of the main server, sections on the app's own URLs (its
+// mount and static URLs); in its own virtual host, directives outside
+// sections too, and redirects.
+func TestAppDirectives(t *testing.T) {
+	dir := project(t)
+	for name, apache := range map[string]string{
+		"snippet": "apache:\n  mount: /inventory\n  static: {/assets: static}\n  directives:\n" +
+			"    - <Location /inventory/admin>\n    - Require ip 10.0.0.0/8\n    - </Location>\n" +
+			"    - <LocationMatch \"^/inventory/(a|b)/\">\n    - Header set X-A b\n    - </LocationMatch>\n" +
+			"    - <LocationMatch \"^/inventory/[|x]\\\\|y\">\n    - AddType image/webp .webp\n    - </LocationMatch>\n" +
+			"    - <Location ~ \"^/inventory$\">\n    - </Location>\n" +
+			"    - <location \"/assets\">\n    - <If \"-T %{HTTPS}\">\n    - Header set X-B c\n    - </If>\n    - <Else>\n    - Header set X-B d\n    - </Else>\n    - </location>\n",
+		"snippet mounted at /": "apache:\n  directives:\n    - <Location /admin>\n    - Require all denied\n    - </Location>\n",
+		"site": "apache:\n  mount: /inventory\n  server_name: inv.example.com\n  directives:\n" +
+			"    - Header always set X-Content-Type-Options nosniff\n    - LimitRequestBody 1048576\n    - LimitRequestLine 4094\n" +
+			"    - RewriteEngine on\n    - RewriteRule ^/old(.*) /inventory$1 [R=301,L]\n    - RewriteRule ^/gone - [G]\n" +
+			"    - <Location /anything>\n    - RewriteRule ^ /inventory/\n    - </Location>\n",
+	} {
+		if _, err := load(t, dir, validSpec+apache); err != nil {
+			t.Errorf("%s: rejected:\n%v", name, err)
+		}
+	}
+}
+
+// TestLongestArgument: an environment variable and a hook of the longest
+// size Linux passes to a program (MAX_ARG_STRLEN) are accepted.
+func TestLongestArgument(t *testing.T) {
+	dir := project(t)
+	spec := validSpec + "environment:\n  BIG: " + strings.Repeat("x", 131067) + "\nhooks:\n  post_install: [\"echo " + strings.Repeat("x", 131066) + "\"]\n"
+	if _, err := load(t, dir, spec); err != nil {
+		t.Fatalf("rejected:\n%.500v", err)
+	}
+}
+
 // TestDependsInEachFormatsSyntax: each target's depends are written in
 // its format's relation syntax.
 func TestDependsInEachFormatsSyntax(t *testing.T) {
@@ -157,6 +192,9 @@ func TestLoadInvalid(t *testing.T) {
 		{"not a mapping", "- a\n- b\n", []string{`wsgipack.yaml:1:1: the file must be a mapping`}},
 		{"scalar file", "just text\n", []string{`:1:1: the file must be a mapping`}},
 		{"missing required", "name: inventory\n", []string{"summary: is required", "maintainer: is required", "license: is required", "app.source: is required", "app.wsgi: is required", "venv: is required", "targets: is required"}},
+		{"null list items", replace("targets: [debian-12, el9]", "targets: [debian-12, ~, el9]") + "hooks:\n  post_install:\n    -\n    - make migrate\nsecrets: [null]\n", []string{`:11:22: targets[1]: is empty (~, null or a bare '-'): write a value or remove the item`, `:14:6: hooks.post_install[0]: is empty`, `:16:11: secrets[0]: is empty`}},
+		{"binary tag hiding a hook", validSpec + "hooks:\n  post_install: [!!binary cm0gLXJmIC8=]\n", []string{`:13:18: the tag !!binary is not allowed in a spec (!!binary would hide the value a reviewer reads)`}},
+		{"str tag", replace("version: 1.4.2", "version: !!str 1.10"), []string{`:2:10: the tag !!str is not allowed in a spec`}},
 		{"null key", validSpec + "environment:\n  ~: x\n", []string{`:13:3: environment.~: keys must be plain strings`}},
 		// Types and numbers.
 		{"wrong type list", replace("targets: [debian-12, el9]", "targets: debian-12"), []string{`:11:10: targets: must be a list`}},
@@ -195,6 +233,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"name of an account", replace("name: inventory", "name: backup"), []string{`:1:7: name: "backup" belongs to the system`}},
 		{"name root blamed on name only", replace("name: inventory", "name: root"), []string{`:1:7: name: "root" belongs to the system`}},
 		{"reserved user", validSpec + "user: www-data\n", []string{`:12:7: user: "www-data" is a system account`}},
+		{"user named as a group of root's power", validSpec + "user: docker\n", []string{`:12:7: user: "docker" is a system account`}},
+		{"user of a cloud image's sudoer", validSpec + "user: ubuntu\n", []string{`:12:7: user: "ubuntu" is a system account`}},
 		{"bad user", validSpec + "user: Bad.User\n", []string{`:12:7: user: "Bad.User" is not a valid name`}},
 		{"bad version", replace("version: 1.4.2", "version: 1.4.x"), []string{`:2:10: version: version "1.4.x" is neither SemVer`}},
 		// Text fields and the linters' rules on them.
@@ -225,6 +265,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"next line in summary", summary(`"Web\u0085service"`), []string{":3:10: summary: holds the control character or line break U+0085"}},
 		{"carriage return in description", description("\"one\\rtwo\""), []string{":4:14: description: holds the control character or line break U+000D: it must be text with newlines only"}},
 		{"escape sequence in description", description("\"Tracks \\e[31mstock\""), []string{":4:14: description: holds the control character or line break U+001B"}},
+		{"bidirectional override in a hook", validSpec + "hooks:\n  post_install: [\"echo ok \\u202e; rm -rf ~ \\u202c\"]\n", []string{`:13:18: hooks.post_install[0]: holds U+202E, a bidirectional control`}},
+		{"bidirectional isolate in the description", description("\"Tracks \\u2067stock\\u2069 levels.\""), []string{`:4:14: description: holds U+2067, a bidirectional control`}},
 		{"homepage not http", replace("license: MIT", "license: MIT\nhomepage: ftp://example.com/"), []string{`:7:11: homepage: "ftp://example.com/" is not an http(s) URL`}},
 		{"homepage with a space", replace("license: MIT", "license: MIT\nhomepage: https://example.com/a b"), []string{`:7:11: homepage: "https://example.com/a b" is not an http(s) URL (write spaces as %20)`}},
 		{"homepage with a newline", replace("license: MIT", "license: MIT\nhomepage: \"https://example.com/\\nURL: x\""), []string{`:7:11: homepage: holds the control character or line break U+000A`}},
@@ -236,6 +278,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"wsgi factory with args", replace("wsgi: app.web:application", "wsgi: app.web:create(1)"), []string{`:9:9: app.wsgi: "app.web:create(1)" is neither`}},
 		{"wsgi with code", replace("wsgi: app.web:application", `wsgi: "os:system('id')"`), []string{`:9:9: app.wsgi: "os:system('id')" is neither`}},
 		{"bad exclude glob", replace("wsgi: app.web:application", "wsgi: app.web:application\n  exclude: [\"[\"]"), []string{`:10:13: app.exclude[0]: "[" is not a valid glob pattern`}},
+		{"exclude pattern with a leading slash", replace("wsgi: app.web:application", "wsgi: app.web:application\n  exclude: [\"/app/tests\"]"), []string{`:10:13: app.exclude[0]: "/app/tests" never matches: patterns are matched against paths relative to app.source`}},
+		{"exclude pattern leaving app.source", replace("wsgi: app.web:application", "wsgi: app.web:application\n  exclude: [\"**/*.orig\", \"../secrets\"]"), []string{`:10:26: app.exclude[1]: "../secrets" never matches`}},
 		{"files dest escapes", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    ../../etc/cron.d/x: config/settings.ini"), []string{`:11:5: app.files.../../etc/cron.d/x: "../../etc/cron.d/x" must be a clean path relative to /opt/inventory`}},
 		{"files dest is the venv", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    venv/x: config/settings.ini"), []string{`:11:5: app.files.venv/x: "venv/x": /opt/inventory/package/venv is filled by wsgipack`}},
 		{"files inside a file", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    extra: config/settings.ini\n    extra/x: config/settings.ini"), []string{`:12:14: app.files.extra/x: "extra/x" is inside "extra", which is the file config/settings.ini, not a directory`}},
@@ -257,6 +301,25 @@ func TestLoadInvalid(t *testing.T) {
 		{"directive: section not closed", validSpec + "apache:\n  directives:\n    - <Location /admin>\n    - Require ip 10.0.0.0/8\n", []string{`apache.directives: <Location> is not closed: add </Location>`}},
 		{"directive: section not open", validSpec + "apache:\n  directives:\n    - </Location>\n", []string{`:14:7: apache.directives[0]: </Location> closes a section that is not open`}},
 		{"directive: two lines", validSpec + "apache:\n  directives:\n    - \"Header set A b\\nLoadModule x /tmp/x.so\"\n", []string{`:14:7: apache.directives[0]: holds the control character or line break U+000A`}},
+		{"directive continued on the next line", validSpec + "apache:\n  directives:\n    - <Location /x>\n    - Header set A b \\\n    - </Location>\n", []string{`:15:7: apache.directives[1]: "Header set A b \\" ends with a backslash, which continues an Apache line`}},
+		{"directive of the whole server (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - Header set X-A b\n", []string{`:15:7: apache.directives[0]: Header outside a <Location> acts on every request of the server, not just the app's`, "put it inside <Location /inventory>"}},
+		{"directive: Location beyond the app (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <Location />\n    - Require all granted\n    - </Location>\n", []string{`:15:7: apache.directives[0]: <Location /> is not one of the app's URLs (/inventory) nor below one`}},
+		{"directive: Location beside the mount (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <Location /inventory-admin>\n    - </Location>\n", []string{`<Location /inventory-admin> is not one of the app's URLs`}},
+		{"directive: LocationMatch not anchored (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <LocationMatch \"/admin\">\n    - </LocationMatch>\n", []string{`:15:7: apache.directives[0]: <LocationMatch /admin> is not anchored at one of the app's URLs (/inventory): start it with ^/inventory/`}},
+		{"directive: Location ~ not anchored (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <Location ~ \"^/inventoryx\">\n    - </Location>\n", []string{`<Location ^/inventoryx> is not anchored`}},
+		{"directive: If of the whole server (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <If \"true\">\n    - </If>\n", []string{`:15:7: apache.directives[0]: <If> outside a <Location> acts on every request of the server`}},
+		{"directive: server limit in a snippet", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - LimitRequestLine 100\n", []string{`:15:7: apache.directives[0]: LimitRequestLine sets a limit of the whole server`}},
+		{"directive: server limit in a section", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /x>\n    - LimitRequestFields 10\n    - </Location>\n", []string{`:16:7: apache.directives[1]: LimitRequestFields sets a limit`}},
+		{"directive: Require in the virtual host", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - Require all granted\n", []string{`:15:7: apache.directives[0]: Require is taken only inside a section`}},
+		{"directive: Location inside If", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <If \"true\">\n    - <Location /x>\n    - </Location>\n    - </If>\n", []string{`:16:7: apache.directives[1]: <Location> cannot be inside <If>`}},
+		{"directive: Location on Apache's own URL (site)", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /server-status>\n    - Require all granted\n    - </Location>\n", []string{`:15:7: apache.directives[0]: <Location /server-status> is /server-status, which Apache's own configuration serves on every host`}},
+		{"directive: Else without If", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Else>\n    - </Else>\n", []string{`:15:7: apache.directives[0]: <Else> must come right after the </If>`}},
+		{"directive: section without >", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /a\n    - </Location>\n", []string{`:15:7: apache.directives[0]: "<Location /a" does not end with '>'`}},
+		{"directive: rewrite to a file of the server", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - RewriteEngine on\n    - RewriteRule ^/x /etc/passwd\n", []string{`:16:7: apache.directives[1]: RewriteRule to "/etc/passwd" outside a <Location>: Apache reads it as a file of the server`}},
+		{"directive: rewrite as a proxy", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - RewriteRule ^/m http://169.254.169.254/ [P,L]\n", []string{`:15:7: apache.directives[0]: RewriteRule with [P] makes Apache a proxy`}},
+		{"directive: LocationMatch alternation beyond the app (snippet)", validSpec + "apache:\n  mount: /inventory\n  directives:\n    - <LocationMatch \"^/inventory/|^/admin\">\n    - Require all granted\n    - </LocationMatch>\n", []string{`:15:7: apache.directives[0]: <LocationMatch ^/inventory/|^/admin> is not anchored at one of the app's URLs`}},
+		{"directive: type of a handler", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /media>\n    - AddType application/x-httpd-php .jpg\n    - RewriteRule \\.png$ - [T=application/x-httpd-php]\n    - </Location>\n", []string{`:16:7: apache.directives[1]: AddType application/x-httpd-php .jpg names a handler's type`, `:17:7: apache.directives[2]: RewriteRule with [H] makes Apache run files with another handler (as code), as does [T=application/x-httpd-...]`}},
+		{"directive: rewrite to a handler", validSpec + "apache:\n  server_name: inv.example.com\n  directives:\n    - <Location /u>\n    - RewriteRule \\.txt$ - [H=cgi-script]\n    - </Location>\n", []string{`:16:7: apache.directives[1]: RewriteRule with [H] makes Apache run files`}},
 		{"directive list as text", validSpec + "apache:\n  directives: Header set A b\n", []string{`:13:15: apache.directives: must be a list`}},
 		{"pass_authorization not a bool", validSpec + "apache:\n  pass_authorization: sometimes\n", []string{`:13:23: apache.pass_authorization: must be true or false`}},
 		{"bad rpm relation", validSpec + "depends:\n  el9: [\"libpq >= \"]\n", []string{`depends.el9[0]: "libpq >= " is not an rpm dependency`}},
@@ -270,10 +333,28 @@ func TestLoadInvalid(t *testing.T) {
 		{"static URL not a path", validSpec + "apache:\n  static:\n    \"static files\": static\n", []string{`:14:5: apache.static.static files: "static files" must be a URL path such as /static`}},
 		{"static directory with an Apache variable", validSpec + "apache:\n  static:\n    /static: \"app/${APACHE_LOG_DIR}\"\n", []string{`:14:14: apache.static./static: "app/${APACHE_LOG_DIR}" holds ${, which Apache replaces`}},
 		{"newline in a static directory", validSpec + "apache:\n  static:\n    /static: \"app\\nSetEnv INJECTED 1\"\n", []string{":14:14: apache.static./static: holds the control character or line break U+000A"}},
+		{"mount with a dot segment", validSpec + "apache:\n  mount: /inventory/../admin\n", []string{`:13:10: apache.mount: "/inventory/../admin" holds a . or .. segment`}},
+		{"mount with a %-escape", validSpec + "apache:\n  mount: /%7Einventory\n", []string{`:13:10: apache.mount: "/%7Einventory" holds %, but Apache matches the decoded path`}},
+		{"static URL with a dot segment", validSpec + "apache:\n  static:\n    /s/./x: static\n", []string{`:14:5: apache.static./s/./x: "/s/./x" holds a . or .. segment`}},
+		{"static URL is the mount", validSpec + "apache:\n  mount: /inventory\n  static:\n    /inventory: static\n", []string{`:15:5: apache.static./inventory: "/inventory" is apache.mount (/inventory) or above it: Apache's Alias would take the app's requests`}},
+		{"mount on Apache's own URL", validSpec + "apache:\n  mount: /server-status\n", []string{`:13:10: apache.mount: "/server-status" is /server-status, which Apache's own configuration serves on every host`}},
+		{"static URL below Apache's own URL", validSpec + "apache:\n  static:\n    /icons/app: static\n", []string{`:14:5: apache.static./icons/app: "/icons/app" is /icons, which Apache's own configuration serves`}},
+		{"static URL above the mount", validSpec + "apache:\n  mount: /shop/inventory\n  static:\n    /shop: static\n", []string{`:15:5: apache.static./shop: "/shop" is apache.mount (/shop/inventory) or above it`}},
+		{"static URL at the root", validSpec + "apache:\n  static:\n    /: static\n", []string{`:14:5: apache.static./: "/" is apache.mount (/) or above it`}},
+		{"static directory with a wildcard", validSpec + "apache:\n  static:\n    /s: \"app/*\"\n", []string{`:14:9: apache.static./s: "app/*" holds a wildcard`}},
 		// Environment.
 		{"bad env key", validSpec + "environment:\n  1BAD: x\n", []string{`:13:3: environment.1BAD: "1BAD" is not a variable name`}},
 		{"env key with a space", validSpec + "environment:\n  \"A B\": x\n", []string{`environment.A B: "A B" is not a variable name`}},
 		{"line separator in an environment value", validSpec + "environment:\n  A: \"x\\u2028LD_PRELOAD=/tmp/evil.so\"\n", []string{":13:6: environment.A: holds the control character or line break U+2028"}},
+		{"environment: a variable bash keeps read-only", validSpec + "environment:\n  UID: \"5\"\n", []string{`:13:3: environment.UID: UID belongs to the shell that reads the environment files`}},
+		{"environment: a variable the shell sets itself", validSpec + "environment:\n  SHLVL: \"3\"\n  RANDOM: \"4\"\n  BASH_ENV: /tmp/x\n  IFS: x\n", []string{`environment.SHLVL: SHLVL belongs to the shell`, `environment.RANDOM: RANDOM belongs`, `environment.BASH_ENV: BASH_ENV belongs`, `environment.IFS: IFS belongs`}},
+		{"environment: the dynamic loader", validSpec + "environment:\n  LD_PRELOAD: /tmp/evil.so\n", []string{`:13:3: environment.LD_PRELOAD: LD_PRELOAD is read by the dynamic loader`}},
+		{"environment: the hooks' search paths", validSpec + "environment:\n  PATH: /tmp\n  PYTHONPATH: /tmp\n  PYTHONHOME: /tmp\n", []string{`environment.PATH: PATH is set by the install scripts for the hooks`, `environment.PYTHONPATH: PYTHONPATH is set`, `environment.PYTHONHOME: PYTHONHOME is set`}},
+		{"secret named PATH", validSpec + "secrets: [PATH]\n", []string{`:12:11: secrets[0]: PATH is set by the install scripts for the hooks`}},
+		{"secret for the loader", validSpec + "secrets: [APP_KEY, LD_PRELOAD]\n", []string{`:12:20: secrets[1]: LD_PRELOAD is read by the dynamic loader`}},
+		{"secret the shell owns", validSpec + "secrets: [EUID]\n", []string{`secrets[0]: EUID belongs to the shell`}},
+		{"environment value too long to pass to a program", validSpec + "environment:\n  BIG: " + strings.Repeat("x", 131068) + "\n", []string{`:13:8: environment.BIG: is 131072 bytes as BIG=value: Linux passes at most 131071 to a program (MAX_ARG_STRLEN)`}},
+		{"hook too long to pass to sh", validSpec + "hooks:\n  post_install: [\"echo " + strings.Repeat("x", 131067) + "\"]\n", []string{`:13:18: hooks.post_install[0]: is 131072 bytes: Linux passes at most 131071 in one argument`}},
 		// Config files and writable paths.
 		{"config over a system file", config("/etc/passwd"), []string{`:14:11: config[0].dest: "/etc/passwd" must be a clean absolute file path under /etc/inventory/`}},
 		{"config as a cron job", config("/etc/cron.d/x"), []string{`config[0].dest: "/etc/cron.d/x" must be a clean absolute file path under /etc/inventory/`}},
@@ -293,9 +374,22 @@ func TestLoadInvalid(t *testing.T) {
 		{"writable escapes", validSpec + "writable: [../../var/spool]\n", []string{`:12:12: writable[0]: "../../var/spool" must be a clean path relative to /opt/inventory`}},
 		{"writable nested", validSpec + "writable: [app/data, app/data/cache]\n", []string{`:12:22: writable[1]: "app/data/cache" and writable[0] "app/data" overlap`}},
 		{"files inside writable", replace("wsgi: app.web:application", "wsgi: app.web:application\n  files:\n    media/a.txt: config/settings.ini") + "writable: [media]\n", []string{`:14:12: writable[0]: "media" is a symlink into /var/lib/inventory, so app.files "media/a.txt" cannot be shipped inside it`}},
+		{"writable is the environment file", validSpec + "writable: [environment]\n", []string{`:12:12: writable[0]: "environment": the code, the venv and the entry script stay read-only, as does the environment file`}},
+		{"writable is the install scripts' marker", validSpec + "writable: [.wsgipack-first-install-done]\n", []string{`:12:12: writable[0]: ".wsgipack-first-install-done": /var/lib/inventory/.wsgipack* are the install scripts' own files`}},
+		{"config inside the environment file", config("/etc/inventory/environment/x"), []string{`:14:11: config[0].dest: /etc/inventory/environment/x is inside /etc/inventory/environment, a file the install scripts make`}},
+		{"config inside the secrets file", config("/etc/inventory/secrets/x"), []string{`config[0].dest: /etc/inventory/secrets/x is inside /etc/inventory/secrets, a file the install scripts make`}},
+		{"config on the legacy environment's backup", config("/etc/inventory/environment.wsgipack-legacy"), []string{`:14:11: config[0].dest: /etc/inventory/environment.wsgipack-legacy is already used`}},
+		{"venv under an empty key", replace("venv: venv", `venv: {"": venv}`), []string{`:10:8: venv.: an empty key is not a Python version`}},
+		{"venv under an empty key beside a Python", replace("venv: venv", `venv: {"3.11": venv, "": venv}`), []string{`:10:22: venv.: an empty key is not a Python version`}},
+		{"depends on itself", validSpec + "depends:\n  debian-12: [\"inventory (>= 1.0)\"]\n", []string{`:13:15: depends.debian-12[0]: "inventory (>= 1.0)" is the package itself (lintian error package-depends-on-itself)`}},
+		{"depends on an essential package", validSpec + "depends:\n  debian-12: [libpq5, bash, \"coreutils (>= 9)\"]\n  el9: [bash]\n", []string{`:13:23: depends.debian-12[1]: "bash" is an essential package, on every Debian system (lintian error depends-on-essential-package-without-using-version)`}},
+		{"name of a systemd account", replace("name: inventory", "name: systemd-coredump"), []string{`:1:7: name: "systemd-coredump" belongs to the system`}},
+		{"user of a Python package", validSpec + "user: python3-requests\n", []string{`:12:7: user: "python3-requests" is a system account`}},
 		// Hooks.
 		{"empty hook", validSpec + "hooks:\n  post_install: [\"  \"]\n", []string{":13:18: hooks.post_install[0]: must be one non-empty command line"}},
 		{"hook with a newline", validSpec + "hooks:\n  pre_remove: [\"true\\nrm -rf /\"]\n", []string{":13:16: hooks.pre_remove[0]: holds the control character or line break U+000A"}},
+		{"hook with an unterminated quote", validSpec + "hooks:\n  post_install: [\"python -m inventory.migrate 'migrations\"]\n", []string{`:13:18: hooks.post_install[0]: "python -m inventory.migrate 'migrations" is not a command sh can run (the install scripts run it with sh -c):`}},
+		{"hook with an unclosed if", validSpec + "hooks:\n  first_install: [\"true\", \"if [ -e x ]; then make db\"]\n", []string{`:13:27: hooks.first_install[1]: "if [ -e x ]; then make db" is not a command sh can run`}},
 		{"hook list as text", validSpec + "hooks:\n  first_install: make db\n", []string{":13:18: hooks.first_install: must be a list"}},
 		// Per-format rules only apply to their format.
 		{"deb only: one word summary", deb(summary("Stocktaking")), []string{"description-too-short"}},
@@ -321,6 +415,32 @@ func TestLoadInvalid(t *testing.T) {
 				rest = rest[i+len(w):]
 			}
 		})
+	}
+}
+
+// TestAt: the checks after Load (a venv's contents, a config source)
+// place their messages as the spec's own problems are: file:line:col of
+// the field, or of its nearest written parent.
+func TestAt(t *testing.T) {
+	dir := project(t)
+	s, err := load(t, dir, validSpec+"config:\n  - source: config/settings.ini\n    dest: /etc/inventory/a.ini\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "wsgipack.yaml")
+	for field, want := range map[string]string{
+		"venv":               file + ":10:7: venv",
+		"config[0].source":   file + ":13:13: config[0].source",
+		"app.wsgi":           file + ":9:9: app.wsgi",
+		"hooks.post_install": file + ":1:1: hooks.post_install", // not written: the top
+		"app.exclude":        file + ":8:3: app.exclude",        // its parent, app
+	} {
+		if got := s.At(field); got != want {
+			t.Errorf("At(%q) = %q, want %q", field, got, want)
+		}
+	}
+	if got := (&Spec{}).At("venv"); got != "venv" {
+		t.Errorf("At of a spec Load did not read: %q", got)
 	}
 }
 

@@ -1,16 +1,22 @@
 package spec
 
 import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
 	"maps"
 	"net/mail"
 	"net/url"
 	"os"
+	"os/exec"
 	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/gobwas/glob"
@@ -53,6 +59,7 @@ var (
 	wsgiRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*(\(\))?$`)
 	envKeyRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	hostRE    = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	shPrefix  = regexp.MustCompile(`^/bin/sh: (-c: )?(line )?[0-9]+: `) // where dash and bash place an error
 	urlPathRE = regexp.MustCompile(`^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$`)
 )
 
@@ -61,7 +68,7 @@ func validate(s *Spec, dir string, r *reporter) {
 	lay := layout.For(s.Name)
 	checkText(r, s)
 	checkName(r, "name", s.Name, true)
-	if slices.Contains(systemNames, s.Name) {
+	if isSystemName(s.Name) {
 		r.add("name", "%q belongs to the system (an account, a directory of /etc or /opt, or a package of the distributions): the package would take over /etc/%s and /var/lib/%s and purge them; choose a name of the app's own, e.g. %s-app", s.Name, s.Name, s.Name, s.Name)
 	}
 	if s.Version != "" {
@@ -106,6 +113,8 @@ func validate(s *Spec, dir string, r *reporter) {
 	for i, p := range s.App.Exclude {
 		if _, err := glob.Compile(p, '/'); err != nil || p == "" {
 			r.add(index("app.exclude", i), "%q is not a valid glob pattern", p)
+		} else if strings.HasPrefix(p, "/") || strings.HasPrefix(p, "./") || slices.Contains(strings.Split(p, "/"), "..") {
+			r.add(index("app.exclude", i), "%q never matches: patterns are matched against paths relative to app.source, such as inventory/tests/test_web.py (no leading / or ./, no ..)", p)
 		}
 	}
 	for _, dest := range slices.Sorted(maps.Keys(s.App.Files)) {
@@ -181,6 +190,10 @@ func validate(s *Spec, dir string, r *reporter) {
 		for i, d := range s.Depends[t] {
 			if err := format.CheckRelation(d); err != nil {
 				r.add(index("depends."+t, i), "%v (%s is a %s target)", err, t, rel.Format)
+			} else if first, _, _ := strings.Cut(strings.TrimSpace(d), " "); first == s.Name {
+				r.add(index("depends."+t, i), "%q is the package itself (lintian error package-depends-on-itself): remove it", d)
+			} else if rel.Format == "deb" && slices.Contains(essential, first) && !strings.Contains(d, "(") {
+				r.add(index("depends."+t, i), "%q is an essential package, on every Debian system (lintian error depends-on-essential-package-without-using-version): remove it, or give the version needed, e.g. '%s (>= X)'", d, first)
 			}
 		}
 	}
@@ -189,6 +202,10 @@ func validate(s *Spec, dir string, r *reporter) {
 	a := s.Apache
 	if !urlPathRE.MatchString(a.Mount) || (a.Mount != "/" && strings.HasSuffix(a.Mount, "/")) || strings.Contains(a.Mount, "//") {
 		r.add("apache.mount", "%q must be a URL path such as / or /inventory (no trailing slash)", a.Mount)
+	} else if why := urlPathProblem(a.Mount); why != "" {
+		r.add("apache.mount", "%q %s", a.Mount, why)
+	} else if u := serverURL(a.Mount); u != "" {
+		r.add("apache.mount", "%q %s", a.Mount, u)
 	}
 	if strings.HasPrefix(a.ServerName, "*.") {
 		r.add("apache.server_name", "%q is a wildcard: Apache's ServerName takes one host name (httpd refuses a wildcard there: AH00526); name the host the app answers on", a.ServerName)
@@ -201,10 +218,20 @@ func validate(s *Spec, dir string, r *reporter) {
 		f := "apache.static." + u
 		if !urlPathRE.MatchString(u) || (u != "/" && strings.HasSuffix(u, "/")) {
 			r.keyed().add(f, "%q must be a URL path such as /static", u)
+		} else if why := urlPathProblem(u); why != "" {
+			r.keyed().add(f, "%q %s", u, why)
+		} else if why := serverURL(u); why != "" {
+			r.keyed().add(f, "%q %s", u, why)
+		} else if u == a.Mount || strings.HasPrefix(a.Mount, strings.TrimSuffix(u, "/")+"/") {
+			r.keyed().add(f, "%q is apache.mount (%s) or above it: Apache's Alias would take the app's requests, and the app would never answer; serve the files below the mount (e.g. %s/static) or mount the app elsewhere", u, a.Mount, strings.TrimSuffix(a.Mount, "/"))
 		}
-		checkOptPath(r, f, a.Static[u], s.Name)
-		if strings.Contains(a.Static[u], "${") {
-			r.add(f, "%q holds ${, which Apache replaces by a variable's value: rename the directory", a.Static[u])
+		dir := a.Static[u]
+		checkOptPath(r, f, dir, s.Name)
+		if strings.Contains(dir, "${") {
+			r.add(f, "%q holds ${, which Apache replaces by a variable's value: rename the directory", dir)
+		}
+		if strings.ContainsAny(dir, "*?[") {
+			r.add(f, "%q holds a wildcard (* ? [), which Apache's <Directory> matches against other directories too: rename the directory", dir)
 		}
 	}
 
@@ -214,14 +241,19 @@ func validate(s *Spec, dir string, r *reporter) {
 		if s.User != s.Name {
 			checkName(r, "user", s.User, false)
 		}
-		if slices.Contains(systemNames, s.User) {
+		if isSystemName(s.User) {
 			r.add("user", "%q is a system account; the app needs its own user", s.User)
 		}
 	}
 	checkEnvironment(r, s.Environment, lay.EnvFile)
 	checkSecrets(r, s)
-	checkDirectives(r, s.Apache.Directives)
-	dests := map[string]bool{lay.EnvFile: true, lay.SecretsFile: true}
+	checkDirectives(r, s)
+	// The files of /etc/<name> that the install scripts make.
+	made := []string{lay.EnvFile, lay.SecretsFile, lay.EnvFile + ".wsgipack-legacy"}
+	dests := map[string]bool{}
+	for _, m := range made {
+		dests[m] = true
+	}
 	var files []string // config dests written so far
 	for i, c := range s.Config {
 		f := index("config", i)
@@ -236,8 +268,13 @@ func validate(s *Spec, dir string, r *reporter) {
 		case !strings.HasPrefix(c.Dest, lay.Etc+"/") || clean != c.Dest || strings.HasSuffix(c.Dest, "/") || strings.ContainsAny(c.Dest, " \t"):
 			r.add(f+".dest", "%q must be a clean absolute file path under %s/ without spaces (the package owns that directory; anywhere else in /etc it would replace a file of the system)", c.Dest, lay.Etc)
 		case dests[c.Dest]:
-			r.add(f+".dest", "%s is already used (by another config file or the environment file)", c.Dest)
+			r.add(f+".dest", "%s is already used (by another config file or a file the install scripts make: %s)", c.Dest, strings.Join(made, ", "))
 		default:
+			for _, m := range made {
+				if o, _ := nested(m, c.Dest); o == m {
+					r.add(f+".dest", "%s is inside %s, a file the install scripts make (a file cannot be a directory too); choose another path", c.Dest, m)
+				}
+			}
 			for j, other := range files {
 				if o, in := nested(other, c.Dest); o != "" {
 					r.add(f+".dest", "%s is inside %s, the file config[%d] installs (a file cannot be a directory too); choose another path", in, o, j)
@@ -250,8 +287,10 @@ func validate(s *Spec, dir string, r *reporter) {
 	for i, w := range s.Writable {
 		f := index("writable", i)
 		checkOptPath(r, f, w, s.Name)
-		if first, _, _ := strings.Cut(w, "/"); first == "venv" || first == "wsgi" || w == "app" {
-			r.add(f, "%q: the code, the venv and the entry script stay read-only; write under app/ or a path of your own", w)
+		if first, _, _ := strings.Cut(w, "/"); w == "app" || first != "app" && slices.Contains(lay.Filled(), first) {
+			r.add(f, "%q: the code, the venv and the entry script stay read-only, as does the environment file; write under app/ or a path of your own", w)
+		} else if strings.HasPrefix(first, ".wsgipack") {
+			r.add(f, "%q: %s/.wsgipack* are the install scripts' own files; choose another name", w, lay.State)
 		}
 		// A writable path is shipped as a symlink into /var/lib/<name>:
 		// nothing else of the package can be inside it.
@@ -273,10 +312,59 @@ func validate(s *Spec, dir string, r *reporter) {
 		for i, c := range h.cmds {
 			if strings.TrimSpace(c) == "" || strings.ContainsAny(c, "\n\x00") {
 				r.add(index(h.field, i), "must be one non-empty command line")
+			} else if len(c) > maxArg {
+				r.add(index(h.field, i), "is %d bytes: Linux passes at most %d in one argument (MAX_ARG_STRLEN), and the install scripts pass the command to sh as one; put it in a script of the app", len(c), maxArg)
+			} else if err := shSyntax(c); err != "" {
+				r.add(index(h.field, i), "%q is not a command sh can run (the install scripts run it with sh -c): %s", c, err)
 			}
 		}
 	}
 	lint(r, s)
+}
+
+// serverURLs are the URL paths the Apache packages of the targets answer
+// on every virtual host (Debian's and EL's default config): an app there
+// would take them over or never answer.
+var serverURLs = []string{"/icons", "/cgi-bin", "/javascript", "/server-status", "/server-info", "/manual", "/noindex"}
+
+// serverURL returns why URL path u is one of serverURLs or below one, or "".
+func serverURL(u string) string {
+	for _, s := range serverURLs {
+		if u == s || strings.HasPrefix(u, s+"/") {
+			return fmt.Sprintf("is %s, which Apache's own configuration serves on every host (Debian's or EL's): choose a path of the app's own", s)
+		}
+	}
+	return ""
+}
+
+// urlPathProblem returns why a URL path that urlPathRE takes would not
+// match the requests it names, or "": Apache matches its aliases and
+// sections against the request's path decoded (%2F, %20) and without
+// dot segments.
+func urlPathProblem(u string) string {
+	if strings.Contains(u, "%") {
+		return "holds %, but Apache matches the decoded path, which a %-escape never matches: write the character itself"
+	}
+	for _, seg := range strings.Split(u, "/") {
+		if seg == "." || seg == ".." {
+			return "holds a . or .. segment, which no request path has once Apache has resolved it: remove it"
+		}
+	}
+	return ""
+}
+
+// shSyntax returns sh's syntax error for the command line c (parsed,
+// not run: sh -n), or "" when sh takes it or there is no /bin/sh to ask.
+func shSyntax(c string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "/bin/sh", "-n", "-c", c).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return "" // no sh here (or it ran too long): left to the server
+	}
+	msg, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return cmp.Or(shPrefix.ReplaceAllString(msg, ""), "a syntax error")
 }
 
 func index(field string, i int) string { return field + "[" + strconv.Itoa(i) + "]" }
@@ -298,6 +386,16 @@ func nested(a, b string) (outer, inner string) {
 // postgres://shop:s3cret@db/shop.
 var credentialURL = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://[^/?#@:\s]*:[^/?#@\s]+@`)
 
+// essential are Debian's essential packages (lintian's data/fields/essential):
+// a dependency on one without a version is a lintian error.
+var essential = []string{"base-files", "base-passwd", "bash", "bsdutils", "coreutils", "dash", "debianutils", "diffutils",
+	"dpkg", "findutils", "grep", "gzip", "hostname", "hurd", "init-system-helpers", "libc-bin", "login", "ncurses-base",
+	"ncurses-bin", "perl-base", "sed", "sysvinit-utils", "tar", "util-linux"}
+
+// maxArg is the longest argument or NAME=value Linux passes to a
+// program (MAX_ARG_STRLEN, 32 pages, less the final NUL).
+const maxArg = 32*4096 - 1
+
 // secretWords are the parts of a variable name that say it holds a secret.
 var secretWords = []string{"KEY", "SECRET", "PASSWORD", "PASSWD", "TOKEN"}
 
@@ -311,6 +409,13 @@ func checkEnvironment(r *reporter, env map[string]string, envFile string) {
 		if !envKeyRE.MatchString(k) {
 			r.keyed().add(f, "%q is not a variable name (letters, digits and _, not starting with a digit)", k)
 			continue
+		}
+		if why := reservedVar(k); why != "" {
+			r.keyed().add(f, "%s %s; choose another name", k, why)
+			continue
+		}
+		if n := len(k) + 1 + len(v); n > maxArg {
+			r.add(f, "is %d bytes as %s=value: Linux passes at most %d to a program (MAX_ARG_STRLEN), so the hooks and the entry script could start none; ship it as a file (app.files) instead", n, k, maxArg)
 		}
 		upper := strings.ToUpper(k)
 		if v != "" && slices.ContainsFunc(secretWords, func(w string) bool { return strings.Contains(upper, w) }) {
@@ -375,14 +480,20 @@ func checkOptPath(r *reporter, field, p, name string) {
 // the ASCII control characters.
 const lineBreaks = "\u0085\u2028\u2029"
 
-// badRune returns the first control character or line break in v (tab
-// and, where allowed, newline excepted), or -1.
+// bidiControls reorder how the text around them is displayed: a hook or
+// directive holding one reads differently in review than it runs
+// ("Trojan Source", CVE-2021-42574).
+const bidiControls = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+// badRune returns the first control character, line break or
+// bidirectional control in v (tab and, where allowed, newline excepted),
+// or -1.
 func badRune(v string, newline bool) rune {
 	for _, c := range v {
 		if (c == '\n' && newline) || c == '\t' {
 			continue
 		}
-		if unicode.IsControl(c) || strings.ContainsRune(lineBreaks, c) {
+		if unicode.IsControl(c) || strings.ContainsRune(lineBreaks+bidiControls, c) {
 			return c
 		}
 	}
@@ -396,7 +507,9 @@ func badRune(v string, newline bool) rune {
 // description may hold newlines.
 func checkText(r *reporter, s *Spec) {
 	check := func(field, v string, newline bool) {
-		if c := badRune(v, newline); c >= 0 {
+		if c := badRune(v, newline); strings.ContainsRune(bidiControls, c) {
+			r.add(field, "holds U+%04X, a bidirectional control: the text displays in another order than it is read by the programs it is written for; remove it", c)
+		} else if c >= 0 {
 			what := "one line"
 			if newline {
 				what = "text with newlines only"
@@ -455,6 +568,16 @@ func checkText(r *reporter, s *Spec) {
 	}
 }
 
+// isSystemName reports a name of systemNames or of a family of them.
+func isSystemName(n string) bool {
+	return slices.Contains(systemNames, n) || slices.ContainsFunc(systemPrefixes, func(p string) bool { return strings.HasPrefix(n, p) })
+}
+
+// systemPrefixes start the names of families of system accounts (systemd's
+// own: systemd-coredump, systemd-oom...) and of the packages of Apache,
+// mod_wsgi and Python, whose names the distributions keep adding to.
+var systemPrefixes = []string{"systemd-", "apache2-", "httpd-", "libapache2-", "mod-wsgi-", "python3-", "python-"}
+
 // systemNames are names an app must not take: the system accounts and
 // groups of Debian (base-passwd) and EL (setup), directories of /etc that
 // the distributions' packages own (the install scripts chmod /etc/<name>
@@ -469,6 +592,10 @@ var systemNames = []string{
 	"systemd-network", "systemd-resolve", "systemd-timesync", "polkitd", "halt", "shutdown", "ftp", "wheel",
 	"apache", "wwwrun", "httpd", "nginx", "postgres", "mysql", "redis", "memcached", "chrony", "ntp", "dbus",
 	"tss", "rpc", "rpcuser", "nfsnobody", "lock", "mem", "dnsmasq", "avahi", "colord", "geoclue", "pulse",
+	// groups that give root's power or its secrets (the app's group is its name)
+	"docker", "lxd", "libvirt", "ssl-cert", "systemd-journal-remote", "netdev", "bluetooth", "sambashare",
+	// the login accounts of cloud and VM images (sudoers, often without a password)
+	"admin", "ubuntu", "debian", "ec2-user", "centos", "rocky", "almalinux", "fedora", "cloud-user", "vagrant", "pi",
 	// directories of /etc owned by the system
 	"ssl", "ssh", "pki", "apache2", "cron", "default", "init", "logrotate", "network", "networkd-dispatcher",
 	"pam", "security", "selinux", "skel", "sudoers", "sysconfig", "systemd", "udev", "xdg", "alternatives", "apt",

@@ -35,13 +35,31 @@ say() { echo "$name: $*"; }
 fail() { echo "$name: error: $*" >&2; exit 1; }
 
 # ensure_user creates the app's system group and user once: no login shell,
-# home $state.
+# home $state. An existing user is taken only if it is a system account
+# whose home is $state (made by this package, or for it): root, a login
+# account (a cloud image's sudoer, a person) or another program's account
+# (postfix, bind) would run the app and its hooks with its rights.
 ensure_user() {
-	if getent passwd "$user" >/dev/null; then
+	if entry=$(getent passwd "$user"); then
+		uid=$(echo "$entry" | cut -d: -f3)
+		home=$(echo "$entry" | cut -d: -f6)
+		uid_min=$(awk '$1 == "UID_MIN" { print $2 }' /etc/login.defs 2>/dev/null)
+		case $uid_min in '' | *[!0-9]*) uid_min=1000 ;; esac
+		case $uid in '' | *[!0-9]*) uid=0 ;; esac
+		if [ "$uid" -eq 0 ] || [ "$uid" -ge "$uid_min" ]; then
+			fail "user: $user exists and is not a system account (uid $uid): the app and its hooks would run with its rights; build $name with another user"
+		fi
+		if [ "$home" != "$state" ]; then
+			fail "user: $user exists with the home $home, not $state: it is another program's account, whose rights the app and its hooks would have; build $name with another user (or give $user the home $state if it is meant for $name)"
+		fi
 		say "user: system user $user exists"
 		return
 	fi
-	getent group "$user" >/dev/null || groupadd --system "$user"
+	if getent group "$user" >/dev/null; then
+		# No user of the name made it: another program's (docker, ssl-cert).
+		fail "user: a group $user exists without a user $user: it is another program's group, whose rights the app would get as its own; build $name with another user"
+	fi
+	groupadd --system "$user"
 	shell=/usr/sbin/nologin
 	[ -x "$shell" ] || shell=/sbin/nologin
 	useradd --system --gid "$user" --home-dir "$state" --no-create-home \
@@ -84,11 +102,16 @@ check_python() {
 }
 
 # ensure_dirs creates the app's writable directories and gives its config
-# files to the app's group.
+# files to the app's group. The app writes in $state: a symlink it put in
+# place of one of its directories (parents come first in the list) would
+# have root chown and chmod its target, /etc say.
 ensure_dirs() {
 	for d in "$state" "$logs" "$state/"'app' "$state/"'app/instance' "$state/"'media'; do
+		if [ -L "$d" ]; then
+			fail "directories: $d is a symlink, not a directory (made by the app?); as root these scripts would change its target: remove it and install again"
+		fi
 		mkdir -p "$d"
-		chown "$user:$user" "$d"
+		chown -h "$user:$user" "$d"
 		chmod 0750 "$d"
 	done
 	# Writable paths Apache serves: the app writes them, Apache's group
@@ -97,7 +120,7 @@ ensure_dirs() {
 	command -v setfacl >/dev/null 2>&1 || fail "setfacl is missing: install the acl package (a dependency of $name)"
 	set -- 'media'
 	for w; do
-		chown "$user:www-data" "$state/$w"
+		chown -h "$user:www-data" "$state/$w"
 		chmod 2750 "$state/$w"
 		d=$state/$w
 		while [ "$d" != "$state" ]; do
@@ -458,7 +481,8 @@ post_install() {
 	hooks_ok=1
 	if [ ! -e "$state/.wsgipack-first-install-done" ]; then
 		run_hooks "$release" first_install 'python -m inventory.migrate --init' || hooks_ok=
-		[ -z "$hooks_ok" ] || touch "$state/.wsgipack-first-install-done"
+		# As the app user: $state is the app's, and root would follow a link.
+		[ -z "$hooks_ok" ] || runuser -u "$user" -- touch "$state/.wsgipack-first-install-done"
 	fi
 	[ -z "$hooks_ok" ] || run_hooks "$release" post_install 'python -m inventory.migrate /opt/inventory/migrations' 'echo '\''it'\'''\''s done'\''' || hooks_ok=
 	if [ -z "$hooks_ok" ]; then
