@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -86,6 +87,9 @@ func TestRender(t *testing.T) {
 					if out, err := exec.Command(shellcheck, "-s", "sh", file).CombinedOutput(); err != nil {
 						t.Errorf("%s: shellcheck: %v\n%s", f.name, err, out)
 					}
+				}
+				for _, bad := range globalsAssignedInFunctions(f.text) {
+					t.Errorf("%s: a function assigns the script's global %s", f.name, bad)
 				}
 			}
 			if tt.bytecode != strings.Contains(sc.PostInstall, "compile_bytecode\n") {
@@ -258,3 +262,33 @@ ensure_dirs`, "sh", script, state).CombinedOutput()
 		t.Errorf("changed the symlink's target:\n%s", out)
 	}
 }
+
+// globalsAssignedInFunctions returns the lines of a script's functions
+// (indented lines) that assign one of the names the script sets at its top
+// level: sh has no local variables, so such a line changes the value every
+// later step reads (entry, state, ...).
+func globalsAssignedInFunctions(script string) []string {
+	var globals []string
+	for _, line := range strings.Split(script, "\n") {
+		if m := topLevelAssignment.FindStringSubmatch(line); m != nil {
+			globals = append(globals, regexp.QuoteMeta(m[1]))
+		}
+	}
+	if len(globals) == 0 {
+		return nil
+	}
+	names := strings.Join(globals, "|")
+	assign := regexp.MustCompile(`(?:^|[\s;&|(!])(` + names + `)=|\b(?:for|read(?: -r)?)\s+(` + names + `)\b`)
+	var bad []string
+	for _, line := range strings.Split(script, "\n") {
+		if !strings.HasPrefix(line, "\t") || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		if m := assign.FindStringSubmatch(line); m != nil {
+			bad = append(bad, strings.TrimSpace(line))
+		}
+	}
+	return bad
+}
+
+var topLevelAssignment = regexp.MustCompile(`^([a-z_][a-z0-9_]*)=`)

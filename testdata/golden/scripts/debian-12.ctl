@@ -40,9 +40,9 @@ fail() { echo "$name: error: $*" >&2; exit 1; }
 # account (a cloud image's sudoer, a person) or another program's account
 # (postfix, bind) would run the app and its hooks with its rights.
 ensure_user() {
-	if entry=$(getent passwd "$user"); then
-		uid=$(echo "$entry" | cut -d: -f3)
-		home=$(echo "$entry" | cut -d: -f6)
+	if account=$(getent passwd "$user"); then
+		uid=$(echo "$account" | cut -d: -f3)
+		home=$(echo "$account" | cut -d: -f6)
 		uid_min=$(awk '$1 == "UID_MIN" { print $2 }' /etc/login.defs 2>/dev/null)
 		case $uid_min in '' | *[!0-9]*) uid_min=1000 ;; esac
 		case $uid in '' | *[!0-9]*) uid=0 ;; esac
@@ -370,13 +370,13 @@ apache_state() {
 # mod_wsgi daemon and fails the requests queued for them, so code changes
 # go through switch_release instead.
 apache_reload_if_changed() {
-	state=$(apache_state)
-	if [ "$state" = "$(cat "$root/wsgi/apache.cksum" 2>/dev/null)" ]; then
+	now_state=$(apache_state)
+	if [ "$now_state" = "$(cat "$root/wsgi/apache.cksum" 2>/dev/null)" ]; then
 		say "apache: configuration unchanged; not reloaded"
 		return
 	fi
 	apache_reload
-	echo "$state" >"$root/wsgi/apache.cksum"
+	echo "$now_state" >"$root/wsgi/apache.cksum"
 }
 
 # apache_reload reloads a running Apache gracefully.
@@ -440,9 +440,9 @@ run_hooks() {
 		say "hooks: $label skipped (WSGIPACK_SKIP_HOOKS is set)"
 		return
 	fi
-	for cmd in "$@"; do
-		say "hooks: $label: $cmd"
-		if ! as_app_user "$dir" "$hook_sh" "$cmd"; then
+	for hook in "$@"; do
+		say "hooks: $label: $hook"
+		if ! as_app_user "$dir" "$hook_sh" "$hook"; then
 			return 1
 		fi
 	done
