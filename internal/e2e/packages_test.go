@@ -51,8 +51,9 @@ var (
 	}}
 	// stock is a second app on the same server: own name, user, URL.
 	stock = app{name: "stock", version: "2.0.0", spec: map[string]string{
-		"name: inventory":    "name: stock",
-		"mount: /inventory":  "mount: /stock\n  directives:\n    - <Location /stock/private>\n    - Require all denied\n    - </Location>",
+		"name: inventory": "name: stock",
+		"mount: /inventory": "mount: /stock\n  directives:\n    - <Location /stock/private>\n    - Require all denied\n    - </Location>\n" +
+			"    - <Location /stock/reports>\n    - AuthType Basic\n    - AuthName \"Stock reports\"\n    - AuthUserFile /etc/apache2/stock.htpasswd\n    - Require valid-user\n    - </Location>",
 		"/inventory/static:": "/stock/static:",
 		"/inventory/media:":  "/stock/media:",
 		"/var/lib/inventory": "/var/lib/stock",

@@ -206,6 +206,9 @@ func TestDebLifecycle(t *testing.T) {
 	if code, _ := c.Get(t, "/stock/private/x"); code != 403 {
 		t.Errorf("apache.directives: /stock/private answers %d, want 403", code)
 	}
+	if code, _ := c.Get(t, "/stock/reports/x"); code != 401 {
+		t.Errorf("apache.directives: /stock/reports (Basic auth) answers %d without credentials, want 401", code)
+	}
 	expect(t, "first app with the second installed", answer(t, c, "/inventory/"), map[string]string{"user": "inventory"})
 	report(t, "second app installed beside the first: both answer")
 

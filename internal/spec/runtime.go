@@ -73,6 +73,7 @@ var appDirectives = []string{
 	"LimitRequestBody", "LimitRequestFields", "LimitRequestFieldSize", "LimitRequestLine",
 	"SetEnvIf", "SetEnvIfNoCase", "AddType", "AddCharset", "AddDefaultCharset", "AddOutputFilterByType",
 	"ErrorDocument", "Require", "WSGIChunkedRequest",
+	"AuthType", "AuthName", "AuthBasicProvider", "AuthUserFile", "AuthGroupFile",
 	"<Location", "<LocationMatch", "<If", "<ElseIf", "<Else",
 }
 

@@ -95,6 +95,8 @@ func TestAppDirectives(t *testing.T) {
 	for name, apache := range map[string]string{
 		"snippet": "apache:\n  mount: /inventory\n  static: {/assets: static}\n  directives:\n" +
 			"    - <Location /inventory/admin>\n    - Require ip 10.0.0.0/8\n    - </Location>\n" +
+			"    - <Location /inventory/reports>\n    - AuthType Basic\n    - AuthName \"Inventory reports\"\n" +
+			"    - AuthBasicProvider file\n    - AuthUserFile /etc/inventory/htpasswd\n    - Require valid-user\n    - </Location>\n" +
 			"    - <LocationMatch \"^/inventory/(a|b)/\">\n    - Header set X-A b\n    - </LocationMatch>\n" +
 			"    - <LocationMatch \"^/inventory/[|x]\\\\|y\">\n    - AddType image/webp .webp\n    - </LocationMatch>\n" +
 			"    - <Location ~ \"^/inventory$\">\n    - </Location>\n" +
