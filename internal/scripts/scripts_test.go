@@ -292,3 +292,43 @@ func globalsAssignedInFunctions(script string) []string {
 }
 
 var topLevelAssignment = regexp.MustCompile(`^([a-z_][a-z0-9_]*)=`)
+
+// TestEnsureDirsAsAppUser: root changes $state and $logs only; everything
+// inside $state (the app's, which it may swap for a symlink at any moment)
+// is made and set by the app user, so that no root chmod, chown or setfacl
+// can be led outside it.
+func TestEnsureDirsAsAppUser(t *testing.T) {
+	in := testInput(t, "debian-12", false)
+	in.Spec.Writable = []string{"app/instance", "media"}
+	sc, err := Render(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sc.PostInstall, `set -- 'media'`) {
+		t.Fatal("the test input no longer serves media: the served-path steps would go untested")
+	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "postinst")
+	if err := os.WriteFile(script, []byte(sc.PostInstall), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	state := filepath.Join(dir, "state")
+	// The commands that change files are stubs that say who runs them.
+	out, err := exec.Command("sh", "-c", `. "$1"; state=$2 logs=$2-log etc=$2-etc
+for c in mkdir chown chmod chgrp setfacl; do eval "$c() { echo root $c \"\$*\"; }"; done
+runuser() { echo "app $*"; }
+ensure_dirs`, "sh", script, state).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ensure_dirs: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "root ") && strings.Contains(line, state+"/") {
+			t.Errorf("root changes a path inside the app's directory: %s", line)
+		}
+	}
+	for _, want := range []string{"app -u inventory -- sh -c", state + "/app/instance", "app -u inventory -g www-data -- sh -c", "app -u inventory -- setfacl -m u:www-data:x " + state} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("ensure_dirs does not run %q:\n%s", want, out)
+		}
+	}
+}

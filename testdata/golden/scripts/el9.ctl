@@ -98,30 +98,43 @@ check_python() {
 }
 
 # ensure_dirs creates the app's writable directories and gives its config
-# files to the app's group. The app writes in $state: a symlink it put in
-# place of one of its directories (parents come first in the list) would
-# have root chown and chmod its target, /etc say.
+# files to the app's group. $state and $logs are made as root (their
+# parents are root's, the app cannot replace them); what lies inside
+# $state is the app's to change, so the app user makes and sets it: a
+# symlink the app put in place of one of its directories (at any moment,
+# also between a check and a chmod) then leads nowhere the app could not
+# change already, where root would follow it to /etc, say.
 ensure_dirs() {
-	for d in "$state" "$logs" "$state/"'app' "$state/"'app/instance' "$state/"'media'; do
+	for d in "$state" "$logs"; do
 		if [ -L "$d" ]; then
-			fail "directories: $d is a symlink, not a directory (made by the app?); as root these scripts would change its target: remove it and install again"
+			fail "directories: $d is a symlink, not a directory: remove it and install again"
 		fi
 		mkdir -p "$d"
 		chown -h "$user:$user" "$d"
 		chmod 0750 "$d"
 	done
+	for d in 'app' 'app/instance' 'media'; do
+		if [ -L "$state/$d" ]; then
+			fail "directories: $state/$d is a symlink, not a directory (made by the app?): remove it and install again"
+		fi
+		# shellcheck disable=SC2016 # expanded by the app user's sh
+		runuser -u "$user" -- sh -c 'mkdir -p "$1" && chmod 0750 "$1"' sh "$state/$d" ||
+			fail "directories: $user cannot make $state/$d a directory of its own (0750)"
+	done
 	# Writable paths Apache serves: the app writes them, Apache's group
 	# reads them (setgid: what the app creates inside gets that group), and
 	# Apache may pass through the directories above them, no more (ACL).
+	# The app user with Apache's group as its own may do all of it.
 	command -v setfacl >/dev/null 2>&1 || fail "setfacl is missing: install the acl package (a dependency of $name)"
 	set -- 'media'
 	for w; do
-		chown -h "$user:apache" "$state/$w"
-		chmod 2750 "$state/$w"
+		# shellcheck disable=SC2016 # expanded by the app user's sh
+		runuser -u "$user" -g apache -- sh -c 'chgrp apache "$1" && chmod 2750 "$1"' sh "$state/$w" ||
+			fail "directories: $user cannot give $state/$w to the group apache (2750)"
 		d=$state/$w
 		while [ "$d" != "$state" ]; do
 			d=${d%/*}
-			setfacl -m "u:apache:x" "$d"
+			runuser -u "$user" -- setfacl -m "u:apache:x" "$d"
 		done
 		say "directories: $state/$w readable by Apache (apache, 2750; apache may pass through $state)"
 	done
