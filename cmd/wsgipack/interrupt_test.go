@@ -22,10 +22,7 @@ import (
 // private $TMPDIR exactly as they were, also a moment later (no compiler
 // worker writes on).
 func TestInterruptedBuild(t *testing.T) {
-	testtool.Need(t, "python3", "go")
-	repo, _ := filepath.Abs(filepath.Join("..", ".."))
-	bin := filepath.Join(t.TempDir(), "wsgipack")
-	testtool.Run(t, "go", "build", "-o", bin, ".")
+	repo, bin := buildBinary(t)
 	project := bigProject(t, repo)
 
 	tests := []struct {
@@ -234,10 +231,7 @@ func openPTY(t *testing.T) (ptm, pts *os.File) {
 // the grace period, which the test fakes) and leaves only its packages
 // beside the older one.
 func TestKilledBuildSwept(t *testing.T) {
-	testtool.Need(t, "python3", "go")
-	repo, _ := filepath.Abs(filepath.Join("..", ".."))
-	bin := filepath.Join(t.TempDir(), "wsgipack")
-	testtool.Run(t, "go", "build", "-o", bin, ".")
+	repo, bin := buildBinary(t)
 	project := bigProject(t, repo)
 	tmp, out := t.TempDir(), t.TempDir()
 	writeFile(t, filepath.Join(out, "inventory_1.4.1-1+deb12_amd64.deb"), "an older package\n")
@@ -289,4 +283,15 @@ func TestKilledBuildSwept(t *testing.T) {
 	if want := "SHA256SUMS inventory_1.4.1-1+deb12_amd64.deb inventory_1.4.2-1+deb12_amd64.deb"; strings.Join(names, " ") != want {
 		t.Errorf("the output directory holds %q, want %s", names, want)
 	}
+}
+
+// buildBinary builds wsgipack for tests that run it as a process (to signal
+// it) and returns the repository's root and the binary.
+func buildBinary(t *testing.T) (repo, bin string) {
+	t.Helper()
+	testtool.Need(t, "python3", "go")
+	repo, _ = filepath.Abs(filepath.Join("..", ".."))
+	bin = filepath.Join(t.TempDir(), "wsgipack")
+	testtool.Run(t, "go", "build", "-o", bin, ".")
+	return repo, bin
 }

@@ -285,21 +285,11 @@ func TestLegacyRPM(t *testing.T) {
 				rpmInside(t, c)
 			}
 			c.StartApache(t)
-			mustRPM := func(args ...string) string {
-				t.Helper()
-				m := c.ApacheMark()
-				out, code := c.RPMNoNet(t, args...)
-				if code != 0 {
-					t.Fatalf("rpm %v: exit %d\n%s\n%s", args, code, out, c.ErrorLog())
-				}
-				waitReloadIfSaid(t, c, m, out)
-				return out
-			}
 			verify := func() string {
 				out, _ := c.RPM(t, "-V", "envdemo")
 				return strings.TrimSpace(out)
 			}
-			mustRPM("-i", legacyFixture(legacyRPM))
+			mustRPM(t, c, "-i", legacyFixture(legacyRPM))
 			expect(t, "legacy 1.0.0", envdemoAnswer(t, c), map[string]string{"ENVDEMO_COLOR": "red", "ENVDEMO_GREETING": "hello world"})
 			text := c.ReadFile(t, envFile)
 			if edited {
@@ -308,7 +298,7 @@ func TestLegacyRPM(t *testing.T) {
 			report(t, "legacy 1.0.0 installed (rpm -i): %s is its %%config(noreplace)%s%s", envFile, map[bool]string{true: ", edited by the admin", false: ""}[edited],
 				map[bool]string{true: "", false: "; no rpm inside the root for %post"}[tt.record])
 
-			out := mustRPM("-U", envdemo2(t, "el9"))
+			out := mustRPM(t, c, "-U", envdemo2(t, "el9"))
 			noPrompt(t, out)
 			t.Logf("rpm -U 2.0.0:\n%s", out)
 			want := map[string]string{"ENVDEMO_NEW": "new default", "ENVDEMO_STATE": "/var/lib/envdemo"}
@@ -359,7 +349,7 @@ func TestLegacyRPM(t *testing.T) {
 			report(t, "rpm -U 2.0.0: no .rpmsave, no prompt; the app and envdemo-ctl run see %v; original kept as %s; %s owned by %s (%%ghost %%config(noreplace)); rpm -V clean", want, envBackup, envFile, strings.TrimSpace(owner))
 
 			settings := c.ReadFile(t, envFile)
-			out = mustRPM("-e", "envdemo")
+			out = mustRPM(t, c, "-e", "envdemo")
 			mustContain(t, "rpm -e output", out, "envdemo: removed; data in /var/lib/envdemo and /var/log/envdemo kept")
 			noPrompt(t, out)
 			if c.Exists("/opt/envdemo") || c.Exists("/etc/httpd/conf.d/envdemo.conf") || c.Exists("/usr/share/doc/envdemo") {

@@ -341,16 +341,6 @@ func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 	c := NewEL(t)
 	c.UseRPM(t, b)
 	c.StartApache(t)
-	mustRPM := func(args ...string) string {
-		t.Helper()
-		m := c.ApacheMark()
-		out, code := c.RPMNoNet(t, args...)
-		if code != 0 {
-			t.Fatalf("rpm %s %v: exit %d\n%s\n%s", r.Version, args, code, out, c.ErrorLog())
-		}
-		waitReloadIfSaid(t, c, m, out)
-		return out
-	}
 	verify := func() string {
 		t.Helper()
 		out, _ := c.RPM(t, "-V", "inventory")
@@ -368,7 +358,7 @@ func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 		t.Fatalf("rpm %s --initdb made no /var/lib/rpm/rpmdb.sqlite", r.Version)
 	}
 
-	out := mustRPM("-i", v1)
+	out := mustRPM(t, c, "-i", v1)
 	mustContain(t, "rpm -i output", out, "inventory: user: created system user and group inventory",
 		"inventory: applied migration 001_items.sql", "inventory: apache: reloaded gracefully")
 	expect(t, "after rpm -i", answer(t, c, "/inventory/"), map[string]string{"version": "1.4.2", "user": "inventory"})
@@ -377,7 +367,7 @@ func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 	}
 	report(t, "rpm %s -i: scriptlets ran, app answers 1.4.2, rpm -V prints nothing", r.Version)
 
-	out = mustRPM("-U", v2)
+	out = mustRPM(t, c, "-U", v2)
 	mustContain(t, "rpm -U output", out, "inventory: applied migration 002_gadget.sql", "inventory: installed 1.5.0")
 	expect(t, "after rpm -U", answer(t, c, "/inventory/"), map[string]string{"version": "1.5.0"})
 	if v := verify(); v != "" {
@@ -420,7 +410,7 @@ func testRPMLifecycle(t *testing.T, r RPMRelease, b *RPMBuild) {
 	if want := []string{"/etc/inventory/environment", "/etc/inventory/secrets"}; !slices.Equal(ghosts, want) {
 		t.Errorf("%%ghost files %v, want %v", ghosts, want)
 	}
-	out = mustRPM("-e", "inventory")
+	out = mustRPM(t, c, "-e", "inventory")
 	mustContain(t, "rpm -e output", out, "inventory: removed; data in /var/lib/inventory and /var/log/inventory kept",
 		"warning: /etc/inventory/settings.ini saved as /etc/inventory/settings.ini.rpmsave")
 	if q, code := c.RPM(t, "-q", "inventory"); code == 0 {

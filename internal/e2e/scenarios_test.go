@@ -35,6 +35,24 @@ func mustInstallDeb(t *testing.T, c *Chroot, deb string) string {
 	return out
 }
 
+// mustRPM runs rpm with args (no network) in c, failing the test on a
+// non-zero exit, and waits for Apache's reload when the scripts say they
+// reloaded it.
+func mustRPM(t *testing.T, c *Chroot, args ...string) string {
+	t.Helper()
+	m := c.ApacheMark()
+	out, code := c.RPMNoNet(t, args...)
+	if code != 0 {
+		version := "(the host's)"
+		if c.rpm != nil {
+			version = c.rpm.Version
+		}
+		t.Fatalf("rpm %s %v: exit %d\n%s\n%s", version, args, code, out, c.ErrorLog())
+	}
+	waitReloadIfSaid(t, c, m, out)
+	return out
+}
+
 // waitReloadIfSaid waits for Apache's reload when the install scripts'
 // output says they reloaded it, and otherwise checks that they did not.
 func waitReloadIfSaid(t *testing.T, c *Chroot, m Mark, out string) {
@@ -469,18 +487,8 @@ func TestRPMLifecycle(t *testing.T) {
 		t.Helper()
 		return a.pkg(t, "el9")
 	}
-	mustRPM := func(args ...string) string {
-		t.Helper()
-		m := c.ApacheMark()
-		out, code := c.RPMNoNet(t, args...)
-		if code != 0 {
-			t.Fatalf("rpm %v: exit %d\n%s\n%s", args, code, out, c.ErrorLog())
-		}
-		waitReloadIfSaid(t, c, m, out)
-		return out
-	}
 
-	out := mustRPM("-i", rpmIn(inventory1))
+	out := mustRPM(t, c, "-i", rpmIn(inventory1))
 	mustContain(t, "rpm -i output", out, "inventory: user: created system user and group inventory",
 		"inventory: apache: /etc/httpd/conf.d/inventory.conf in place", "inventory: applied migration 001_items.sql",
 		"inventory: apache: configuration test passed", "inventory: apache: reloaded gracefully")
@@ -504,7 +512,7 @@ func TestRPMLifecycle(t *testing.T) {
 	c.WriteFile(t, "/etc/inventory/settings.ini", "[app]\ngreeting = edited by the admin\n", 0o640)
 	secret := secretValue(t, c, "INVENTORY_SECRET_KEY")
 	c.WriteFile(t, "/etc/inventory/environment", c.ReadFile(t, "/etc/inventory/environment")+"INVENTORY_MODE='server (b)'\n", 0o640)
-	out = mustRPM("-U", rpmIn(inventory2))
+	out = mustRPM(t, c, "-U", rpmIn(inventory2))
 	mustContain(t, "rpm -U output", out, "inventory: applied migration 002_gadget.sql", "inventory: installed 1.5.0",
 		"inventory: apache: configuration unchanged; not reloaded")
 	if strings.Contains(out, "inventory: removed") {
@@ -522,11 +530,11 @@ func TestRPMLifecycle(t *testing.T) {
 		t.Errorf("rpm -V after rpm -U should name the admin's edit only:\n%s", v)
 	}
 
-	mustRPM("-U", "--oldpackage", rpmIn(inventory1))
+	mustRPM(t, c, "-U", "--oldpackage", rpmIn(inventory1))
 	expect(t, "after rollback", answer(t, c, "/inventory/"), map[string]string{"version": "1.4.2", "items": "[gadget sprocket widget]"})
 	report(t, "rpm -U --oldpackage: rollback to 1.4.2 answers, data kept")
 
-	out = mustRPM("-e", "inventory")
+	out = mustRPM(t, c, "-e", "inventory")
 	mustContain(t, "rpm -e output", out, "inventory: apache: reloaded gracefully", "inventory: removed; data in /var/lib/inventory and /var/log/inventory kept")
 	if code, _ := c.Get(t, "/inventory/"); code != 404 {
 		t.Errorf("after rpm -e, /inventory/ answers %d", code)
